@@ -1,0 +1,23 @@
+// Bundles the CLI into one CommonJS file (dist/cli.cjs): what npm's bin, the krew shim and the
+// single-executable packaging all run. CommonJS because Node SEA cannot load ES modules.
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const throwingStub = new URL('./optional-module-stub.cjs', import.meta.url).pathname;
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  outfile: 'dist/cli.cjs',
+  bundle: true,
+  platform: 'node',
+  target: 'node22',
+  format: 'cjs',
+  banner: { js: '#!/usr/bin/env node' },
+  define: { __NS_DOCTOR_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__import_meta_url' },
+  inject: [new URL('./import-meta-url.cjs', import.meta.url).pathname],
+  // Optional native add-ons that dependencies probe for; absent is fine, so resolve them to a module that throws.
+  alias: { bufferutil: throwingStub, 'utf-8-validate': throwingStub, encoding: throwingStub },
+  logLevel: 'warning',
+  legalComments: 'none',
+});

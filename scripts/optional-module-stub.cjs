@@ -1,0 +1,1 @@
+throw new Error('optional module not bundled');

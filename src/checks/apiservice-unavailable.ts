@@ -1,0 +1,159 @@
+import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
+import type { APIServiceState, Snapshot } from '../snapshot/types.js';
+import { describeBackend } from './backend-chain.js';
+import { link, type Check, type CheckContext } from './types.js';
+
+/**
+ * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,
+ * even when the namespace is empty. Each unavailable aggregated API is followed to its backend and classified:
+ * backend broken, APIService orphaned by an uninstall, or backend living in the namespace being deleted.
+ */
+export const apiServiceUnavailable: Check = {
+  id: 'APIServiceUnavailable',
+  description: 'An aggregated API (APIService) is unavailable, so discovery fails and the namespace controller will not finish',
+  run(snapshot, context) {
+    const ns = snapshot.namespace;
+    if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes')) return [];
+    const failingGroupVersions = new Map<string, string>();
+    for (const gv of snapshot.discovery?.groupVersions ?? []) {
+      if (gv.state !== 'Current') failingGroupVersions.set(gv.groupVersion, gv.reason ?? gv.state);
+    }
+    for (const failure of context.conditions.discoveryFailures) {
+      if (!failingGroupVersions.has(failure.groupVersion)) failingGroupVersions.set(failure.groupVersion, failure.error);
+    }
+
+    const blockers: Blocker[] = [];
+    const explained = new Set<string>();
+    for (const apiService of snapshot.apiServices ?? []) {
+      const groupVersion = `${apiService.group}/${apiService.version}`;
+      const unavailable = apiService.available?.status !== 'True';
+      const discoveryFails = failingGroupVersions.has(groupVersion);
+      if (!apiService.service || (!unavailable && !discoveryFails)) continue;
+      explained.add(groupVersion);
+      blockers.push(blockerFor(snapshot, apiService, failingGroupVersions.get(groupVersion), context));
+    }
+
+    // Failing group versions whose APIService could not be read (or has no service): still proven by discovery.
+    for (const [groupVersion, reason] of failingGroupVersions) {
+      if (explained.has(groupVersion)) continue;
+      const liveState = snapshot.discovery?.groupVersions.find((gv) => gv.groupVersion === groupVersion);
+      if (liveState?.state === 'Current') continue; // the condition is stale: discovery works again
+      const apiServiceName = groupVersion.includes('/') ? `${groupVersion.split('/')[1]}.${groupVersion.split('/')[0]}` : undefined;
+      blockers.push({
+        id: 'APIServiceUnavailable',
+        summary: `API ${groupVersion} fails discovery, so the namespace controller will not finish`,
+        evidence: [
+          link({ kind: 'Namespace', name: ns.name }, `discovery of ${groupVersion} fails: ${reason}`, 0),
+          ...(apiServiceName
+            ? [link({ kind: 'APIService', name: apiServiceName, apiVersion: 'apiregistration.k8s.io/v1' }, 'could not be read (see gaps)', 1)]
+            : []),
+        ],
+        fixes: apiServiceName
+          ? [
+              { safety: 'safe', description: `inspect the APIService and its backend`, command: `kubectl get apiservice ${apiServiceName} -o yaml` },
+              deleteApiServiceFix(apiServiceName, 'last-resort'),
+            ]
+          : [],
+      });
+    }
+    return blockers;
+  },
+};
+
+function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryError: string | undefined, context: CheckContext): Blocker {
+  const ns = snapshot.namespace!;
+  const service = apiService.service!;
+  const groupVersion = `${apiService.group}/${apiService.version}`;
+  const condition = apiService.available;
+  const conditionText = condition
+    ? `Available=${condition.status}${condition.reason ? ` (${condition.reason})` : ''}${condition.message ? `: ${condition.message}` : ''}`
+    : 'no Available condition yet';
+  const evidence: EvidenceLink[] = [
+    link({ kind: 'APIService', name: apiService.name, apiVersion: 'apiregistration.k8s.io/v1' }, conditionText, 0),
+  ];
+  if (discoveryError) evidence.push(link({ kind: 'APIService', name: apiService.name }, `discovery: ${discoveryError}`, 0));
+  const backend = describeBackend(snapshot, service, 1, context.now);
+  evidence.push(...backend.links);
+
+  if (service.namespace === ns.name) {
+    return {
+      id: 'APIServiceBackendInNamespace',
+      summary: `API ${groupVersion} is served from inside namespace ${ns.name}, which is being deleted: it can never come back`,
+      evidence,
+      fixes: [
+        {
+          safety: 'safe',
+          description: `delete the APIService first: its backend is being deleted with the namespace anyway`,
+          command: `kubectl delete apiservice ${apiService.name}`,
+          cost: `API ${groupVersion} disappears from the cluster (it is already unreachable)`,
+        },
+      ],
+    };
+  }
+
+  const orphaned = backend.serviceMissing || condition?.reason === 'ServiceNotFound';
+  if (orphaned) {
+    return {
+      id: 'APIServiceOrphaned',
+      summary: `APIService ${apiService.name} points at Service ${service.namespace}/${service.name}, which no longer exists (left behind by an uninstall?)`,
+      evidence,
+      fixes: [
+        {
+          safety: 'safe',
+          description: `if ${groupVersion} is still wanted, reinstall the product that serves it; deletion resumes within a minute`,
+        },
+        {
+          safety: 'caution',
+          description: 'if the product was uninstalled, delete the APIService it left behind — this is the right fix then',
+          command: `kubectl delete apiservice ${apiService.name}`,
+          cost: `removes API ${groupVersion} cluster-wide`,
+        },
+      ],
+    };
+  }
+
+  const cause = backend.causes.length ? ` (${[...new Set(backend.causes)].join(', ')})` : '';
+  const fixes: Fix[] = [
+    {
+      safety: 'safe',
+      description: `repair the backend of ${groupVersion}${cause}; the namespace controller retries by itself and deletion resumes within a minute`,
+      command: firstPodCommand(snapshot, service.namespace, backend) ?? `kubectl -n ${service.namespace} describe service ${service.name}`,
+    },
+  ];
+  const badNode = evidence.find((l) => l.ref.kind === 'Node' && /Ready=(False|Unknown)|does not exist|never reported/.test(l.fact));
+  const podOnBadNode = evidence.find((l) => l.ref.kind === 'Pod' && badNode && l.fact.includes(`on node ${badNode.ref.name}`));
+  if (badNode && podOnBadNode) {
+    fixes.push({
+      safety: 'caution',
+      description: `move the backend off node ${badNode.ref.name}: cordon it and delete the pod so it is rescheduled`,
+      command: `kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace} delete pod ${podOnBadNode.ref.name}`,
+    });
+  }
+  fixes.push(deleteApiServiceFix(apiService.name, 'last-resort', groupVersion));
+  return {
+    id: 'APIServiceUnavailable',
+    summary: `API ${groupVersion} is unavailable${cause}, so the namespace controller will not finish`,
+    evidence,
+    fixes,
+  };
+}
+
+function firstPodCommand(snapshot: Snapshot, namespace: string, backend: ReturnType<typeof describeBackend>): string | undefined {
+  const podLink = backend.links.find((l) => l.ref.kind === 'Pod');
+  if (!podLink) return undefined;
+  const pod = snapshot.pods[`${namespace}/${podLink.ref.name}`];
+  const crashed = pod?.containers.some((c) => c.lastTerminationReason || c.restartCount > 0);
+  return crashed
+    ? `kubectl -n ${namespace} logs ${podLink.ref.name} --previous`
+    : `kubectl -n ${namespace} describe pod ${podLink.ref.name}`;
+}
+
+function deleteApiServiceFix(name: string, safety: Fix['safety'], groupVersion?: string): Fix {
+  const metrics = name.endsWith('metrics.k8s.io') ? ' (HorizontalPodAutoscalers and `kubectl top` lose metrics)' : '';
+  return {
+    safety,
+    description: 'only if this API is meant to be gone: delete the APIService',
+    command: `kubectl delete apiservice ${name}`,
+    cost: `removes API ${groupVersion ?? name} for the whole cluster${metrics}`,
+  };
+}

@@ -1,0 +1,39 @@
+import { describeBackend } from './backend-chain.js';
+import { link, type Check } from './types.js';
+
+/** A CRD served through a conversion webhook cannot be listed or deleted in other versions while that webhook is down. */
+export const conversionWebhookDown: Check = {
+  id: 'ConversionWebhookDown',
+  description: "A CRD's conversion webhook is down, so its objects cannot be read or deleted",
+  run(snapshot, { now, conditions }) {
+    return Object.values(snapshot.crds)
+      .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
+      .filter((crd) => snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural) || conditions.contentFailure?.includes(`conversion webhook for ${crd.group}/`))
+      .flatMap((crd) => {
+        const backend = describeBackend(snapshot, crd.conversionService!, 1, now);
+        const reported = conditions.contentFailure?.includes(`conversion webhook for ${crd.group}/`) ?? false;
+        if (!reported && !(backend.serviceMissing || backend.readyEndpoints === 0)) return [];
+        const service = crd.conversionService!;
+        return [
+          {
+            id: 'ConversionWebhookDown' as const,
+            summary: `conversion webhook of CRD ${crd.name} is down (${service.namespace}/${service.name}), so its objects cannot be deleted`,
+            evidence: [
+              link({ kind: 'CustomResourceDefinition', name: crd.name }, `conversion strategy Webhook → Service ${service.namespace}/${service.name}`, 0),
+              ...(reported ? [link({ kind: 'Namespace', name: snapshot.namespaceName }, `the namespace controller reports: ${conditions.contentFailure}`, 0)] : []),
+              ...backend.links,
+            ],
+            fixes: [
+              { safety: 'safe' as const, description: `restore the conversion service ${service.namespace}/${service.name}` },
+              {
+                safety: 'last-resort' as const,
+                description: 'switch the CRD to strategy None — only if all its versions have identical schemas',
+                command: `kubectl patch crd ${crd.name} --type=merge -p '{"spec":{"conversion":{"strategy":"None","webhook":null}}}'`,
+                cost: 'objects stored in other versions are served without conversion and may be read wrongly',
+              },
+            ],
+          },
+        ];
+      });
+  },
+};

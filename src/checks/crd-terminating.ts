@@ -1,0 +1,42 @@
+import { since } from '../util/time.js';
+import { link, type Check } from './types.js';
+
+/** A CRD deleted while instances remain waits for them; its own finalizer must never be stripped. */
+export const crdTerminating: Check = {
+  id: 'CRDTerminating',
+  description: 'A CustomResourceDefinition is being deleted and waits for its instances',
+  run(snapshot, { now }) {
+    return Object.values(snapshot.crds)
+      .filter((crd) => crd.deletionTimestamp)
+      .filter((crd) => snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural))
+      .map((crd) => {
+        const terminating = crd.conditions.find((c) => c.type === 'Terminating');
+        const remaining = snapshot.content!.types.find((t) => t.group === crd.group && t.resource === crd.plural)!;
+        return {
+          id: 'CRDTerminating' as const,
+          summary: `CRD ${crd.name} is being deleted (${since(crd.deletionTimestamp, now)}) and waits for ${remaining.count} ${crd.plural} in this namespace`,
+          evidence: [
+            link(
+              { kind: 'CustomResourceDefinition', name: crd.name },
+              `deleting since ${since(crd.deletionTimestamp, now)}; finalizers ${crd.finalizers.join(', ') || 'none'}` +
+                (terminating ? `; Terminating=${terminating.status} (${terminating.reason ?? ''}) ${terminating.message ?? ''}`.trimEnd() : ''),
+              0,
+            ),
+            link({ kind: remaining.kind, name: `${remaining.count} objects`, namespace: snapshot.namespaceName }, `finalizers: ${formatCounts(remaining.finalizers)}`, 1),
+          ],
+          fixes: [
+            { safety: 'safe', description: `fix what holds the ${crd.plural} (see the finalizer findings); the CRD then finishes by itself` },
+            {
+              safety: 'caution',
+              description: `never remove the CRD's ${'customresourcecleanup.apiextensions.k8s.io'} finalizer: it would orphan the stored objects`,
+            },
+          ],
+        };
+      });
+  },
+};
+
+export function formatCounts(counts: Record<string, number>): string {
+  const entries = Object.entries(counts);
+  return entries.length ? entries.map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
+}

@@ -1,0 +1,46 @@
+import type { EvidenceLink } from '../model/report.js';
+import { link, type Check } from './types.js';
+
+/** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
+export const dependentsBlockDeletion: Check = {
+  id: 'DependentsBlockDeletion',
+  description: 'Objects wait on foregroundDeletion/orphan: dependents or the garbage collector hold them',
+  run(snapshot) {
+    const owners = (snapshot.content?.stuck ?? []).filter(
+      (s) => s.meta.deletionTimestamp && s.meta.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan'),
+    );
+    if (owners.length === 0) return [];
+    const evidence: EvidenceLink[] = [];
+    let dependentsFound = 0;
+    for (const owner of owners.slice(0, 10)) {
+      const finalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
+      evidence.push(link({ kind: owner.kind, namespace: owner.meta.namespace, name: owner.meta.name }, `waiting on ${finalizer}`, 0));
+      const dependents = (snapshot.content?.blockingDependents ?? []).filter((d) =>
+        d.meta.ownerReferences?.some((o) => o.uid === owner.meta.uid && o.blockOwnerDeletion),
+      );
+      dependentsFound += dependents.length;
+      for (const d of dependents.slice(0, 5)) {
+        const state = d.meta.deletionTimestamp ? `Terminating; finalizers ${d.meta.finalizers?.join(', ') || 'none'}` : 'not yet deleted';
+        evidence.push(link({ kind: d.kind, namespace: d.meta.namespace, name: d.meta.name }, `dependent with blockOwnerDeletion, ${state}`, 1));
+      }
+    }
+    const first = owners[0];
+    const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
+    return [
+      {
+        id: 'DependentsBlockDeletion',
+        summary: `${owners.length} object${owners.length === 1 ? ' waits' : 's wait'} for dependents or the garbage collector (${dependentsFound} blocking dependent${dependentsFound === 1 ? '' : 's'} found)`,
+        evidence,
+        fixes: [
+          { safety: 'safe', description: 'resolve what holds the dependents (see other findings); check kube-controller-manager runs garbage-collector-controller' },
+          {
+            safety: 'last-resort',
+            description: `remove the foregroundDeletion/orphan finalizer (one object shown)`,
+            command: `kubectl -n ${first.meta.namespace} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+            cost: 'dependents are left behind (orphaned) instead of being deleted first',
+          },
+        ],
+      },
+    ];
+  },
+};

@@ -1,0 +1,75 @@
+import type { Blocker, EvidenceLink } from '../model/report.js';
+import type { ObjectSample } from '../snapshot/types.js';
+import { since } from '../util/time.js';
+import { isBuiltInFinalizer } from './finalizers.js';
+import { link, type Check } from './types.js';
+
+/** Objects being deleted that wait on a custom finalizer no running controller will remove. */
+export const finalizerOwnerMissing: Check = {
+  id: 'FinalizerOwnerMissing',
+  description: 'Objects wait on a custom finalizer whose controller is not running',
+  run(snapshot, { now }) {
+    const byTypeAndFinalizer = new Map<string, { finalizer: string; samples: ObjectSample[] }>();
+    for (const sample of snapshot.content?.stuck ?? []) {
+      if (!sample.meta.deletionTimestamp) continue;
+      for (const finalizer of sample.meta.finalizers ?? []) {
+        if (isBuiltInFinalizer(finalizer)) continue;
+        const key = `${sample.group}/${sample.resource}/${finalizer}`;
+        const entry = byTypeAndFinalizer.get(key) ?? { finalizer, samples: [] };
+        entry.samples.push(sample);
+        byTypeAndFinalizer.set(key, entry);
+      }
+    }
+    const blockers: Blocker[] = [];
+    for (const { finalizer, samples } of byTypeAndFinalizer.values()) {
+      const first = samples[0];
+      const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
+      const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
+      const owners = snapshot.finalizerOwners.find((o) => o.group === first.group && o.resource === first.resource);
+      if (!owners?.rbacReadable) continue; // owner unknown, not proven missing: reported as a gap instead
+      const running = owners.candidates.filter((c) => c.pods.some((p) => p.ready));
+      if (running.length) continue; // a live controller holds it: progressing, not stuck
+      const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
+      const evidence: EvidenceLink[] = samples.slice(0, 5).map((s) =>
+        link(
+          { kind: s.kind, name: s.meta.name, namespace: s.meta.namespace, apiVersion: s.group ? `${s.group}/${s.version}` : s.version },
+          `deleted ${since(s.meta.deletionTimestamp, now)} ago, waiting on finalizer ${finalizer}`,
+          0,
+        ),
+      );
+      if (samples.length > 5) evidence.push(link({ kind: first.kind, name: `…and ${total - 5} more`, namespace: first.meta.namespace }, '', 0));
+      const crd = snapshot.crds[`${first.resource}.${first.group}`];
+      if (crd) evidence.push(link({ kind: 'CustomResourceDefinition', name: crd.name }, `defines ${crd.kind}; its controller removes ${finalizer}`, 1));
+      if (owners.candidates.length === 0) {
+        evidence.push(link({ kind: 'ClusterRole', name: '(none)' }, `no ServiceAccount is allowed by RBAC to update ${typeName}: the controller is not installed`, 1));
+      }
+      for (const candidate of owners.candidates) {
+        const sa = candidate.serviceAccount;
+        const pods = candidate.pods.length
+          ? candidate.pods.map((p) => `${p.name} ${p.ready ? 'ready' : `not ready (${p.phase ?? 'unknown'})`}`).join(', ')
+          : 'no pods run as it';
+        evidence.push(link({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, `may update ${typeName} (${candidate.grantedBy}); ${pods}`, 1));
+      }
+      const ns = first.meta.namespace!;
+      const patch = `kubectl -n ${ns} patch ${typeName} ${first.meta.name} --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":${JSON.stringify(first.meta.finalizers)}},{"op":"remove","path":"/metadata/finalizers/${first.meta.finalizers!.indexOf(finalizer)}"}]'`;
+      const controllerHint = owners.candidates[0]
+        ? `scale up or repair the controller running as ServiceAccount ${owners.candidates[0].serviceAccount.namespace}/${owners.candidates[0].serviceAccount.name}`
+        : `reinstall the operator that owns ${typeName}`;
+      blockers.push({
+        id: 'FinalizerOwnerMissing',
+        summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
+        evidence,
+        fixes: [
+          { safety: 'safe', description: `${controllerHint}; it will finish its cleanup and remove the finalizer` },
+          {
+            safety: 'last-resort',
+            description: `remove just the ${finalizer} finalizer (one object shown; repeat per object)`,
+            command: patch,
+            cost: 'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
+          },
+        ],
+      });
+    }
+    return blockers;
+  },
+};

@@ -1,0 +1,61 @@
+import type { EvidenceLink, Fix } from '../model/report.js';
+import { describeNode, describePod } from './backend-chain.js';
+import { link, type Check } from './types.js';
+
+/** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
+export const podsStuckTerminating: Check = {
+  id: 'PodsStuckTerminating',
+  description: 'Pods are past their grace period and still Terminating (node down or gone)',
+  run(snapshot, { now }) {
+    // deletionTimestamp of a pod is the moment its grace period ends.
+    const stuck = Object.values(snapshot.pods).filter(
+      (p) => p.namespace === snapshot.namespaceName && p.deletionTimestamp && Date.parse(p.deletionTimestamp) < now.getTime(),
+    );
+    if (stuck.length === 0) return [];
+    const evidence: EvidenceLink[] = [];
+    const fixes: Fix[] = [];
+    const byNode = new Map<string, typeof stuck>();
+    for (const pod of stuck) byNode.set(pod.nodeName ?? '', [...(byNode.get(pod.nodeName ?? '') ?? []), pod]);
+    for (const [nodeName, pods] of byNode) {
+      for (const pod of pods.slice(0, 5)) {
+        const finalizers = pod.finalizers.length ? `; finalizers ${pod.finalizers.join(', ')}` : '';
+        evidence.push(link({ kind: 'Pod', namespace: pod.namespace, name: pod.name }, describePod(pod, now).fact + finalizers, 0));
+      }
+      if (!nodeName) continue;
+      const node = snapshot.nodes[nodeName];
+      const nodeFacts = describeNode(nodeName, node, now);
+      evidence.push(link({ kind: 'Node', name: nodeName }, nodeFacts.fact, 1));
+      if (node && !node.exists) {
+        fixes.push({ safety: 'safe', description: `node ${nodeName} is gone: the pod garbage collector removes its pods; check kube-controller-manager runs pod-garbage-collector-controller` });
+      } else if (nodeFacts.unhealthy) {
+        fixes.push({ safety: 'safe', description: `bring node ${nodeName} back (kubelet, network): its kubelet confirms the pods stopped`, command: `kubectl describe node ${nodeName}` });
+        fixes.push({
+          safety: 'caution',
+          description: `if node ${nodeName} is shut down for good, mark it out of service so its pods are removed`,
+          command: `kubectl taint nodes ${nodeName} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`,
+        });
+        fixes.push({ safety: 'caution', description: `if the machine no longer exists, delete the Node object`, command: `kubectl delete node ${nodeName}` });
+      } else {
+        fixes.push({ safety: 'safe', description: `node ${nodeName} looks Ready: check its kubelet logs for why it does not finish the pods`, command: `kubectl describe node ${nodeName}` });
+      }
+    }
+    const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
+    const first = stuck[0];
+    fixes.push({
+      safety: 'last-resort',
+      description: 'force-delete the pods (one shown)',
+      command: `kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,
+      cost: 'the containers may still run on the node, holding volumes and IPs; a StatefulSet may start a duplicate',
+    });
+    const total = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? stuck.length;
+    const nodes = [...byNode.keys()].filter(Boolean);
+    return [
+      {
+        id: 'PodsStuckTerminating',
+        summary: `${total} pod${total === 1 ? ' is' : 's are'} past the grace period and still Terminating${nodes.length ? ` on ${nodes.join(', ')}` : ''}${podFinalizers.size ? ` (finalizers: ${[...podFinalizers].join(', ')})` : ''}`,
+        evidence,
+        fixes,
+      },
+    ];
+  },
+};

@@ -1,0 +1,45 @@
+import { link, type Check } from './types.js';
+
+/** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
+export const pvcInUse: Check = {
+  id: 'PVCInUse',
+  description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
+  run(snapshot) {
+    const claims = (snapshot.content?.stuck ?? []).filter(
+      (s) => s.group === '' && s.resource === 'persistentvolumeclaims' && s.meta.deletionTimestamp && s.meta.finalizers?.includes('kubernetes.io/pvc-protection'),
+    );
+    if (claims.length === 0) return [];
+    const pods = Object.values(snapshot.pods).filter((p) => p.namespace === snapshot.namespaceName);
+    const evidence = claims.flatMap((claim) => {
+      const users = pods.filter((p) => p.claimNames.includes(claim.meta.name));
+      return [
+        link({ kind: 'PersistentVolumeClaim', namespace: claim.meta.namespace, name: claim.meta.name }, 'deleted, held by kubernetes.io/pvc-protection', 0),
+        ...(users.length
+          ? users.map((p) =>
+              link({ kind: 'Pod', namespace: p.namespace, name: p.name }, `still uses the claim${p.deletionTimestamp ? ' (itself Terminating)' : ` (${p.phase ?? 'unknown phase'})`}${p.nodeName ? ` on node ${p.nodeName}` : ''}`, 1),
+            )
+          : [link({ kind: 'Pod', namespace: claim.meta.namespace, name: '(none found)' }, 'no pod uses it: the pvc-protection controller should remove the finalizer; check it runs', 1)]),
+      ];
+    });
+    const first = claims[0];
+    const firstUser = pods.find((p) => p.claimNames.includes(first.meta.name));
+    return [
+      {
+        id: 'PVCInUse',
+        summary: `${claims.length} PersistentVolumeClaim${claims.length === 1 ? ' is' : 's are'} protected because pods still use them`,
+        evidence,
+        fixes: [
+          firstUser
+            ? { safety: 'safe', description: `stop the pods that use the claims (see PodsStuckTerminating if they are Terminating)`, command: `kubectl -n ${firstUser.namespace} delete pod ${firstUser.name}` }
+            : { safety: 'safe', description: 'check that kube-controller-manager runs pvc-protection-controller' },
+          {
+            safety: 'last-resort',
+            description: 'remove the pvc-protection finalizer (one claim shown)',
+            command: `kubectl -n ${first.meta.namespace} patch pvc ${first.meta.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers/${first.meta.finalizers!.indexOf('kubernetes.io/pvc-protection')}"}]'`,
+            cost: 'the volume may still be mounted by a running pod; its data can be lost or corrupted when the volume is released',
+          },
+        ],
+      },
+    ];
+  },
+};

@@ -1,0 +1,35 @@
+// Every root cause ns-doctor knows. Adding one means adding a file with a Check and listing it here.
+import { apiServiceUnavailable } from './apiservice-unavailable.js';
+import {
+  contentDeletionFailed,
+  groupVersionParseFailure,
+  namespaceControllerForbidden,
+  namespaceControllerNotRunning,
+} from './controller-health.js';
+import { conversionWebhookDown } from './conversion-webhook-down.js';
+import { crdTerminating } from './crd-terminating.js';
+import { dependentsBlockDeletion } from './dependents-block-deletion.js';
+import { finalizerOwnerMissing } from './finalizer-owner-missing.js';
+import { namespaceFinalizerRemaining, namespaceMetadataFinalizerRemaining } from './namespace-finalizers.js';
+import { podsStuckTerminating } from './pods-stuck-terminating.js';
+import { pvcInUse } from './pvc-in-use.js';
+import type { Check } from './types.js';
+import { webhookBlocksDeletion } from './webhook-blocks-deletion.js';
+
+/** Ordered by how early in a deletion they bite: what stops the controller itself comes first. */
+export const CHECKS: readonly Check[] = [
+  namespaceControllerNotRunning,
+  groupVersionParseFailure,
+  apiServiceUnavailable,
+  namespaceControllerForbidden,
+  webhookBlocksDeletion,
+  conversionWebhookDown,
+  finalizerOwnerMissing,
+  crdTerminating,
+  podsStuckTerminating,
+  pvcInUse,
+  dependentsBlockDeletion,
+  contentDeletionFailed,
+  namespaceFinalizerRemaining,
+  namespaceMetadataFinalizerRemaining,
+];

@@ -1,0 +1,21 @@
+import type { Blocker, BlockerId, EvidenceLink, ObjectRef } from '../model/report.js';
+import type { ParsedConditions } from '../diagnosis/conditions.js';
+import type { Snapshot } from '../snapshot/types.js';
+
+export interface CheckContext {
+  now: Date;
+  /** Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running. */
+  controllerTimeoutMs: number;
+  conditions: ParsedConditions;
+}
+
+/** One root cause: an id, what it looks for, and a pure function from a snapshot to the blockers it proves. */
+export interface Check {
+  id: BlockerId;
+  description: string;
+  run(snapshot: Snapshot, context: CheckContext): Blocker[];
+}
+
+export function link(ref: ObjectRef, fact: string, depth: number): EvidenceLink {
+  return { ref, fact, depth };
+}

@@ -1,0 +1,98 @@
+import yargs from 'yargs';
+import { parseDuration } from '../util/time.js';
+
+export type OutputFormat = 'text' | 'json' | 'yaml' | 'markdown';
+
+export interface CliOptions {
+  namespace?: string;
+  all: boolean;
+  output: OutputFormat;
+  kubeconfig?: string;
+  context?: string;
+  requestTimeoutMs: number;
+  controllerTimeoutMs: number;
+  concurrency: number;
+  color: boolean;
+  verbose: boolean;
+  saveSnapshot?: string;
+  fromSnapshot?: string;
+}
+
+export class UsageError extends Error {}
+
+const NAMESPACE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function validateNamespaceName(name: string): void {
+  if (name.length > 63 || !NAMESPACE_NAME.test(name)) {
+    throw new UsageError(
+      `invalid namespace name "${name}": must be a lowercase RFC 1123 label (a-z, 0-9, '-', at most 63 characters)`,
+    );
+  }
+}
+
+export function buildParser(argv: string[], version: string) {
+  return yargs(argv)
+    .scriptName('kubectl ns-doctor')
+    .usage(
+      'Explain why a namespace is stuck in Terminating, and how to fix it (safest first).\n\n' +
+        'Usage:\n  kubectl ns-doctor <namespace> [flags]\n  kubectl ns-doctor --all [flags]',
+    )
+    .command('$0 [namespace]', false as unknown as string, (y) =>
+      y.positional('namespace', { type: 'string', describe: 'namespace to diagnose' }),
+    )
+    .option('all', { alias: 'A', type: 'boolean', default: false, describe: 'diagnose every Terminating namespace: one line each, then details' })
+    .option('output', { alias: 'o', type: 'string', choices: ['text', 'json', 'yaml', 'markdown'], default: 'text', describe: 'output format' })
+    .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
+    .option('context', { type: 'string', describe: 'kubeconfig context to use' })
+    .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
+    .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
+    .option('concurrency', { type: 'number', default: 4, describe: 'maximum API requests in flight' })
+    .option('color', { type: 'boolean', default: true, describe: 'color the text output (--no-color or NO_COLOR to disable; off when not a terminal)' })
+    .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every API request (status, size, time) and a total to stderr' })
+    .option('save-snapshot', { type: 'string', describe: 'write what was read from the cluster to FILE (re-diagnose later with --from-snapshot)' })
+    .option('from-snapshot', { type: 'string', describe: 'diagnose a saved snapshot instead of a live cluster' })
+    .example('kubectl ns-doctor payments', 'why is namespace payments stuck?')
+    .example('kubectl ns-doctor payments -o json', 'the same, for a runbook (exit code: 0 ok, 1 blocked, 2 incomplete, 3 not found)')
+    .example('kubectl ns-doctor --all', 'every Terminating namespace')
+    .epilogue(
+      'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
+        'Read-only: never changes the cluster and never reads Secret data.',
+    )
+    .completion('completion', 'print a bash/zsh completion script')
+    .version(version)
+    .help()
+    .alias('help', 'h')
+    .strict()
+    .wrap(Math.min(110, process.stdout.columns || 100));
+}
+
+export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
+  const namespace = parsed.namespace as string | undefined;
+  const all = Boolean(parsed.all);
+  if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
+  if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
+  if (namespace) validateNamespaceName(namespace);
+  const concurrency = Number(parsed.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
+  const duration = (flag: string) => {
+    try {
+      return parseDuration(String(parsed[flag]));
+    } catch (error) {
+      throw new UsageError(`--${flag}: ${(error as Error).message}`);
+    }
+  };
+  return {
+    ...(namespace ? { namespace } : {}),
+    all,
+    output: parsed.output as OutputFormat,
+    ...(parsed.kubeconfig ? { kubeconfig: String(parsed.kubeconfig) } : {}),
+    ...(parsed.context ? { context: String(parsed.context) } : {}),
+    requestTimeoutMs: duration('request-timeout'),
+    controllerTimeoutMs: duration('controller-timeout'),
+    concurrency,
+    color: Boolean(parsed.color) && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
+    verbose: Boolean(parsed.verbose),
+    ...(parsed['save-snapshot'] ? { saveSnapshot: String(parsed['save-snapshot']) } : {}),
+    ...(parsed['from-snapshot'] ? { fromSnapshot: String(parsed['from-snapshot']) } : {}),
+  };
+}

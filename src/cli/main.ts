@@ -1,0 +1,60 @@
+import { hideBin } from 'yargs/helpers';
+import { EXIT_CODES } from '../model/report.js';
+import { KubeconfigError } from '../kube/kubeconfig.js';
+import { ApiError } from '../kube/errors.js';
+import { buildParser, toCliOptions, UsageError } from './args.js';
+import { IncompleteError, run } from './run.js';
+
+declare const __NS_DOCTOR_VERSION__: string;
+const VERSION = typeof __NS_DOCTOR_VERSION__ === 'undefined' ? '0.0.0-dev' : __NS_DOCTOR_VERSION__;
+
+async function main(argv: string[]): Promise<number> {
+  let usageFailure: string | undefined;
+  const parser = buildParser(argv, VERSION)
+    .exitProcess(false)
+    .fail((message, error) => {
+      usageFailure = message ?? error?.message ?? 'invalid arguments';
+    });
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = (await parser.parseAsync()) as Record<string, unknown>;
+  } catch (error) {
+    usageFailure ??= (error as Error).message;
+    parsed = {};
+  }
+  if (usageFailure) {
+    process.stderr.write(`error: ${usageFailure.split('\n')[0]}\nSee 'kubectl ns-doctor --help'.\n`);
+    return EXIT_CODES.usage;
+  }
+  if (parsed.help || parsed.version || (parsed._ as string[] | undefined)?.[0] === 'completion') return EXIT_CODES.ok;
+
+  try {
+    const options = toCliOptions(parsed);
+    const result = await run(options, VERSION, (line) => process.stderr.write(line + '\n'));
+    process.stdout.write(result.stdout);
+    for (const line of result.stderr) process.stderr.write(line + '\n');
+    return result.exitCode;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`error: ${error.message}\n`);
+      return EXIT_CODES.usage;
+    }
+    if (error instanceof KubeconfigError || error instanceof ApiError || error instanceof IncompleteError) {
+      process.stderr.write(`error: ${error instanceof ApiError ? error.reason : error.message}\n`);
+      return EXIT_CODES.incomplete;
+    }
+    process.stderr.write(`error: unexpected failure: ${(error as Error)?.message ?? error}\n`);
+    if (process.env.NS_DOCTOR_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
+    return EXIT_CODES.incomplete;
+  }
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error) => {
+    process.stderr.write(`error: ${(error as Error)?.message ?? error}\n`);
+    process.exitCode = EXIT_CODES.incomplete;
+  },
+);

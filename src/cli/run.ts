@@ -1,0 +1,161 @@
+// Wires the one-way flow: CLI options → snapshot(s) → diagnosis → renderer → exit code.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { KubeClient } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { listAll } from '../gather/list.js';
+import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { EXIT_CODES, REPORT_API_VERSION, type Report, type ReportList, type Verdict } from '../model/report.js';
+import { renderMarkdown } from '../render/markdown.js';
+import { formatRequest, formatRequestTotal } from '../render/requests.js';
+import { renderJson, renderYaml } from '../render/structured.js';
+import { renderAllSummary, renderText } from '../render/text.js';
+import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
+import type { CliOptions } from './args.js';
+import { UsageError } from './args.js';
+
+export interface RunResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string[];
+}
+
+interface SnapshotFile {
+  snapshotVersion: number;
+  snapshots: Snapshot[];
+  all: boolean;
+}
+
+export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
+  const stderr: string[] = [];
+  const started = performance.now();
+  let snapshots: Snapshot[];
+  let all = options.all;
+  let client: KubeClient | undefined;
+
+  if (options.fromSnapshot) {
+    const file = readSnapshotFile(options.fromSnapshot);
+    snapshots = options.namespace ? file.snapshots.filter((s) => s.namespaceName === options.namespace) : file.snapshots;
+    if (options.namespace && snapshots.length === 0) throw new UsageError(`snapshot ${options.fromSnapshot} has no namespace ${options.namespace}`);
+    all = file.all && !options.namespace;
+  } else {
+    const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context });
+    client = new KubeClient(kc, {
+      requestTimeoutMs: options.requestTimeoutMs,
+      concurrency: options.concurrency,
+      userAgent: `kubectl-ns-doctor/${version}`,
+      ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
+    });
+    const gatherer = new SnapshotGatherer(client);
+    snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+    if (options.saveSnapshot) {
+      const file: SnapshotFile = { snapshotVersion: SNAPSHOT_VERSION, snapshots, all };
+      writeFileSync(options.saveSnapshot, JSON.stringify(file, null, 2));
+    }
+  }
+
+  for (const snapshot of snapshots) {
+    const fatal = snapshot.gaps.find((g) => g.what === 'the API server');
+    if (fatal) stderr.push(`error: ${fatal.reason}`);
+  }
+  const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
+  if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
+
+  const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
+  const stdout = all ? renderAll(reports, options, client, started) : renderOne(reports[0], options);
+  return { exitCode, stdout, stderr: [...new Set(stderr)] };
+}
+
+async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
+  const terminating: string[] = [];
+  try {
+    await listAll<{ metadata: { name: string; deletionTimestamp?: string } }>(
+      client,
+      '/api/v1/namespaces',
+      { metadataOnly: true },
+      () => (terminating.length = 0),
+      (items) => terminating.push(...items.filter((i) => i.metadata.deletionTimestamp).map((i) => i.metadata.name)),
+    );
+  } catch (error) {
+    if (isFatal(error)) throw error;
+    stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
+    throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
+  }
+  const snapshots: Snapshot[] = [];
+  for (const name of terminating.sort()) snapshots.push(await gatherer.gather(name));
+  return snapshots;
+}
+
+export class IncompleteError extends Error {}
+
+function exitCodeFor(verdict: Verdict): number {
+  switch (verdict) {
+    case 'NotTerminating':
+    case 'Progressing':
+      return EXIT_CODES.ok;
+    case 'Blocked':
+      return EXIT_CODES.blocked;
+    case 'Incomplete':
+      return EXIT_CODES.incomplete;
+    case 'NotFound':
+      return EXIT_CODES.notFound;
+  }
+}
+
+function exitCodeForAll(reports: Report[], stderr: string[]): number {
+  if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
+  if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
+  return EXIT_CODES.ok;
+}
+
+function renderOne(report: Report, options: CliOptions): string {
+  switch (options.output) {
+    case 'json':
+      return renderJson(report);
+    case 'yaml':
+      return renderYaml(report);
+    case 'markdown':
+      return renderMarkdown(report);
+    default:
+      return renderText(report, options.color);
+  }
+}
+
+function renderAll(reports: Report[], options: CliOptions, client: KubeClient | undefined, started: number): string {
+  const stats = client
+    ? { ...client.stats, durationMs: Math.round(performance.now() - started) }
+    : reports.reduce(
+        (sum, r) => ({
+          requests: sum.requests + r.stats.requests,
+          bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
+          retries: sum.retries + r.stats.retries,
+          durationMs: sum.durationMs + r.stats.durationMs,
+        }),
+        { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
+      );
+  const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats };
+  switch (options.output) {
+    case 'json':
+      return renderJson(list);
+    case 'yaml':
+      return renderYaml(list);
+    case 'markdown':
+      return reports.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
+    default:
+      return [renderAllSummary(list, options.color), ...reports.map((r) => renderText(r, options.color))].join('\n');
+  }
+}
+
+function readSnapshotFile(path: string): SnapshotFile {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const file = parsed as Partial<SnapshotFile>;
+  if (file?.snapshotVersion !== SNAPSHOT_VERSION || !Array.isArray(file.snapshots)) {
+    throw new UsageError(`${path} is not an ns-doctor snapshot (version ${SNAPSHOT_VERSION})`);
+  }
+  return file as SnapshotFile;
+}

@@ -1,0 +1,86 @@
+// Turns a snapshot into a report: runs every check, then decides the verdict. No I/O here.
+import { CHECKS } from '../checks/registry.js';
+import { formatCounts } from '../checks/crd-terminating.js';
+import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { humanDuration } from '../util/time.js';
+import { parseConditions } from './conditions.js';
+
+export interface DiagnoseOptions {
+  now?: Date;
+  controllerTimeoutMs: number;
+}
+
+export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
+  const now = options.now ?? new Date();
+  const ns = snapshot.namespace;
+  const conditions = parseConditions(ns?.conditions ?? []);
+  const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';
+  const blockers: Blocker[] = terminating
+    ? CHECKS.flatMap((check) => check.run(snapshot, { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions }))
+    : [];
+  const verdict = decideVerdict(snapshot, terminating, blockers);
+  const terminatingForMs = ns?.deletionTimestamp ? now.getTime() - Date.parse(ns.deletionTimestamp) : undefined;
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: 'NamespaceDiagnosis',
+    namespace: snapshot.namespaceName,
+    ...(ns?.phase ? { phase: ns.phase } : {}),
+    ...(ns?.deletionTimestamp ? { deletionTimestamp: ns.deletionTimestamp } : {}),
+    ...(terminatingForMs !== undefined ? { terminatingForSeconds: Math.round(terminatingForMs / 1000) } : {}),
+    verdict,
+    summary: summarize(snapshot, verdict, blockers, terminatingForMs),
+    blockers,
+    remaining: (snapshot.content?.types ?? []).map((t) => ({
+      resource: t.resource,
+      group: t.group,
+      version: t.version,
+      kind: t.kind,
+      count: t.count,
+      withFinalizers: t.withFinalizers,
+      withDeletionTimestamp: t.withDeletionTimestamp,
+      finalizers: t.finalizers,
+      ...(t.oldestDeletionTimestamp ? { oldestDeletionTimestamp: t.oldestDeletionTimestamp } : {}),
+    })),
+    namespaceFinalizers: { spec: ns?.specFinalizers ?? [], metadata: ns?.metadataFinalizers ?? [] },
+    conditions: (ns?.conditions ?? []).filter((c) => c.type.startsWith('Namespace')),
+    discovery: {
+      mode: snapshot.discovery?.mode ?? 'unavailable',
+      groupVersions: snapshot.discovery?.groupVersions.length ?? 0,
+      failing: (snapshot.discovery?.groupVersions ?? []).filter((gv) => gv.state !== 'Current'),
+    },
+    gaps: snapshot.gaps,
+    stats: snapshot.stats,
+  };
+}
+
+function decideVerdict(snapshot: Snapshot, terminating: boolean, blockers: Blocker[]): Verdict {
+  if (snapshot.namespaceFound === false) return 'NotFound';
+  if (snapshot.namespaceFound === 'unknown') return 'Incomplete';
+  if (!terminating) return 'NotTerminating';
+  if (blockers.length) return 'Blocked';
+  if (snapshot.gaps.length) return 'Incomplete';
+  return 'Progressing';
+}
+
+function summarize(snapshot: Snapshot, verdict: Verdict, blockers: Blocker[], terminatingForMs: number | undefined): string {
+  const name = snapshot.namespaceName;
+  const age = terminatingForMs !== undefined ? ` for ${humanDuration(terminatingForMs)}` : '';
+  switch (verdict) {
+    case 'NotFound':
+      return `namespace ${name} does not exist`;
+    case 'NotTerminating':
+      return `namespace ${name} is ${snapshot.namespace?.phase ?? 'Active'}, not being deleted`;
+    case 'Blocked':
+      return `namespace ${name} has been Terminating${age} — BLOCKED by ${blockers.length} finding${blockers.length === 1 ? '' : 's'}`;
+    case 'Incomplete':
+      return snapshot.namespaceFound === 'unknown'
+        ? `namespace ${name} could not be read — INCOMPLETE`
+        : `namespace ${name} has been Terminating${age} — INCOMPLETE: no blocker proven, but ${snapshot.gaps.length} thing${snapshot.gaps.length === 1 ? '' : 's'} could not be read`;
+    case 'Progressing': {
+      const left = snapshot.content?.types.reduce((sum, t) => sum + t.count, 0) ?? 0;
+      const finalizers = formatCounts(Object.fromEntries((snapshot.content?.types ?? []).flatMap((t) => Object.entries(t.finalizers))));
+      return `namespace ${name} has been Terminating${age} and is progressing: ${left} object${left === 1 ? '' : 's'} left${left ? ` (finalizers: ${finalizers})` : ''}, no blocker found`;
+    }
+  }
+}

@@ -1,0 +1,127 @@
+// Follows a Service to what serves it: EndpointSlices → Pods → Nodes. Used for APIServices, admission webhooks and
+// conversion webhooks alike. Fetches only the objects on the chain, so cost does not grow with cluster size.
+import type { KubeClient } from '../kube/client.js';
+import { ApiError } from '../kube/errors.js';
+import type { ServiceRef, Snapshot } from '../snapshot/types.js';
+import { nodeOf, podOf, serviceOf } from './convert.js';
+import type { GapSink } from './gaps.js';
+import { listItems } from './list.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Raw = any;
+
+const MAX_PODS_PER_SERVICE = 10;
+
+export function serviceKey(ref: { namespace: string; name: string }): string {
+  return `${ref.namespace}/${ref.name}`;
+}
+
+export type EvidenceStore = Pick<Snapshot, 'services' | 'endpoints' | 'pods' | 'nodes'>;
+
+export class BackendFollower {
+  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly nodeFetches = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly gaps: GapSink,
+    private readonly store: EvidenceStore,
+  ) {}
+
+  follow(ref: ServiceRef): Promise<void> {
+    const key = serviceKey(ref);
+    let pending = this.inFlight.get(key);
+    if (!pending) {
+      pending = this.followOnce(ref);
+      this.inFlight.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async followOnce(ref: ServiceRef): Promise<void> {
+    const key = serviceKey(ref);
+    const ns = encodeURIComponent(ref.namespace);
+    try {
+      const raw = await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}`);
+      this.store.services[key] = serviceOf(raw);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        this.store.services[key] = { namespace: ref.namespace, name: ref.name, exists: false, ports: [] };
+        return;
+      }
+      this.gaps.fromError(error, `get Service ${key}`, 'cannot follow this backend');
+      return;
+    }
+
+    const podNames = new Set<string>();
+    try {
+      const slices = await listItems<Raw>(this.client, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
+        labelSelector: `kubernetes.io/service-name=${ref.name}`,
+      });
+      let ready = 0;
+      let notReady = 0;
+      for (const slice of slices) {
+        for (const endpoint of slice.endpoints ?? []) {
+          const addresses = (endpoint.addresses ?? []).length || 1;
+          if (endpoint.conditions?.ready === false) notReady += addresses;
+          else ready += addresses;
+          if (endpoint.targetRef?.kind === 'Pod' && endpoint.targetRef.name) podNames.add(endpoint.targetRef.name);
+        }
+      }
+      this.store.endpoints[key] = { service: key, slices: slices.length, readyAddresses: ready, notReadyAddresses: notReady, podNames: [...podNames] };
+    } catch (error) {
+      this.gaps.fromError(error, `list EndpointSlices of Service ${key}`, 'cannot count ready endpoints');
+    }
+
+    await this.followPods(ref, podNames);
+  }
+
+  private async followPods(ref: ServiceRef, fromSlices: Set<string>): Promise<void> {
+    const key = serviceKey(ref);
+    const selector = this.store.services[key]?.selector;
+    const ns = encodeURIComponent(ref.namespace);
+    const pods: Raw[] = [];
+    try {
+      if (selector && Object.keys(selector).length) {
+        const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
+        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector })));
+      } else {
+        for (const name of [...fromSlices].slice(0, MAX_PODS_PER_SERVICE)) {
+          try {
+            pods.push(await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}`));
+          } catch (error) {
+            if (!(error instanceof ApiError && error.status === 404)) throw error;
+          }
+        }
+      }
+    } catch (error) {
+      this.gaps.fromError(error, `list Pods behind Service ${key}`, 'cannot see why the backend is down');
+      return;
+    }
+    const chosen = pods.slice(0, MAX_PODS_PER_SERVICE).map(podOf);
+    const endpoints = this.store.endpoints[key];
+    if (endpoints) endpoints.podNames = [...new Set([...endpoints.podNames, ...chosen.map((p) => p.name)])];
+    else this.store.endpoints[key] = { service: key, slices: 0, readyAddresses: 0, notReadyAddresses: 0, podNames: chosen.map((p) => p.name) };
+    for (const pod of chosen) this.store.pods[`${pod.namespace}/${pod.name}`] = pod;
+    await Promise.all(chosen.filter((p) => p.nodeName).map((p) => this.fetchNode(p.nodeName!)));
+  }
+
+  fetchNode(name: string): Promise<void> {
+    let pending = this.nodeFetches.get(name);
+    if (!pending) {
+      pending = (async () => {
+        try {
+          this.store.nodes[name] = nodeOf(await this.client.getJson<Raw>(`/api/v1/nodes/${encodeURIComponent(name)}`));
+        } catch (error) {
+          if (error instanceof ApiError && error.status === 404) {
+            this.store.nodes[name] = { name, exists: false, taints: [] };
+            return;
+          }
+          this.gaps.fromError(error, `get Node ${name}`, 'cannot tell whether the node is healthy');
+        }
+      })();
+      this.nodeFetches.set(name, pending);
+    }
+    return pending;
+  }
+}

@@ -1,0 +1,158 @@
+import type { GroupVersionState } from '../model/report.js';
+import { ACCEPT, type KubeClient } from '../kube/client.js';
+import { ApiError } from '../kube/errors.js';
+import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
+import type { GapSink } from './gaps.js';
+
+interface AggregatedResource {
+  resource: string;
+  responseKind?: { kind?: string };
+  scope: 'Namespaced' | 'Cluster';
+  verbs?: string[];
+}
+interface AggregatedVersion {
+  version: string;
+  resources?: AggregatedResource[];
+  freshness?: 'Current' | 'Stale';
+}
+interface AggregatedGroup {
+  metadata?: { name?: string };
+  versions?: AggregatedVersion[];
+}
+interface AggregatedList {
+  kind?: string;
+  items?: AggregatedGroup[];
+}
+
+/**
+ * Two requests with aggregated discovery (v2, then v2beta1); legacy discovery (one request per group version) only
+ * when the server does not speak it. Failing group versions are recorded, never fatal.
+ */
+export async function discover(client: KubeClient, gaps: GapSink): Promise<DiscoveryState> {
+  try {
+    const aggregated = await aggregatedDiscovery(client);
+    if (aggregated) return aggregated;
+    return await legacyDiscovery(client, gaps);
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    gaps.add({
+      what: 'API discovery (/api, /apis)',
+      reason: error.reason,
+      httpStatus: error.status,
+      impact: 'cannot tell which APIs exist or fail; the remaining content could not be listed',
+    });
+    return { mode: 'unavailable', groupVersions: [], namespacedResources: [] };
+  }
+}
+
+async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState | undefined> {
+  const lists: AggregatedList[] = [];
+  for (const path of ['/api', '/apis']) {
+    const response = await client.get(path, ACCEPT.aggregatedDiscovery);
+    if (response.status !== 200) throw errorFor(path, response.status, response.body);
+    if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
+    lists.push(JSON.parse(response.body) as AggregatedList);
+  }
+  const groupVersions: GroupVersionState[] = [];
+  const namespacedResources: ResourceType[] = [];
+  for (const group of lists.flatMap((list) => list.items ?? [])) {
+    const groupName = group.metadata?.name ?? '';
+    let preferredTaken = false;
+    // Versions are listed in preference order; the namespace controller works on the preferred one.
+    for (const version of group.versions ?? []) {
+      const groupVersion = groupName ? `${groupName}/${version.version}` : version.version;
+      const stale = version.freshness === 'Stale';
+      groupVersions.push({
+        groupVersion,
+        state: stale ? 'Stale' : 'Current',
+        ...(stale ? { reason: `stale GroupVersion discovery: ${groupVersion}` } : {}),
+      });
+      if (stale || preferredTaken) continue;
+      preferredTaken = true;
+      for (const resource of version.resources ?? []) {
+        if (resource.scope !== 'Namespaced') continue;
+        namespacedResources.push({
+          group: groupName,
+          version: version.version,
+          resource: resource.resource,
+          kind: resource.responseKind?.kind ?? resource.resource,
+          namespaced: true,
+          verbs: resource.verbs ?? [],
+        });
+      }
+    }
+  }
+  return { mode: 'aggregated', groupVersions, namespacedResources };
+}
+
+interface LegacyGroupList {
+  groups?: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion?: { groupVersion: string } }[];
+}
+interface LegacyResourceList {
+  resources?: { name: string; kind: string; namespaced: boolean; verbs?: string[] }[];
+}
+
+async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<DiscoveryState> {
+  const core = await client.getJson<{ versions?: string[] }>('/api');
+  const groups = await client.getJson<LegacyGroupList>('/apis');
+  const targets: { group: string; version: string; preferred: boolean }[] = (core.versions ?? []).map((v) => ({
+    group: '',
+    version: v,
+    preferred: v === 'v1',
+  }));
+  for (const group of groups.groups ?? []) {
+    for (const version of group.versions) {
+      targets.push({
+        group: group.name,
+        version: version.version,
+        preferred: (group.preferredVersion?.groupVersion ?? group.versions[0]?.groupVersion) === version.groupVersion,
+      });
+    }
+  }
+  const groupVersions: GroupVersionState[] = [];
+  const namespacedResources: ResourceType[] = [];
+  await Promise.all(
+    targets.map(async (target) => {
+      const groupVersion = target.group ? `${target.group}/${target.version}` : target.version;
+      const path = target.group ? `/apis/${groupVersion}` : `/api/${target.version}`;
+      try {
+        const list = await client.getJson<LegacyResourceList>(path);
+        groupVersions.push({ groupVersion, state: 'Current' });
+        if (!target.preferred) return;
+        for (const resource of list.resources ?? []) {
+          if (!resource.namespaced || resource.name.includes('/')) continue;
+          namespacedResources.push({
+            group: target.group,
+            version: target.version,
+            resource: resource.name,
+            kind: resource.kind,
+            namespaced: true,
+            verbs: resource.verbs ?? [],
+          });
+        }
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        groupVersions.push({
+          groupVersion,
+          state: error.status === 503 ? 'Unavailable' : 'Error',
+          reason: error.reason,
+        });
+        if (error.status === 403) {
+          gaps.add({ what: `discovery of ${groupVersion}`, reason: error.reason, httpStatus: 403 });
+        }
+      }
+    }),
+  );
+  groupVersions.sort((a, b) => a.groupVersion.localeCompare(b.groupVersion));
+  return { mode: 'legacy', groupVersions, namespacedResources };
+}
+
+function errorFor(path: string, status: number, body: string): ApiError {
+  let message = `HTTP ${status}`;
+  try {
+    message = (JSON.parse(body) as { message?: string }).message ?? message;
+  } catch {
+    /* keep the status line */
+  }
+  return new ApiError(status === 403 ? 'forbidden' : status === 401 ? 'unauthorized' : 'server-error', path, message, status);
+}

@@ -1,0 +1,113 @@
+import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
+import { ApiError } from '../kube/errors.js';
+
+export const PAGE_SIZE = 500;
+
+export interface ListPage<T> {
+  items: T[];
+  metadata?: { continue?: string; resourceVersion?: string };
+}
+
+export interface ListOptions {
+  /** Any resourceVersion the server has reached (e.g. the namespace's): lets the watch cache serve a paginated list. */
+  notOlderThan?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  metadataOnly?: boolean;
+  pageSize?: number;
+}
+
+/**
+ * Lists page by page and hands each page to `onPage`, so callers keep counts, not objects: memory stays flat however
+ * big the collection is. With `notOlderThan` the first page (and, on 1.34+ servers, every page) is served from the
+ * API server's watch cache instead of a quorum read from etcd; resourceVersion=0 would be cached too but ignores
+ * `limit`, returning everything in one response.
+ */
+export async function listPaged<T>(
+  client: KubeClient,
+  collectionPath: string,
+  options: ListOptions,
+  onPage: (items: T[]) => void,
+): Promise<void> {
+  let continueToken: string | undefined;
+  let restarted = false;
+  for (;;) {
+    const query = new URLSearchParams();
+    query.set('limit', String(options.pageSize ?? PAGE_SIZE));
+    if (options.labelSelector) query.set('labelSelector', options.labelSelector);
+    if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
+    if (continueToken) {
+      query.set('continue', continueToken);
+    } else if (options.notOlderThan) {
+      query.set('resourceVersion', options.notOlderThan);
+      query.set('resourceVersionMatch', 'NotOlderThan');
+    }
+    const path = `${collectionPath}?${query}`;
+    const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json);
+    if (response.status === 410 && continueToken && !restarted) {
+      // The continue token expired (compaction): start over once from a fresh first page.
+      restarted = true;
+      continueToken = undefined;
+      throw new ListRestartedError(collectionPath);
+    }
+    if (response.status !== 200) throw errorFromResponse(path, response);
+    let page: ListPage<T>;
+    try {
+      page = JSON.parse(response.body) as ListPage<T>;
+    } catch {
+      throw new ApiError('server-error', path, 'list response was not valid JSON', response.status);
+    }
+    onPage(page.items ?? []);
+    continueToken = page.metadata?.continue || undefined;
+    if (!continueToken) return;
+  }
+}
+
+/** The list must be redone from scratch because its continue token expired; callers reset their counters. */
+export class ListRestartedError extends Error {
+  constructor(readonly collectionPath: string) {
+    super(`list of ${collectionPath} restarted after an expired continue token`);
+  }
+}
+
+/** Runs listPaged, resetting the caller's state and starting over once if the continue token expires. */
+export async function listAll<T>(
+  client: KubeClient,
+  collectionPath: string,
+  options: ListOptions,
+  reset: () => void,
+  onPage: (items: T[]) => void,
+): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await listPaged(client, collectionPath, options, onPage);
+      return;
+    } catch (error) {
+      if (!(error instanceof ListRestartedError) || attempt > 0) {
+        if (error instanceof ListRestartedError) {
+          throw new ApiError('gone', collectionPath, 'continue token expired twice', 410);
+        }
+        throw error;
+      }
+      reset();
+    }
+  }
+}
+
+export function collectionPath(group: string, version: string, resource: string, namespace?: string): string {
+  const base = group ? `/apis/${group}/${version}` : `/api/${version}`;
+  return namespace ? `${base}/namespaces/${encodeURIComponent(namespace)}/${resource}` : `${base}/${resource}`;
+}
+
+/** Convenience for small lists (cluster config objects): collects every item. */
+export async function listItems<T>(client: KubeClient, path: string, options: ListOptions = {}): Promise<T[]> {
+  let items: T[] = [];
+  await listAll<T>(
+    client,
+    path,
+    options,
+    () => (items = []),
+    (page) => items.push(...page),
+  );
+  return items;
+}

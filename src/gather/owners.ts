@@ -1,0 +1,107 @@
+// Evidence for who owns a custom finalizer: the service accounts RBAC lets update that resource, and whether pods
+// run as them. Decided from RBAC, not from names.
+import type { KubeClient } from '../kube/client.js';
+import type { ControllerCandidate, FinalizerOwnerEvidence } from '../snapshot/types.js';
+import type { GapSink } from './gaps.js';
+import { listItems } from './list.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Raw = any;
+
+const MAX_CANDIDATES = 8;
+const WRITE_VERBS = ['update', 'patch', '*'];
+
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs?: string[];
+}
+
+/** True when the rule lets its subject remove a finalizer from group/resource, ignoring catch-all superuser rules. */
+export function ruleGrantsFinalizerWrite(rule: Rule, group: string, resource: string): boolean {
+  const groups = rule.apiGroups ?? [];
+  const resources = rule.resources ?? [];
+  const verbs = rule.verbs ?? [];
+  if (groups.includes('*') && resources.includes('*')) return false;
+  const groupMatches = groups.includes('*') || groups.includes(group);
+  const resourceMatches = resources.some((r) => r === '*' || r === resource || r === `${resource}/finalizers` || r === `${resource}/*`);
+  return groupMatches && resourceMatches && verbs.some((v) => WRITE_VERBS.includes(v));
+}
+
+export async function findFinalizerOwners(
+  client: KubeClient,
+  gaps: GapSink,
+  targets: { group: string; resource: string }[],
+  notOlderThan: string | undefined,
+): Promise<FinalizerOwnerEvidence[]> {
+  if (targets.length === 0) return [];
+  let clusterRoles: Raw[], clusterBindings: Raw[], roles: Raw[], bindings: Raw[];
+  try {
+    [clusterRoles, clusterBindings, roles, bindings] = await Promise.all([
+      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/clusterroles', { notOlderThan }),
+      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { notOlderThan }),
+      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/roles', { notOlderThan }),
+      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/rolebindings', { notOlderThan }),
+    ]);
+  } catch (error) {
+    gaps.fromError(error, 'list RBAC roles and bindings', 'cannot tell which controller owns the custom finalizers');
+    return targets.map((t) => ({ ...t, candidates: [], rbacReadable: false }));
+  }
+
+  const evidence: FinalizerOwnerEvidence[] = [];
+  for (const target of targets) {
+    const grantingClusterRoles = new Set(
+      clusterRoles.filter((r) => (r.rules ?? []).some((rule: Rule) => ruleGrantsFinalizerWrite(rule, target.group, target.resource))).map((r) => r.metadata.name),
+    );
+    const grantingRoles = new Set(
+      roles
+        .filter((r) => (r.rules ?? []).some((rule: Rule) => ruleGrantsFinalizerWrite(rule, target.group, target.resource)))
+        .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
+    );
+    const accounts = new Map<string, ControllerCandidate>();
+    const addSubjects = (binding: Raw, grantedBy: string) => {
+      for (const subject of binding.subjects ?? []) {
+        if (subject.kind !== 'ServiceAccount') continue;
+        const namespace = subject.namespace ?? binding.metadata.namespace;
+        const key = `${namespace}/${subject.name}`;
+        if (!accounts.has(key)) accounts.set(key, { serviceAccount: { namespace, name: subject.name }, grantedBy, pods: [] });
+      }
+    };
+    for (const binding of clusterBindings) {
+      if (binding.roleRef?.kind === 'ClusterRole' && grantingClusterRoles.has(binding.roleRef.name)) {
+        addSubjects(binding, `ClusterRoleBinding ${binding.metadata.name} → ClusterRole ${binding.roleRef.name}`);
+      }
+    }
+    for (const binding of bindings) {
+      const ns = binding.metadata.namespace;
+      const viaClusterRole = binding.roleRef?.kind === 'ClusterRole' && grantingClusterRoles.has(binding.roleRef.name);
+      const viaRole = binding.roleRef?.kind === 'Role' && grantingRoles.has(`${ns}/${binding.roleRef.name}`);
+      if (viaClusterRole || viaRole) {
+        addSubjects(binding, `RoleBinding ${ns}/${binding.metadata.name} → ${binding.roleRef.kind} ${binding.roleRef.name}`);
+      }
+    }
+    const candidates = [...accounts.values()].slice(0, MAX_CANDIDATES);
+    await Promise.all(candidates.map((candidate) => fillPods(client, gaps, candidate)));
+    evidence.push({ ...target, candidates, rbacReadable: true });
+  }
+  return evidence;
+}
+
+async function fillPods(client: KubeClient, gaps: GapSink, candidate: ControllerCandidate): Promise<void> {
+  const { namespace, name } = candidate.serviceAccount;
+  try {
+    const pods = await listItems<Raw>(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+      fieldSelector: `spec.serviceAccountName=${name}`,
+    });
+    candidate.pods = pods.slice(0, 10).map((pod) => ({
+      name: pod.metadata.name,
+      ready: (pod.status?.conditions ?? []).some((c: Raw) => c.type === 'Ready' && c.status === 'True'),
+      phase: pod.status?.phase,
+      ...(pod.metadata.ownerReferences?.[0]
+        ? { owner: `${pod.metadata.ownerReferences[0].kind}/${pod.metadata.ownerReferences[0].name}` }
+        : {}),
+    }));
+  } catch (error) {
+    gaps.fromError(error, `list Pods running as ServiceAccount ${namespace}/${name}`, 'cannot tell whether this controller runs');
+  }
+}

@@ -1,0 +1,48 @@
+export type ApiFailureKind =
+  | 'forbidden'
+  | 'unauthorized'
+  | 'not-found'
+  | 'gone'
+  | 'throttled'
+  | 'unavailable'
+  | 'server-error'
+  | 'client-error'
+  | 'timeout'
+  | 'connection'
+  | 'tls'
+  | 'credentials';
+
+/** Any request that did not give a usable answer. Carries enough to be reported as a gap. */
+export class ApiError extends Error {
+  constructor(
+    readonly kind: ApiFailureKind,
+    readonly path: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+
+  /** "403 Forbidden: pods is forbidden: User ..." — one line, for gaps and errors. */
+  get reason(): string {
+    return this.status ? `${this.status} ${this.message}` : this.message;
+  }
+}
+
+export function kindForStatus(status: number): ApiFailureKind {
+  if (status === 401) return 'unauthorized';
+  if (status === 403) return 'forbidden';
+  if (status === 404) return 'not-found';
+  if (status === 410) return 'gone';
+  if (status === 429) return 'throttled';
+  if (status === 503) return 'unavailable';
+  if (status >= 500) return 'server-error';
+  return 'client-error';
+}
+
+export function kindForNetworkError(code: string | undefined): ApiFailureKind {
+  if (!code) return 'connection';
+  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL') || code === 'EPROTO') return 'tls';
+  if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
+  return 'connection';
+}

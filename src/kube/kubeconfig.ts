@@ -1,0 +1,127 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+
+export class KubeconfigError extends Error {}
+
+export interface KubeconfigSource {
+  kubeconfig?: string;
+  context?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+type Named = { name: string; [key: string]: unknown };
+interface RawConfig {
+  'current-context'?: string;
+  clusters?: Named[];
+  users?: Named[];
+  contexts?: Named[];
+  [key: string]: unknown;
+}
+
+const PATH_FIELDS: Record<string, string[]> = {
+  cluster: ['certificate-authority'],
+  user: ['client-certificate', 'client-key', 'tokenFile'],
+};
+
+/**
+ * Loads credentials the way kubectl does: --kubeconfig wins; otherwise KUBECONFIG is a list of files merged with
+ * "first file to set a value wins" (names and current-context alike); otherwise ~/.kube/config; otherwise the
+ * in-cluster service account. Relative paths inside a file resolve against that file's folder.
+ */
+export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; origin: string } {
+  const env = source.env ?? process.env;
+  const files = source.kubeconfig
+    ? [source.kubeconfig]
+    : env.KUBECONFIG
+      ? env.KUBECONFIG.split(delimiter).filter(Boolean)
+      : [resolve(homedir(), '.kube', 'config')];
+
+  const explicit = Boolean(source.kubeconfig);
+  const readable = files.filter((file) => existsSync(file));
+  if (explicit && readable.length === 0) {
+    throw new KubeconfigError(`kubeconfig ${source.kubeconfig} does not exist`);
+  }
+
+  const kc = new KubeConfig();
+  if (readable.length === 0) {
+    if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
+      kc.loadFromCluster();
+      return { kc, origin: 'in-cluster service account' };
+    }
+    throw new KubeconfigError(
+      `no kubeconfig found (looked at ${files.join(', ')}); set KUBECONFIG or pass --kubeconfig`,
+    );
+  }
+
+  const merged = mergeKubeconfigs(readable.map((file) => ({ file, config: readFileAsConfig(file) })));
+  if (source.context) merged['current-context'] = source.context;
+  const contextName = merged['current-context'];
+  if (!contextName) throw new KubeconfigError('no current context in kubeconfig; pass --context');
+  if (!merged.contexts?.some((c) => c.name === contextName)) {
+    throw new KubeconfigError(`context "${contextName}" not found in kubeconfig`);
+  }
+  try {
+    kc.loadFromString(stringify(merged));
+  } catch (error) {
+    throw new KubeconfigError(`invalid kubeconfig: ${(error as Error).message}`);
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new KubeconfigError(`context "${contextName}" refers to a cluster that is not defined`);
+  }
+  return { kc, origin: readable.join(delimiter) };
+}
+
+function readFileAsConfig(file: string): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  let config: unknown;
+  try {
+    config = parse(text) ?? {};
+  } catch (error) {
+    throw new KubeconfigError(`kubeconfig ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
+  }
+  if (typeof config !== 'object' || Array.isArray(config)) {
+    throw new KubeconfigError(`kubeconfig ${file} is not a kubeconfig object`);
+  }
+  return resolveRelativePaths(config as RawConfig, dirname(resolve(file)));
+}
+
+function resolveRelativePaths(config: RawConfig, base: string): RawConfig {
+  const fix = (entries: Named[] | undefined, key: 'cluster' | 'user') =>
+    entries?.map((entry) => {
+      const inner = { ...((entry[key] as Record<string, unknown>) ?? {}) };
+      for (const field of PATH_FIELDS[key]) {
+        const value = inner[field];
+        if (typeof value === 'string' && value && !isAbsolute(value)) inner[field] = resolve(base, value);
+      }
+      const exec = inner.exec as { command?: string } | undefined;
+      // kubectl resolves an exec command given as a relative path (containing a slash) against the file's folder.
+      if (exec?.command && exec.command.includes('/') && !isAbsolute(exec.command)) {
+        inner.exec = { ...exec, command: resolve(base, exec.command) };
+      }
+      return { ...entry, [key]: inner };
+    });
+  return { ...config, clusters: fix(config.clusters, 'cluster'), users: fix(config.users, 'user') };
+}
+
+/** kubectl's merge rule: for every named entry and for current-context, the first file that sets it wins. */
+export function mergeKubeconfigs(sources: { file: string; config: RawConfig }[]): RawConfig {
+  const merged: RawConfig = { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [] };
+  for (const { config } of sources) {
+    if (!merged['current-context'] && config['current-context']) merged['current-context'] = config['current-context'];
+    for (const key of ['clusters', 'users', 'contexts'] as const) {
+      for (const entry of config[key] ?? []) {
+        if (!entry?.name) continue;
+        if (!merged[key]!.some((existing) => existing.name === entry.name)) merged[key]!.push(entry);
+      }
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,134 @@
+// The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
+export const REPORT_API_VERSION = 'ns-doctor.dev/v1';
+
+export type Verdict = 'NotTerminating' | 'Progressing' | 'Blocked' | 'Incomplete' | 'NotFound';
+
+export const EXIT_CODES = {
+  ok: 0,
+  blocked: 1,
+  incomplete: 2,
+  notFound: 3,
+  usage: 64,
+} as const;
+
+export type BlockerId =
+  | 'APIServiceUnavailable'
+  | 'APIServiceOrphaned'
+  | 'APIServiceBackendInNamespace'
+  | 'FinalizerOwnerMissing'
+  | 'CRDTerminating'
+  | 'PodsStuckTerminating'
+  | 'PVCInUse'
+  | 'DependentsBlockDeletion'
+  | 'WebhookBlocksDeletion'
+  | 'ConversionWebhookDown'
+  | 'NamespaceFinalizerRemaining'
+  | 'NamespaceMetadataFinalizerRemaining'
+  | 'NamespaceControllerNotRunning'
+  | 'GroupVersionParseFailure'
+  | 'NamespaceControllerForbidden'
+  | 'ContentDeletionFailed';
+
+export type FixSafety = 'safe' | 'caution' | 'last-resort';
+
+export interface ObjectRef {
+  kind: string;
+  name: string;
+  namespace?: string;
+  apiVersion?: string;
+}
+
+/** One link of an evidence chain: an object and what was observed on it. depth 0 is the head of the chain. */
+export interface EvidenceLink {
+  ref: ObjectRef;
+  fact: string;
+  depth: number;
+}
+
+export interface Fix {
+  safety: FixSafety;
+  description: string;
+  /** Copy-pasteable; absent when the fix is not a single command (e.g. "repair the backend"). */
+  command?: string;
+  /** What this fix costs; always set for last-resort fixes. */
+  cost?: string;
+}
+
+export interface Blocker {
+  id: BlockerId;
+  summary: string;
+  evidence: EvidenceLink[];
+  fixes: Fix[];
+}
+
+export interface RemainingType {
+  resource: string;
+  group: string;
+  version: string;
+  kind: string;
+  count: number;
+  withFinalizers: number;
+  withDeletionTimestamp: number;
+  finalizers: Record<string, number>;
+  oldestDeletionTimestamp?: string;
+}
+
+export interface GroupVersionState {
+  groupVersion: string;
+  state: 'Current' | 'Stale' | 'Unavailable' | 'Error';
+  reason?: string;
+}
+
+export interface Gap {
+  /** What could not be read, e.g. "list apps/v1 deployments in payments". */
+  what: string;
+  /** Why, e.g. "403 Forbidden", "timed out after 30s". */
+  reason: string;
+  httpStatus?: number;
+  /** What that hides from the diagnosis. */
+  impact?: string;
+}
+
+export interface DeletionCondition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface RequestStats {
+  requests: number;
+  bytesReceived: number;
+  durationMs: number;
+  retries: number;
+}
+
+export interface Report {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: 'NamespaceDiagnosis';
+  namespace: string;
+  phase?: string;
+  deletionTimestamp?: string;
+  terminatingForSeconds?: number;
+  verdict: Verdict;
+  summary: string;
+  blockers: Blocker[];
+  remaining: RemainingType[];
+  namespaceFinalizers: { spec: string[]; metadata: string[] };
+  conditions: DeletionCondition[];
+  discovery: {
+    mode: 'aggregated' | 'legacy' | 'unavailable';
+    groupVersions: number;
+    failing: GroupVersionState[];
+  };
+  gaps: Gap[];
+  stats: RequestStats;
+}
+
+export interface ReportList {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: 'NamespaceDiagnosisList';
+  items: Report[];
+  stats: RequestStats;
+}

@@ -1,0 +1,10 @@
+import { stringify } from 'yaml';
+import type { Report, ReportList } from '../model/report.js';
+
+export function renderJson(value: Report | ReportList): string {
+  return JSON.stringify(value, null, 2) + '\n';
+}
+
+export function renderYaml(value: Report | ReportList): string {
+  return stringify(value, { lineWidth: 0 });
+}

@@ -1,0 +1,217 @@
+// A read-only picture of everything the checks need. It is plain JSON so it can be saved (--save-snapshot) and
+// diagnosed later without a cluster (--from-snapshot). Objects are trimmed to the fields the checks read.
+import type { Gap, GroupVersionState } from '../model/report.js';
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface Condition {
+  type: string;
+  status: string;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  finalizers?: string[];
+  ownerReferences?: OwnerReference[];
+  labels?: Record<string, string>;
+}
+
+export interface NamespaceState {
+  name: string;
+  phase?: string;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  specFinalizers: string[];
+  metadataFinalizers: string[];
+  conditions: Condition[];
+}
+
+export interface ResourceType {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+}
+
+export interface DiscoveryState {
+  mode: 'aggregated' | 'legacy' | 'unavailable';
+  groupVersions: GroupVersionState[];
+  /** Namespaced resource types, preferred version per group, that support list. */
+  namespacedResources: ResourceType[];
+}
+
+export interface ServiceRef {
+  namespace: string;
+  name: string;
+  port?: number;
+}
+
+export interface APIServiceState {
+  name: string;
+  group: string;
+  version: string;
+  service?: ServiceRef;
+  available?: Condition;
+  creationTimestamp?: string;
+}
+
+export interface ServiceState {
+  namespace: string;
+  name: string;
+  exists: boolean;
+  selector?: Record<string, string>;
+  ports: { name?: string; port: number; targetPort?: number | string }[];
+  type?: string;
+  externalName?: string;
+}
+
+export interface EndpointSummary {
+  /** Service key namespace/name. */
+  service: string;
+  slices: number;
+  readyAddresses: number;
+  notReadyAddresses: number;
+  /** Pods named by the slices' targetRefs. */
+  podNames: string[];
+}
+
+export interface ContainerState {
+  name: string;
+  ready: boolean;
+  restartCount: number;
+  waitingReason?: string;
+  waitingMessage?: string;
+  lastTerminationReason?: string;
+  lastTerminationExitCode?: number;
+  lastTerminationFinishedAt?: string;
+}
+
+export interface PodState {
+  namespace: string;
+  name: string;
+  nodeName?: string;
+  phase?: string;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  finalizers: string[];
+  conditions: Condition[];
+  containers: ContainerState[];
+  serviceAccountName?: string;
+  ownerReferences: OwnerReference[];
+  claimNames: string[];
+}
+
+export interface NodeState {
+  name: string;
+  exists: boolean;
+  ready?: Condition;
+  unschedulable?: boolean;
+  taints: { key: string; value?: string; effect: string }[];
+}
+
+export interface ObjectSample {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  meta: ObjectMeta;
+}
+
+export interface ContentType {
+  group: string;
+  version: string;
+  resource: string;
+  kind: string;
+  count: number;
+  withFinalizers: number;
+  withDeletionTimestamp: number;
+  finalizers: Record<string, number>;
+  oldestDeletionTimestamp?: string;
+}
+
+export interface ContentSurvey {
+  types: ContentType[];
+  /** Objects that hold the namespace (finalizers or deletionTimestamp), capped per type. */
+  stuck: ObjectSample[];
+  /** Objects with blockOwnerDeletion owner references (capped): what foreground deletion waits on. */
+  blockingDependents: ObjectSample[];
+}
+
+export interface WebhookState {
+  configuration: string;
+  configurationKind: 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration';
+  name: string;
+  failurePolicy: string;
+  rules: { operations: string[]; apiGroups: string[]; resources: string[]; scope?: string }[];
+  service?: ServiceRef;
+  url?: string;
+  namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+}
+
+export interface CRDState {
+  name: string;
+  group: string;
+  kind: string;
+  plural: string;
+  deletionTimestamp?: string;
+  finalizers: string[];
+  conditions: Condition[];
+  conversionStrategy?: string;
+  conversionService?: ServiceRef;
+}
+
+/** Who is allowed to update a resource (RBAC), and whether it runs: evidence for a finalizer's owner. */
+export interface ControllerCandidate {
+  serviceAccount: { namespace: string; name: string };
+  grantedBy: string;
+  pods: { name: string; ready: boolean; phase?: string; owner?: string }[];
+}
+
+export interface FinalizerOwnerEvidence {
+  group: string;
+  resource: string;
+  candidates: ControllerCandidate[];
+  /** False when RBAC could not be read: then the owner is unknown, not missing. */
+  rbacReadable: boolean;
+}
+
+export interface Snapshot {
+  snapshotVersion: typeof SNAPSHOT_VERSION;
+  takenAt: string;
+  server: string;
+  namespaceName: string;
+  /** undefined namespace with namespaceFound=false means 404; with namespaceFound unknown it could not be read. */
+  namespaceFound: boolean | 'unknown';
+  namespace?: NamespaceState;
+  discovery?: DiscoveryState;
+  apiServices?: APIServiceState[];
+  services: Record<string, ServiceState>;
+  endpoints: Record<string, EndpointSummary>;
+  pods: Record<string, PodState>;
+  nodes: Record<string, NodeState>;
+  content?: ContentSurvey;
+  webhooks?: WebhookState[];
+  crds: Record<string, CRDState>;
+  finalizerOwners: FinalizerOwnerEvidence[];
+  gaps: Gap[];
+  stats: { requests: number; bytesReceived: number; durationMs: number; retries: number };
+}
