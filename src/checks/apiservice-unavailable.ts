@@ -69,9 +69,12 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
     ? `Available=${condition.status}${condition.reason ? ` (${condition.reason})` : ''}${condition.message ? `: ${condition.message}` : ''}`
     : 'no Available condition yet';
   const evidence: EvidenceLink[] = [
-    link({ kind: 'APIService', name: apiService.name, apiVersion: 'apiregistration.k8s.io/v1' }, conditionText, 0),
+    link(
+      { kind: 'APIService', name: apiService.name, apiVersion: 'apiregistration.k8s.io/v1' },
+      discoveryError ? `${conditionText}; discovery: ${discoveryError}` : conditionText,
+      0,
+    ),
   ];
-  if (discoveryError) evidence.push(link({ kind: 'APIService', name: apiService.name }, `discovery: ${discoveryError}`, 0));
   const backend = describeBackend(snapshot, service, 1, context.now);
   evidence.push(...backend.links);
 

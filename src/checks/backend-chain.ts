@@ -1,7 +1,7 @@
 // Draws the evidence chain Service → EndpointSlices → Pods → container state → Node from a snapshot.
 import type { EvidenceLink } from '../model/report.js';
 import type { NodeState, PodState, ServiceRef, Snapshot } from '../snapshot/types.js';
-import { since } from '../util/time.js';
+import { humanDuration, since } from '../util/time.js';
 import { link } from './types.js';
 
 export interface BackendVerdict {
@@ -84,7 +84,11 @@ export function describePod(pod: PodState, now: Date): { fact: string; causes: s
   }
   const notReadyContainers = pod.containers.filter((c) => !c.ready).length;
   if (pod.containers.length && notReadyContainers) parts.push(`${notReadyContainers}/${pod.containers.length} containers not ready`);
-  if (pod.deletionTimestamp) parts.push(`Terminating since ${since(pod.deletionTimestamp, now)}`);
+  if (pod.deletionTimestamp) {
+    // A pod's deletionTimestamp is the moment its grace period ends.
+    const overdue = now.getTime() - Date.parse(pod.deletionTimestamp);
+    parts.push(overdue >= 0 ? `Terminating, grace period over ${since(pod.deletionTimestamp, now)} ago` : `Terminating, grace period ends in ${humanDuration(-overdue)}`);
+  }
   if (pod.nodeName) parts.push(`on node ${pod.nodeName}`);
   else if (!unschedulable) parts.push('not scheduled');
   return { fact: parts.join(', '), causes };

@@ -69,6 +69,7 @@ export const namespaceControllerForbidden: Check = {
 export const contentDeletionFailed: Check = {
   id: 'ContentDeletionFailed',
   description: 'The namespace controller reports it failed to delete some content, for a reason no other check explains',
+  fallback: true,
   run(snapshot, { conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure) return [];

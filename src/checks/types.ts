@@ -13,6 +13,8 @@ export interface CheckContext {
 export interface Check {
   id: BlockerId;
   description: string;
+  /** A catch-all: reported only when no specific check found anything. */
+  fallback?: boolean;
   run(snapshot: Snapshot, context: CheckContext): Blocker[];
 }
 

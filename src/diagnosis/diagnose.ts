@@ -1,5 +1,6 @@
 // Turns a snapshot into a report: runs every check, then decides the verdict. No I/O here.
 import { CHECKS } from '../checks/registry.js';
+import type { CheckContext } from '../checks/types.js';
 import { formatCounts } from '../checks/crd-terminating.js';
 import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
 import type { Snapshot } from '../snapshot/types.js';
@@ -16,9 +17,7 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
   const ns = snapshot.namespace;
   const conditions = parseConditions(ns?.conditions ?? []);
   const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';
-  const blockers: Blocker[] = terminating
-    ? CHECKS.flatMap((check) => check.run(snapshot, { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions }))
-    : [];
+  const blockers = terminating ? runChecks(snapshot, { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions }) : [];
   const verdict = decideVerdict(snapshot, terminating, blockers);
   const terminatingForMs = ns?.deletionTimestamp ? now.getTime() - Date.parse(ns.deletionTimestamp) : undefined;
   return {
@@ -52,6 +51,12 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
     gaps: snapshot.gaps,
     stats: snapshot.stats,
   };
+}
+
+function runChecks(snapshot: Snapshot, context: CheckContext): Blocker[] {
+  const specific = CHECKS.filter((c) => !c.fallback).flatMap((check) => check.run(snapshot, context));
+  if (specific.length) return specific;
+  return CHECKS.filter((c) => c.fallback).flatMap((check) => check.run(snapshot, context));
 }
 
 function decideVerdict(snapshot: Snapshot, terminating: boolean, blockers: Blocker[]): Verdict {

@@ -1,0 +1,123 @@
+// Transport behaviour (retries, timeouts, paging parameters) against a tiny local HTTP responder. This is a unit
+// test of the client, not of Kubernetes behaviour: everything about the API server is tested end to end.
+import { KubeConfig } from '@kubernetes/client-node';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { KubeClient } from '../../src/kube/client.js';
+import { ApiError } from '../../src/kube/errors.js';
+import { listPaged } from '../../src/gather/list.js';
+
+let server: Server | undefined;
+
+async function failure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to fail');
+}
+afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
+
+async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<KubeClient> {
+  server = createServer(handler);
+  await new Promise<void>((ready) => server!.listen(0, '127.0.0.1', ready));
+  return clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+}
+
+function clientFor(url: string, requestTimeoutMs = 2_000): KubeClient {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    // client-node only allows plain HTTP with skipTLSVerify.
+    clusters: [{ name: 'c', server: url, skipTLSVerify: true }],
+    users: [{ name: 'u', token: 'x' }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+  return new KubeClient(kc, { requestTimeoutMs, concurrency: 2, userAgent: 'test' });
+}
+
+describe('KubeClient', () => {
+  it('retries 429 after Retry-After and counts every attempt', async () => {
+    let calls = 0;
+    const client = await serve((_req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(429, { 'Retry-After': '0' }).end('{"message":"too many requests"}');
+        return;
+      }
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    });
+    await expect(client.getJson('/api')).resolves.toEqual({ ok: true });
+    expect(calls).toBe(2);
+    expect(client.stats.requests).toBe(2);
+    expect(client.stats.retries).toBe(1);
+  });
+
+  it('does not retry a 503 without Retry-After: an unavailable aggregated API is a finding', async () => {
+    let calls = 0;
+    const client = await serve((_req, res) => {
+      calls++;
+      res.writeHead(503).end('{"message":"service unavailable"}');
+    });
+    const error = await failure(client.getJson('/apis/metrics.k8s.io/v1beta1'));
+    expect(error).toBeInstanceOf(ApiError);
+    expect(error.kind).toBe('unavailable');
+    expect(error.reason).toBe('503 service unavailable');
+    expect(calls).toBe(1);
+  });
+
+  it('reports a 403 with the server message', async () => {
+    const client = await serve((_req, res) => {
+      res.writeHead(403).end('{"kind":"Status","message":"pods is forbidden: User \\"alice\\" cannot list resource \\"pods\\""}');
+    });
+    const error = await failure(client.getJson('/api/v1/pods'));
+    expect(error.kind).toBe('forbidden');
+    expect(error.reason).toMatch(/^403 pods is forbidden/);
+  });
+
+  it('times out slow requests with the configured timeout', async () => {
+    server = createServer(() => {
+      /* never answers */
+    });
+    await new Promise<void>((ready) => server!.listen(0, '127.0.0.1', ready));
+    const client = clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 200);
+    const error = await failure(client.getJson('/api'));
+    expect(error.kind).toBe('timeout');
+    expect(error.message).toBe('timed out after 0.2s');
+    server.closeAllConnections();
+  });
+
+  it('reports connection refused as one line', async () => {
+    const probe = createServer();
+    await new Promise<void>((ready) => probe.listen(0, '127.0.0.1', ready));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const error = await failure(clientFor(`http://127.0.0.1:${port}`).getJson('/api'));
+    expect(error.kind).toBe('connection');
+    expect(error.message).toBe(`connection refused by 127.0.0.1:${port}`);
+  });
+});
+
+describe('listPaged', () => {
+  it('asks the watch cache for the first page (NotOlderThan) and follows continue tokens', async () => {
+    const seen: URLSearchParams[] = [];
+    const client = await serve((req, res) => {
+      const query = new URL(req.url!, 'http://x').searchParams;
+      seen.push(query);
+      const page = query.get('continue') ? { items: [{ n: 3 }], metadata: {} } : { items: [{ n: 1 }, { n: 2 }], metadata: { continue: 'tok' } };
+      expect(req.headers.accept).toContain('as=PartialObjectMetadataList');
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page));
+    });
+    const pages: number[][] = [];
+    await listPaged<{ n: number }>(client, '/api/v1/namespaces/x/pods', { metadataOnly: true, notOlderThan: '42' }, (items) => pages.push(items.map((i) => i.n)));
+    expect(pages).toEqual([[1, 2], [3]]);
+    expect(seen[0].get('resourceVersion')).toBe('42');
+    expect(seen[0].get('resourceVersionMatch')).toBe('NotOlderThan');
+    expect(seen[0].get('limit')).toBe('500');
+    expect(seen[1].get('continue')).toBe('tok');
+    expect(seen[1].has('resourceVersion')).toBe(false);
+  });
+});

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import { CHECKS } from '../../src/checks/registry.js';
+import { REPORT_API_VERSION } from '../../src/model/report.js';
+import { diagnoseAt, recorded } from './helpers.js';
+import { readdirSync } from 'node:fs';
+
+describe('verdicts', () => {
+  it('Blocked when a check proves a blocker, with the JSON contract fields', () => {
+    const report = diagnoseAt(recorded('metrics-server'));
+    expect(report).toMatchObject({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosis', namespace: 'pay1', phase: 'Terminating', verdict: 'Blocked' });
+    expect(report.blockers.map((b) => b.id)).toEqual(['APIServiceUnavailable']);
+    expect(report.discovery.failing).toEqual([{ groupVersion: 'metrics.k8s.io/v1beta1', state: 'Stale', reason: 'stale GroupVersion discovery: metrics.k8s.io/v1beta1' }]);
+    expect(report.stats.requests).toBeGreaterThan(0);
+    expect(report.terminatingForSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('Progressing when terminating with nothing holding it and everything readable', () => {
+    const snapshot = recorded('crd-finalizer');
+    snapshot.content = { types: [], stuck: [], blockingDependents: [] };
+    snapshot.namespace!.conditions = snapshot.namespace!.conditions.map((c) => ({ ...c, status: 'False' }));
+    const report = diagnoseAt(snapshot);
+    expect(report.verdict).toBe('Progressing');
+    expect(report.blockers).toEqual([]);
+  });
+
+  it('Incomplete, never "nothing there", when a list was forbidden and no blocker is proven', () => {
+    const snapshot = recorded('crd-finalizer');
+    snapshot.content = { types: [], stuck: [], blockingDependents: [] };
+    snapshot.finalizerOwners = [];
+    snapshot.gaps.push({ what: 'list databasebackups.example.ns-doctor.dev in crd1', reason: '403 databasebackups is forbidden', httpStatus: 403 });
+    const report = diagnoseAt(snapshot);
+    expect(report.verdict).toBe('Incomplete');
+    expect(report.gaps[0].httpStatus).toBe(403);
+    expect(report.summary).toContain('could not be read');
+  });
+
+  it('NotTerminating for an Active namespace and NotFound for a missing one', () => {
+    const active = recorded('crd-finalizer');
+    delete active.namespace!.deletionTimestamp;
+    active.namespace!.phase = 'Active';
+    expect(diagnoseAt(active).verdict).toBe('NotTerminating');
+    expect(diagnoseAt(active).blockers).toEqual([]);
+    const missing = recorded('crd-finalizer');
+    missing.namespaceFound = false;
+    delete missing.namespace;
+    expect(diagnoseAt(missing).verdict).toBe('NotFound');
+  });
+
+  it('reports the generic content failure only when no specific check explains the namespace', () => {
+    const report = diagnoseAt(recorded('pod-terminating'));
+    expect(report.blockers.map((b) => b.id)).toEqual(['PodsStuckTerminating']);
+  });
+
+  it('diagnoses every recorded scenario to the blocker its story is about', () => {
+    expect(diagnoseAt(recorded('apiservice-orphaned')).blockers.map((b) => b.id)).toEqual(['APIServiceOrphaned']);
+    expect(diagnoseAt(recorded('crd-finalizer')).blockers.map((b) => b.id)).toEqual(['FinalizerOwnerMissing']);
+    expect(diagnoseAt(recorded('ns-finalizer')).blockers.map((b) => b.id)).toEqual(['NamespaceFinalizerRemaining']);
+    expect(diagnoseAt(recorded('webhook-delete')).blockers.map((b) => b.id)).toEqual(['WebhookBlocksDeletion']);
+  });
+});
+
+describe('check registry', () => {
+  it('has unique ids and descriptions', () => {
+    const ids = CHECKS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const check of CHECKS) expect(check.description.length).toBeGreaterThan(10);
+  });
+
+  it('every check module has a test', () => {
+    const sources = readdirSync(new URL('../../src/checks/', import.meta.url)).filter(
+      (f) => !['types.ts', 'registry.ts', 'finalizers.ts', 'backend-chain.ts'].includes(f),
+    );
+    const tests = readdirSync(new URL('./checks/', import.meta.url)).join(' ');
+    const testedElsewhere: Record<string, string> = {
+      'conversion-webhook-down.ts': 'content-checks',
+      'crd-terminating.ts': 'content-checks',
+      'dependents-block-deletion.ts': 'content-checks',
+      'pvc-in-use.ts': 'content-checks',
+    };
+    for (const source of sources) {
+      expect(tests, source).toContain(testedElsewhere[source] ?? source.replace('.ts', '.test.ts'));
+    }
+  });
+});

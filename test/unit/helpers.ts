@@ -1,0 +1,39 @@
+// Snapshots recorded from the real control plane (`kubectl ns-doctor <ns> --save-snapshot`) after each scenario
+// in scripts/scenarios/ was built; tests derive variations from them with structuredClone.
+import { readFileSync } from 'node:fs';
+import { parseConditions } from '../../src/diagnosis/conditions.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
+import type { CheckContext } from '../../src/checks/types.js';
+import type { Report } from '../../src/model/report.js';
+import type { Snapshot } from '../../src/snapshot/types.js';
+
+export type FixtureName =
+  | 'metrics-server'
+  | 'apiservice-orphaned'
+  | 'crd-finalizer'
+  | 'ns-finalizer'
+  | 'pod-terminating'
+  | 'webhook-delete';
+
+export function recorded(name: FixtureName): Snapshot {
+  const file = JSON.parse(readFileSync(new URL(`../fixtures/${name}.snapshot.json`, import.meta.url), 'utf8'));
+  return structuredClone(file.snapshots[0]) as Snapshot;
+}
+
+export function contextFor(snapshot: Snapshot, overrides: Partial<CheckContext> = {}): CheckContext {
+  return {
+    now: new Date(snapshot.takenAt),
+    controllerTimeoutMs: 5 * 60_000,
+    conditions: parseConditions(snapshot.namespace?.conditions ?? []),
+    ...overrides,
+  };
+}
+
+export function diagnoseAt(snapshot: Snapshot, controllerTimeoutMs = 5 * 60_000, now = new Date(snapshot.takenAt)): Report {
+  return diagnose(snapshot, { now, controllerTimeoutMs });
+}
+
+export function facts(report: Report | { evidence: { ref: { kind: string; name: string }; fact: string }[] }[]): string[] {
+  const blockers = Array.isArray(report) ? report : report.blockers;
+  return blockers.flatMap((b) => b.evidence.map((e) => `${e.ref.kind} ${e.ref.name}: ${e.fact}`));
+}
