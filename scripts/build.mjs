@@ -13,7 +13,13 @@ await build({
   platform: 'node',
   target: 'node22',
   format: 'cjs',
-  banner: { js: '#!/usr/bin/env node' },
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      // The bundle's HTTP stack needs Node 22+; say so in one line instead of crashing inside undici.
+      "if (Number(process.versions.node.split('.')[0]) < 22) { process.stderr.write('error: kubectl-ns_doctor needs Node.js 22.19 or newer (found ' + process.version + '); the krew binary embeds its own Node\\n'); process.exit(2); }",
+    ].join('\n'),
+  },
   define: { __NS_DOCTOR_VERSION__: JSON.stringify(pkg.version), 'import.meta.url': '__import_meta_url' },
   inject: [new URL('./import-meta-url.cjs', import.meta.url).pathname],
   // Optional native add-ons that dependencies probe for; absent is fine, so resolve them to a module that throws.
