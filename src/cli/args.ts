@@ -12,6 +12,7 @@ export interface CliOptions {
   requestTimeoutMs: number;
   controllerTimeoutMs: number;
   concurrency: number;
+  waitMs: number;
   color: boolean;
   verbose: boolean;
   saveSnapshot?: string;
@@ -47,6 +48,7 @@ export function buildParser(argv: string[], version: string) {
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
     .option('concurrency', { type: 'number', default: 4, describe: 'maximum API requests in flight' })
+    .option('wait', { type: 'string', default: '0', describe: 'watch a Terminating namespace this long (e.g. 60s) and report its progress; ends early when it is gone' })
     .option('color', { type: 'boolean', default: true, describe: 'color the text output (--no-color or NO_COLOR to disable; off when not a terminal)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every API request (status, size, time) and a total to stderr' })
     .option('save-snapshot', { type: 'string', describe: 'write what was read from the cluster to FILE (re-diagnose later with --from-snapshot)' })
@@ -72,6 +74,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
+  if (all && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   const duration = (flag: string) => {
@@ -90,6 +93,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
     concurrency,
+    waitMs: duration('wait'),
     color: Boolean(parsed.color) && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
     verbose: Boolean(parsed.verbose),
     ...(parsed['save-snapshot'] ? { saveSnapshot: String(parsed['save-snapshot']) } : {}),

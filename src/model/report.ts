@@ -104,6 +104,16 @@ export interface RequestStats {
   retries: number;
 }
 
+/** Set with --wait: what changed while ns-doctor watched the namespace. */
+export interface Progress {
+  waitedSeconds: number;
+  objectsBefore: number;
+  objectsAfter: number;
+  namespaceGone: boolean;
+  /** Still there and nothing went away while waiting. */
+  stalled: boolean;
+}
+
 export interface Report {
   apiVersion: typeof REPORT_API_VERSION;
   kind: 'NamespaceDiagnosis';
@@ -123,6 +133,7 @@ export interface Report {
     failing: GroupVersionState[];
   };
   gaps: Gap[];
+  progress?: Progress;
   stats: RequestStats;
 }
 

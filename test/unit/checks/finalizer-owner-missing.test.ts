@@ -11,7 +11,7 @@ describe('FinalizerOwnerMissing (recorded: DatabaseBackup with an uninstalled op
     expect(blocker.id).toBe('FinalizerOwnerMissing');
     expect(blocker.summary).toContain('example.ns-doctor.dev/snapshot-cleanup');
     expect(facts([blocker]).join('\n')).toMatch(/DatabaseBackup nightly: deleted .* waiting on finalizer example\.ns-doctor\.dev\/snapshot-cleanup/);
-    expect(facts([blocker]).join('\n')).toContain('no ServiceAccount is allowed by RBAC to update databasebackups.example.ns-doctor.dev');
+    expect(facts([blocker]).join('\n')).toContain('RBAC update databasebackups.example.ns-doctor.dev: granted to no ServiceAccount');
     const patch = blocker.fixes.find((f) => f.safety === 'last-resort')!;
     expect(patch.command).toContain('"op":"test"');
     expect(patch.command).toContain('/metadata/finalizers/0');
