@@ -60,7 +60,7 @@ export function buildParser(argv: string[], version: string) {
       'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
         'Read-only: never changes the cluster and never reads Secret data.',
     )
-    .completion('completion', 'print a bash/zsh completion script')
+    .command('completion', 'print the kubectl_complete-ns_doctor script that gives kubectl shell completion for this plugin')
     .version(version)
     .help()
     .alias('help', 'h')

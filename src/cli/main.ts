@@ -4,11 +4,16 @@ import { KubeconfigError } from '../kube/kubeconfig.js';
 import { ApiError } from '../kube/errors.js';
 import { buildParser, toCliOptions, UsageError } from './args.js';
 import { IncompleteError, run } from './run.js';
+import { complete, COMPLETION_SCRIPT } from './completion.js';
 
 declare const __NS_DOCTOR_VERSION__: string;
 const VERSION = typeof __NS_DOCTOR_VERSION__ === 'undefined' ? '0.0.0-dev' : __NS_DOCTOR_VERSION__;
 
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === '__complete') {
+    process.stdout.write(await complete(argv.slice(1), VERSION));
+    return EXIT_CODES.ok;
+  }
   let usageFailure: string | undefined;
   const parser = buildParser(argv, VERSION)
     .exitProcess(false)
@@ -26,7 +31,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`error: ${usageFailure.split('\n')[0]}\nSee 'kubectl ns-doctor --help'.\n`);
     return EXIT_CODES.usage;
   }
-  if (parsed.help || parsed.version || (parsed._ as string[] | undefined)?.[0] === 'completion') return EXIT_CODES.ok;
+  if (parsed.help || parsed.version) return EXIT_CODES.ok;
+  if ((parsed._ as string[] | undefined)?.[0] === 'completion') {
+    process.stdout.write(COMPLETION_SCRIPT);
+    return EXIT_CODES.ok;
+  }
 
   try {
     const options = toCliOptions(parsed);

@@ -1,0 +1,58 @@
+// Shell completion the way kubectl does it for plugins (kubectl 1.26+): `kubectl ns-doctor <TAB>` runs an
+// executable named kubectl_complete-ns_doctor, which answers in cobra's __complete format: one candidate per
+// line, then ":<directive>" (4 = do not fall back to file names).
+import { KubeClient } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { listPaged } from '../gather/list.js';
+
+const NO_FILE_COMPLETION = 4;
+const FLAGS = [
+  '--all', '--output', '--kubeconfig', '--context', '--request-timeout', '--controller-timeout', '--concurrency',
+  '--wait', '--no-color', '--verbose', '--save-snapshot', '--from-snapshot', '--version', '--help',
+];
+
+export const COMPLETION_SCRIPT = `#!/bin/sh
+# kubectl runs this for "kubectl ns-doctor <TAB>" (kubectl 1.26+). Install it on PATH:
+#   kubectl ns-doctor completion > ~/.local/bin/kubectl_complete-ns_doctor && chmod +x ~/.local/bin/kubectl_complete-ns_doctor
+exec kubectl-ns_doctor __complete "$@"
+`;
+
+export async function complete(args: string[], version: string): Promise<string> {
+  const current = args.at(-1) ?? '';
+  const previous = args.at(-2) ?? '';
+  const option = (name: string) => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  let candidates: string[];
+  if (previous === '-o' || previous === '--output') candidates = ['text', 'json', 'yaml', 'markdown'];
+  else if (previous === '--context') candidates = contexts(option('--kubeconfig'));
+  else if (['--kubeconfig', '--save-snapshot', '--from-snapshot'].includes(previous)) return ':0\n';
+  else if (current.startsWith('-')) candidates = FLAGS;
+  else candidates = await namespaces(option('--kubeconfig'), option('--context'), version);
+  return [...candidates.filter((c) => c.startsWith(current)), `:${NO_FILE_COMPLETION}`].join('\n') + '\n';
+}
+
+function contexts(kubeconfig: string | undefined): string[] {
+  try {
+    return loadKubeConfig({ kubeconfig }).kc.getContexts().map((c) => c.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Terminating namespaces first: they are the ones people diagnose. */
+async function namespaces(kubeconfig: string | undefined, context: string | undefined, version: string): Promise<string[]> {
+  try {
+    const { kc } = loadKubeConfig({ kubeconfig, context });
+    const client = new KubeClient(kc, { requestTimeoutMs: 5_000, concurrency: 1, userAgent: `kubectl-ns-doctor/${version}` });
+    const terminating: string[] = [];
+    const others: string[] = [];
+    await listPaged<{ metadata: { name: string; deletionTimestamp?: string } }>(client, '/api/v1/namespaces', { metadataOnly: true }, (items) => {
+      for (const item of items) (item.metadata.deletionTimestamp ? terminating : others).push(item.metadata.name);
+    });
+    return [...terminating, ...others];
+  } catch {
+    return [];
+  }
+}
