@@ -1,6 +1,6 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Blocker, Fix, Report, ReportList } from '../model/report.js';
+import type { Blocker, Fix, Gap, Report, ReportList } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
@@ -22,10 +22,30 @@ export function renderText(report: Report, color: boolean): string {
   }
   if (report.gaps.length) {
     lines.push(c.yellow(`  Could not see (${report.gaps.length}) — the diagnosis may miss what these hide:`));
-    for (const gap of report.gaps) lines.push(c.yellow(`    ? ${gap.what}: ${gap.reason}${gap.impact ? ` — ${gap.impact}` : ''}`));
+    for (const line of gapLines(report.gaps)) lines.push(c.yellow(`    ? ${line}`));
   }
   lines.push(c.dim(`  ${report.stats.requests} requests, ${formatBytes(report.stats.bytesReceived)} received, ${report.stats.durationMs} ms`));
   return lines.join('\n') + '\n';
+}
+
+/** Many forbidden lists read better as one line per status than one line per resource type. */
+function gapLines(gaps: Gap[]): string[] {
+  const listGaps = gaps.filter((g) => /^list \S+ in \S+$/.test(g.what) && g.httpStatus);
+  const byStatus = new Map<number, Gap[]>();
+  for (const gap of listGaps) byStatus.set(gap.httpStatus!, [...(byStatus.get(gap.httpStatus!) ?? []), gap]);
+  const lines: string[] = [];
+  for (const gap of gaps) {
+    const group = gap.httpStatus ? byStatus.get(gap.httpStatus) : undefined;
+    if (group && group.length > 3 && group.includes(gap)) {
+      if (group[0] !== gap) continue;
+      const namespace = gap.what.split(' ').at(-1);
+      const types = group.map((g) => g.what.split(' ')[1]);
+      lines.push(`list in ${namespace} (${group.length} types) failed with ${gap.httpStatus}: ${types.join(', ')} — what is left of these types is unknown`);
+      continue;
+    }
+    lines.push(`${gap.what}: ${gap.reason}${gap.impact ? ` — ${gap.impact}` : ''}`);
+  }
+  return lines;
 }
 
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
