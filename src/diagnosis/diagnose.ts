@@ -43,6 +43,13 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
     })),
     namespaceFinalizers: { spec: ns?.specFinalizers ?? [], metadata: ns?.metadataFinalizers ?? [] },
     conditions: (ns?.conditions ?? []).filter((c) => c.type.startsWith('Namespace')),
+    conditionFacts: {
+      discoveryFailures: conditions.discoveryFailures,
+      contentRemaining: conditions.contentRemaining,
+      finalizersRemaining: conditions.finalizersRemaining,
+      ...(conditions.contentFailure ? { contentFailure: conditions.contentFailure } : {}),
+      ...(conditions.parseFailure ? { parseFailure: conditions.parseFailure } : {}),
+    },
     discovery: {
       mode: snapshot.discovery?.mode ?? 'unavailable',
       groupVersions: snapshot.discovery?.groupVersions.length ?? 0,

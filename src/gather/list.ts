@@ -4,6 +4,7 @@ import { ApiError } from '../kube/errors.js';
 export const PAGE_SIZE = 500;
 
 export interface ListPage<T> {
+  kind?: string;
   items: T[];
   metadata?: { continue?: string; resourceVersion?: string };
 }
@@ -56,6 +57,9 @@ export async function listPaged<T>(
       page = JSON.parse(response.body) as ListPage<T>;
     } catch {
       throw new ApiError('server-error', path, 'list response was not valid JSON', response.status);
+    }
+    if (options.metadataOnly && (page as { kind?: string }).kind !== 'PartialObjectMetadataList') {
+      throw new ApiError('server-error', path, 'the server did not answer metadata-only; refusing to read full objects', response.status);
     }
     onPage(page.items ?? []);
     continueToken = page.metadata?.continue || undefined;

@@ -7,7 +7,8 @@ import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 
 export const ACCEPT = {
   json: 'application/json',
-  metadataList: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json',
+  // No plain-JSON fallback: a server that cannot answer metadata-only must not send full objects (Secrets!).
+  metadataList: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1',
   aggregatedDiscovery:
     'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,' +
     'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json',

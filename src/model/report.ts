@@ -127,6 +127,14 @@ export interface Report {
   remaining: RemainingType[];
   namespaceFinalizers: { spec: string[]; metadata: string[] };
   conditions: DeletionCondition[];
+  /** The conditions parsed into facts. Hints only: they may be stale, and the checks confirm them live. */
+  conditionFacts: {
+    discoveryFailures: { groupVersion: string; error: string }[];
+    contentRemaining: { resource: string; group: string; count: number }[];
+    finalizersRemaining: { finalizer: string; count: number }[];
+    contentFailure?: string;
+    parseFailure?: string;
+  };
   discovery: {
     mode: 'aggregated' | 'legacy' | 'unavailable';
     groupVersions: number;

@@ -107,7 +107,8 @@ describe('listPaged', () => {
     const client = await serve((req, res) => {
       const query = new URL(req.url!, 'http://x').searchParams;
       seen.push(query);
-      const page = query.get('continue') ? { items: [{ n: 3 }], metadata: {} } : { items: [{ n: 1 }, { n: 2 }], metadata: { continue: 'tok' } };
+      const kind = 'PartialObjectMetadataList';
+      const page = query.get('continue') ? { kind, items: [{ n: 3 }], metadata: {} } : { kind, items: [{ n: 1 }, { n: 2 }], metadata: { continue: 'tok' } };
       expect(req.headers.accept).toContain('as=PartialObjectMetadataList');
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page));
     });
@@ -119,5 +120,14 @@ describe('listPaged', () => {
     expect(seen[0].get('limit')).toBe('500');
     expect(seen[1].get('continue')).toBe('tok');
     expect(seen[1].has('resourceVersion')).toBe(false);
+  });
+
+  it('refuses a full-object answer to a metadata-only list (it could carry Secret data)', async () => {
+    const client = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'SecretList', items: [{ data: { password: 'c2VjcmV0' } }] }));
+    });
+    const seen: unknown[] = [];
+    await expect(listPaged(client, '/api/v1/namespaces/x/secrets', { metadataOnly: true }, (items) => seen.push(...items))).rejects.toThrow(/refusing to read full objects/);
+    expect(seen).toEqual([]);
   });
 });

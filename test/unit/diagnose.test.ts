@@ -82,3 +82,12 @@ describe('check registry', () => {
     }
   });
 });
+
+describe('condition facts in the report', () => {
+  it('carries the parsed conditions of the recorded custom-finalizer story', () => {
+    const report = diagnoseAt(recorded('crd-finalizer'));
+    expect(report.conditionFacts.contentRemaining).toEqual([{ resource: 'databasebackups', group: 'example.ns-doctor.dev', count: 1 }]);
+    expect(report.conditionFacts.finalizersRemaining).toEqual([{ finalizer: 'example.ns-doctor.dev/snapshot-cleanup', count: 1 }]);
+    expect(report.conditionFacts.discoveryFailures).toEqual([]);
+  });
+});
