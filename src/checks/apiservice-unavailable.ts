@@ -14,12 +14,15 @@ export const apiServiceUnavailable: Check = {
   run(snapshot, context) {
     const ns = snapshot.namespace;
     if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes')) return [];
+    // Live discovery wins; the controller's condition only speaks for group versions live discovery did not see
+    // (conditions are rewritten on each pass but freeze once the controller is done or gone).
+    const live = new Map((snapshot.discovery?.groupVersions ?? []).map((gv) => [gv.groupVersion, gv]));
     const failingGroupVersions = new Map<string, string>();
-    for (const gv of snapshot.discovery?.groupVersions ?? []) {
+    for (const gv of live.values()) {
       if (gv.state !== 'Current') failingGroupVersions.set(gv.groupVersion, gv.reason ?? gv.state);
     }
     for (const failure of context.conditions.discoveryFailures) {
-      if (!failingGroupVersions.has(failure.groupVersion)) failingGroupVersions.set(failure.groupVersion, failure.error);
+      if (!live.has(failure.groupVersion)) failingGroupVersions.set(failure.groupVersion, failure.error);
     }
 
     const blockers: Blocker[] = [];
@@ -36,8 +39,6 @@ export const apiServiceUnavailable: Check = {
     // Failing group versions whose APIService could not be read (or has no service): still proven by discovery.
     for (const [groupVersion, reason] of failingGroupVersions) {
       if (explained.has(groupVersion)) continue;
-      const liveState = snapshot.discovery?.groupVersions.find((gv) => gv.groupVersion === groupVersion);
-      if (liveState?.state === 'Current') continue; // the condition is stale: discovery works again
       const apiServiceName = groupVersion.includes('/') ? `${groupVersion.split('/')[1]}.${groupVersion.split('/')[0]}` : undefined;
       blockers.push({
         id: 'APIServiceUnavailable',

@@ -63,3 +63,13 @@ describe('APIServiceOrphaned (recorded: prometheus-adapter uninstalled, APIServi
     expect(blocker.fixes[1].command).toBe('kubectl delete apiservice v1beta1.custom.metrics.k8s.io');
   });
 });
+
+describe('stale conditions', () => {
+  it('trusts live discovery over a discovery-failure condition left from an earlier pass', () => {
+    const snapshot = recorded('metrics-server');
+    snapshot.apiServices = snapshot.apiServices!.map((a) => ({ ...a, available: { type: 'Available', status: 'True', reason: 'Passed' } }));
+    snapshot.discovery!.groupVersions = snapshot.discovery!.groupVersions.map((gv) => ({ groupVersion: gv.groupVersion, state: 'Current' }));
+    expect(contextFor(snapshot).conditions.discoveryFailures).toHaveLength(1); // the condition still names it
+    expect(apiServiceUnavailable.run(snapshot, contextFor(snapshot))).toEqual([]);
+  });
+});
