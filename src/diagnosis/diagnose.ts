@@ -30,17 +30,7 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
     verdict,
     summary: summarize(snapshot, verdict, blockers, terminatingForMs),
     blockers,
-    remaining: (snapshot.content?.types ?? []).map((t) => ({
-      resource: t.resource,
-      group: t.group,
-      version: t.version,
-      kind: t.kind,
-      count: t.count,
-      withFinalizers: t.withFinalizers,
-      withDeletionTimestamp: t.withDeletionTimestamp,
-      finalizers: t.finalizers,
-      ...(t.oldestDeletionTimestamp ? { oldestDeletionTimestamp: t.oldestDeletionTimestamp } : {}),
-    })),
+    remaining: snapshot.content?.types ?? [],
     namespaceFinalizers: { spec: ns?.specFinalizers ?? [], metadata: ns?.metadataFinalizers ?? [] },
     conditions: (ns?.conditions ?? []).filter((c) => c.type.startsWith('Namespace')),
     conditionFacts: {

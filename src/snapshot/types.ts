@@ -1,6 +1,6 @@
 // A read-only picture of everything the checks need. It is plain JSON so it can be saved (--save-snapshot) and
 // diagnosed later without a cluster (--from-snapshot). Objects are trimmed to the fields the checks read.
-import type { Gap, GroupVersionState } from '../model/report.js';
+import type { Gap, GroupVersionState, RemainingType } from '../model/report.js';
 
 export const SNAPSHOT_VERSION = 1;
 
@@ -136,17 +136,8 @@ export interface ObjectSample {
   meta: ObjectMeta;
 }
 
-export interface ContentType {
-  group: string;
-  version: string;
-  resource: string;
-  kind: string;
-  count: number;
-  withFinalizers: number;
-  withDeletionTimestamp: number;
-  finalizers: Record<string, number>;
-  oldestDeletionTimestamp?: string;
-}
+/** Counts per resource type left in the namespace: exactly what the report's `remaining[]` shows. */
+export type ContentType = RemainingType;
 
 export interface ContentSurvey {
   types: ContentType[];
