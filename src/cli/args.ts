@@ -49,7 +49,7 @@ export function buildParser(argv: string[], version: string) {
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
     .option('concurrency', { type: 'number', default: 4, describe: 'maximum API requests in flight' })
     .option('wait', { type: 'string', default: '0', describe: 'watch a Terminating namespace this long (e.g. 60s) and report its progress; ends early when it is gone' })
-    .option('color', { type: 'boolean', default: true, describe: 'color the text output (--no-color or NO_COLOR to disable; off when not a terminal)' })
+    .option('no-color', { type: 'boolean', default: false, describe: 'plain text output (also NO_COLOR; colors are off anyway when stdout is not a terminal)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every API request (status, size, time) and a total to stderr' })
     .option('save-snapshot', { type: 'string', describe: 'write what was read from the cluster to FILE (re-diagnose later with --from-snapshot)' })
     .option('from-snapshot', { type: 'string', describe: 'diagnose a saved snapshot instead of a live cluster' })
@@ -65,6 +65,8 @@ export function buildParser(argv: string[], version: string) {
     .help()
     .alias('help', 'h')
     .strict()
+    // Unknown flags are reported as typed: no camelCase twins, no "--no-x" read as negating "x".
+    .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .wrap(Math.min(110, process.stdout.columns || 100));
 }
 
@@ -94,7 +96,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     controllerTimeoutMs: duration('controller-timeout'),
     concurrency,
     waitMs: duration('wait'),
-    color: Boolean(parsed.color) && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
+    color: !parsed['no-color'] && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
     verbose: Boolean(parsed.verbose),
     ...(parsed['save-snapshot'] ? { saveSnapshot: String(parsed['save-snapshot']) } : {}),
     ...(parsed['from-snapshot'] ? { fromSnapshot: String(parsed['from-snapshot']) } : {}),

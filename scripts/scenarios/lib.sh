@@ -1,0 +1,83 @@
+# Helpers for the scenario builders. Source it from a scenario script.
+# Talks to the cluster in $KUBECONFIG (default: the kubeconfig of the control plane in $NS_DOCTOR_STATE_DIR or
+# <repo>/.cluster) with the kubectl in $KUBECTL (default: the one built by scripts/control-plane/build.sh).
+# shellcheck shell=bash
+set -euo pipefail
+scn_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo_root="$(cd "$scn_dir/../.." && pwd)"
+state_dir="${NS_DOCTOR_STATE_DIR:-$repo_root/.cluster}"
+
+if [[ -z "${KUBECONFIG:-}" ]]; then
+  [[ -f "$state_dir/kubeconfig" ]] || { echo "scenario: set KUBECONFIG or start the control plane (npm run cluster:up)" >&2; exit 1; }
+  export KUBECONFIG="$state_dir/kubeconfig"
+fi
+if [[ -z "${KUBECTL:-}" ]]; then
+  KUBECTL="$(bash "$repo_root/scripts/control-plane/build.sh" --print-bin-dir)/kubectl"
+fi
+
+k() { "$KUBECTL" "$@"; }
+scn_log() { printf '[scenario %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# RFC 3339 time N seconds ago.
+ago() { date -u -d "@$(($(date +%s) - $1))" +%Y-%m-%dT%H:%M:%SZ; }
+
+# wait_for <timeout-s> <description> <command...>: polls every 0.5 s.
+wait_for() {
+  local timeout="$1" what="$2"; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then scn_log "timed out after ${timeout}s waiting for: $what"; return 1; fi
+    sleep 0.5
+  done
+}
+
+ns_condition_is() {
+  local got
+  got="$(k get namespace "$1" -o "jsonpath={.status.conditions[?(@.type==\"$2\")].status}")"
+  [[ "$got" == "$3" ]]
+}
+
+# wait_ns_condition <ns> <type> <status> [timeout-s]: waits for the namespace controller to write that condition.
+wait_ns_condition() {
+  wait_for "${4:-90}" "namespace $1 condition $2=$3" ns_condition_is "$1" "$2" "$3"
+  scn_log "namespace $1: $2=$3 ($(k get namespace "$1" -o "jsonpath={.status.conditions[?(@.type==\"$2\")].message}"))"
+}
+
+apiservice_reason_is() {
+  [[ "$(k get apiservice "$1" -o 'jsonpath={.status.conditions[?(@.type=="Available")].reason}')" == "$2" ]]
+}
+
+ns_gone() { ! k get namespace "$1" >/dev/null 2>&1; }
+
+# An update event makes the namespace controller look again after 5 s, instead of waiting out its backoff (up to 60 s).
+nudge_ns() { k annotate namespace "$1" --overwrite "ns-doctor.dev/nudge=$(date +%s%N)" >/dev/null 2>&1 || true; }
+
+# Waits until the namespace is gone, nudging the controller now and then.
+wait_ns_gone() {
+  local ns="$1" timeout="${2:-90}" deadline
+  deadline=$((SECONDS + timeout))
+  while ! ns_gone "$ns"; do
+    if ((SECONDS >= deadline)); then
+      scn_log "namespace $ns still present after ${timeout}s"
+      k get namespace "$ns" -o yaml >&2 || true
+      return 1
+    fi
+    nudge_ns "$ns"
+    sleep 2
+  done
+}
+
+# No kubelet runs here, so a deleted pod bound to a node stays Terminating until it is force-deleted.
+force_delete_pods() { k delete pods --all -n "$1" --force --grace-period=0 --ignore-not-found --wait=false >/dev/null 2>&1 || true; }
+
+# Empties spec.finalizers through the /finalize subresource (what the namespace controller does for its own token).
+finalize_ns() {
+  local ns="$1" body
+  body="$(k get namespace "$ns" -o json 2>/dev/null)" || return 0
+  body="$(printf '%s' "$body" | sed -e ':a;N;$!ba' -e 's/"finalizers": *\[[^]]*\]/"finalizers": []/g')"
+  printf '%s' "$body" | k replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null
+}
+
+delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
+
+usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }
