@@ -26,6 +26,8 @@ export class BackendFollower {
     private readonly client: KubeClient,
     private readonly gaps: GapSink,
     private readonly store: EvidenceStore,
+    /** A resourceVersion the server has reached, so selector lists are served from the watch cache. */
+    private readonly notOlderThan?: string,
   ) {}
 
   follow(ref: ServiceRef): Promise<void> {
@@ -57,6 +59,7 @@ export class BackendFollower {
     try {
       const slices = await listItems<Raw>(this.client, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
         labelSelector: `kubernetes.io/service-name=${ref.name}`,
+        notOlderThan: this.notOlderThan,
       });
       let ready = 0;
       let notReady = 0;
@@ -84,7 +87,7 @@ export class BackendFollower {
     try {
       if (selector && Object.keys(selector).length) {
         const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector })));
+        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector, notOlderThan: this.notOlderThan })));
       } else {
         for (const name of [...fromSlices].slice(0, MAX_PODS_PER_SERVICE)) {
           try {

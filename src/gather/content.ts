@@ -10,14 +10,17 @@ const STUCK_SAMPLES_PER_TYPE = 50;
 const BLOCKING_DEPENDENT_SAMPLES = 200;
 
 /** The namespace controller only touches types it can delete; metrics.k8s.io pods/nodes, for example, it skips. */
-export function deletableTypes(resources: ResourceType[]): ResourceType[] {
+export function deletableTypes(resources: ResourceType[], includeEvents = false): ResourceType[] {
   const hasCoreEvents = resources.some((r) => r.group === '' && r.resource === 'events');
   return resources.filter(
     (r) =>
       r.verbs.includes('list') &&
       (r.verbs.includes('delete') || r.verbs.includes('deletecollection')) &&
       // events.k8s.io/events are the same stored objects as core events: count them once.
-      !(hasCoreEvents && r.group === 'events.k8s.io' && r.resource === 'events'),
+      !(hasCoreEvents && r.group === 'events.k8s.io' && r.resource === 'events') &&
+      // Events have no watch cache (every LIST is an etcd read) and carry no finalizers, so they cannot hold a
+      // namespace: listed only when the controller itself reports events remaining.
+      (includeEvents || r.resource !== 'events'),
   );
 }
 
@@ -27,10 +30,11 @@ export async function surveyContent(
   namespace: string,
   resources: ResourceType[],
   notOlderThan: string | undefined,
+  options: { includeEvents?: boolean } = {},
 ): Promise<ContentSurvey> {
   const survey: ContentSurvey = { types: [], stuck: [], blockingDependents: [] };
   await Promise.all(
-    deletableTypes(resources).map(async (type) => {
+    deletableTypes(resources, options.includeEvents).map(async (type) => {
       const counts = emptyCounts(type);
       let stuck: ObjectSample[] = [];
       let dependents: ObjectSample[] = [];

@@ -51,7 +51,10 @@ export async function findFinalizerOwners(
   const evidence: FinalizerOwnerEvidence[] = [];
   for (const target of targets) {
     const grantingClusterRoles = new Set(
-      clusterRoles.filter((r) => (r.rules ?? []).some((rule: Rule) => ruleGrantsFinalizerWrite(rule, target.group, target.resource))).map((r) => r.metadata.name),
+      clusterRoles
+        .filter((r) => !isBootstrapRole(r))
+        .filter((r) => (r.rules ?? []).some((rule: Rule) => ruleGrantsFinalizerWrite(rule, target.group, target.resource)))
+        .map((r) => r.metadata.name),
     );
     const grantingRoles = new Set(
       roles
@@ -81,17 +84,26 @@ export async function findFinalizerOwners(
       }
     }
     const candidates = [...accounts.values()].slice(0, MAX_CANDIDATES);
-    await Promise.all(candidates.map((candidate) => fillPods(client, gaps, candidate)));
+    await Promise.all(candidates.map((candidate) => fillPods(client, gaps, candidate, notOlderThan)));
     evidence.push({ ...target, candidates, rbacReadable: true });
   }
   return evidence;
 }
 
-async function fillPods(client: KubeClient, gaps: GapSink, candidate: ControllerCandidate): Promise<void> {
+/**
+ * Kubernetes' own roles (system:controller:*, …) carry this label. Their controllers handle only built-in
+ * finalizers, so they are never the owner of a custom one — and they would flood the candidates.
+ */
+function isBootstrapRole(role: Raw): boolean {
+  return role.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults';
+}
+
+async function fillPods(client: KubeClient, gaps: GapSink, candidate: ControllerCandidate, notOlderThan: string | undefined): Promise<void> {
   const { namespace, name } = candidate.serviceAccount;
   try {
     const pods = await listItems<Raw>(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
       fieldSelector: `spec.serviceAccountName=${name}`,
+      notOlderThan,
     });
     candidate.pods = pods.slice(0, 10).map((pod) => ({
       name: pod.metadata.name,

@@ -10,6 +10,7 @@ import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners } from './owners.js';
+import { parseConditions } from '../diagnosis/conditions.js';
 import { isBuiltInFinalizer } from '../checks/finalizers.js';
 import type { DiscoveryState } from '../snapshot/types.js';
 
@@ -98,9 +99,12 @@ export class SnapshotGatherer {
     for (const gap of cluster.gaps.gaps) gaps.add(gap);
 
     const ns = snapshot.namespaceName;
-    snapshot.content = await surveyContent(this.client, gaps, ns, cluster.discovery.namespacedResources, resourceVersion);
+    const conditionHints = parseConditions(snapshot.namespace.conditions);
+    snapshot.content = await surveyContent(this.client, gaps, ns, cluster.discovery.namespacedResources, resourceVersion, {
+      includeEvents: conditionHints.contentRemaining.some((r) => r.resource === 'events'),
+    });
 
-    const follower = new BackendFollower(this.client, gaps, this.shared);
+    const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
     await Promise.all([
       this.followTerminatingPods(snapshot, gaps, follower, resourceVersion),
       this.followCustomResources(snapshot, gaps, follower, resourceVersion),
@@ -118,7 +122,7 @@ export class SnapshotGatherer {
 
   private async readClusterFacts(resourceVersion: string | undefined): Promise<ClusterFacts> {
     const gaps = new GapSink();
-    const follower = new BackendFollower(this.client, gaps, this.shared);
+    const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
     const discovery = await discover(this.client, gaps);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
 
