@@ -1,7 +1,7 @@
 // Bundles the CLI into one CommonJS file (dist/cli.cjs): what npm's bin, the krew shim and the
 // single-executable packaging all run. CommonJS because Node SEA cannot load ES modules.
 import { build } from 'esbuild';
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const throwingStub = new URL('./optional-module-stub.cjs', import.meta.url).pathname;
@@ -15,7 +15,9 @@ await build({
   format: 'cjs',
   banner: {
     js: [
-      '#!/usr/bin/env node',
+      // Heap flags (package.json nodeFlags) keep peak memory flat as a namespace grows: without them V8 lets the
+      // heap grow with the garbage of parsed list pages (measured: 300 MB at 56k ReplicaSets, 118 MB with them).
+      `#!/usr/bin/env -S node ${pkg.nodeFlags.join(' ')}`,
       // The bundle's HTTP stack needs Node 22+; say so in one line instead of crashing inside undici.
       "if (Number(process.versions.node.split('.')[0]) < 22) { process.stderr.write('error: kubectl-ns_doctor needs Node.js 22.19 or newer (found ' + process.version + '); the krew binary embeds its own Node\\n'); process.exit(2); }",
     ].join('\n'),
@@ -27,3 +29,4 @@ await build({
   logLevel: 'warning',
   legalComments: 'none',
 });
+chmodSync('dist/cli.cjs', 0o755);

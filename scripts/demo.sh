@@ -22,7 +22,7 @@ step() { printf '\n== %s\n' "$*"; }
 step "building the plugin (dist/cli.cjs)"
 "$repo_root/node_modules/.bin/node" "$repo_root/scripts/build.mjs"
 mkdir -p "$state/plugin-bin"
-printf '#!/bin/sh\nexec "%s" "%s" "$@"\n' "$repo_root/node_modules/.bin/node" "$repo_root/dist/cli.cjs" \
+printf '#!/bin/sh\nPATH="%s:$PATH" exec "%s" "$@"\n' "$repo_root/node_modules/.bin" "$repo_root/dist/cli.cjs" \
   > "$state/plugin-bin/kubectl-ns_doctor"
 chmod +x "$state/plugin-bin/kubectl-ns_doctor"
 

@@ -52,12 +52,15 @@ mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
 
 log "making the SEA blob with Node $node_version ($platform/$arch)"
+# The same heap flags the npm bin's shebang carries (package.json nodeFlags), embedded in the executable.
+exec_argv="$("$sea_node" -p "JSON.stringify(require('./package.json').nodeFlags)")"
 cat > "$work/sea-config.json" <<JSON
 {
   "main": "dist/cli.cjs",
   "output": "$work/sea-prep.blob",
   "disableExperimentalSEAWarning": true,
-  "useCodeCache": true
+  "useCodeCache": true,
+  "execArgv": $exec_argv
 }
 JSON
 "$sea_node" --experimental-sea-config "$work/sea-config.json"

@@ -47,7 +47,7 @@ export function buildParser(argv: string[], version: string) {
     .option('context', { type: 'string', describe: 'kubeconfig context to use' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
-    .option('concurrency', { type: 'number', default: 4, describe: 'maximum API requests in flight' })
+    .option('concurrency', { type: 'number', default: 8, describe: 'maximum API requests in flight' })
     .option('wait', { type: 'string', default: '0', describe: 'watch a Terminating namespace this long (e.g. 60s) and report its progress; ends early when it is gone' })
     .option('no-color', { type: 'boolean', default: false, describe: 'plain text output (also NO_COLOR; colors are off anyway when stdout is not a terminal)' })
     .option('verbose', { alias: 'v', type: 'boolean', default: false, describe: 'print every API request (status, size, time) and a total to stderr' })

@@ -48,9 +48,13 @@ async function namespaces(kubeconfig: string | undefined, context: string | unde
     const client = new KubeClient(kc, { requestTimeoutMs: 5_000, concurrency: 1, userAgent: `kubectl-ns-doctor/${version}` });
     const terminating: string[] = [];
     const others: string[] = [];
-    await listPaged<{ metadata: { name: string; deletionTimestamp?: string } }>(client, '/api/v1/namespaces', { metadataOnly: true }, (items) => {
-      for (const item of items) (item.metadata.deletionTimestamp ? terminating : others).push(item.metadata.name);
-    });
+    try {
+      await listPaged<{ metadata: { name: string; deletionTimestamp?: string } }>(client, '/api/v1/namespaces', { metadataOnly: true }, (items) => {
+        for (const item of items) (item.metadata.deletionTimestamp ? terminating : others).push(item.metadata.name);
+      });
+    } finally {
+      client.close();
+    }
     return [...terminating, ...others];
   } catch {
     return [];

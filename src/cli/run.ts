@@ -49,11 +49,15 @@ export async function run(options: CliOptions, version: string, log: (line: stri
       ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
     });
     const gatherer = new SnapshotGatherer(client);
-    snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
-    if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
-      const watched = await watchProgress(client, snapshots[0], options.waitMs, log);
-      snapshots = [watched.snapshot];
-      progress = watched.progress;
+    try {
+      snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+      if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
+        const watched = await watchProgress(client, snapshots[0], options.waitMs, log);
+        snapshots = [watched.snapshot];
+        progress = watched.progress;
+      }
+    } finally {
+      client.close();
     }
     if (options.saveSnapshot) {
       const file: SnapshotFile = { snapshotVersion: SNAPSHOT_VERSION, snapshots, all };

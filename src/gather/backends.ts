@@ -11,6 +11,8 @@ import { listItems } from './list.js';
 type Raw = any;
 
 const MAX_PODS_PER_SERVICE = 10;
+/** A GET with resourceVersion=0 is answered from the watch cache; without it, it is a quorum read from etcd. */
+export const CACHED = '?resourceVersion=0';
 
 export function serviceKey(ref: { namespace: string; name: string }): string {
   return `${ref.namespace}/${ref.name}`;
@@ -44,7 +46,7 @@ export class BackendFollower {
     const key = serviceKey(ref);
     const ns = encodeURIComponent(ref.namespace);
     try {
-      const raw = await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}`);
+      const raw = await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}${CACHED}`);
       this.store.services[key] = serviceOf(raw);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
@@ -91,7 +93,7 @@ export class BackendFollower {
       } else {
         for (const name of [...fromSlices].slice(0, MAX_PODS_PER_SERVICE)) {
           try {
-            pods.push(await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}`));
+            pods.push(await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}${CACHED}`));
           } catch (error) {
             if (!(error instanceof ApiError && error.status === 404)) throw error;
           }
@@ -114,7 +116,7 @@ export class BackendFollower {
     if (!pending) {
       pending = (async () => {
         try {
-          this.store.nodes[name] = nodeOf(await this.client.getJson<Raw>(`/api/v1/nodes/${encodeURIComponent(name)}`));
+          this.store.nodes[name] = nodeOf(await this.client.getJson<Raw>(`/api/v1/nodes/${encodeURIComponent(name)}${CACHED}`));
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) {
             this.store.nodes[name] = { name, exists: false, taints: [] };

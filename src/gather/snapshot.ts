@@ -3,7 +3,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type CRDState, type Snapshot, type WebhookState } from '../snapshot/types.js';
-import { BackendFollower, type EvidenceStore } from './backends.js';
+import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
 import { surveyContent } from './content.js';
 import { apiServiceOf, crdOf, metaOf, namespaceOf, podOf, webhooksOf } from './convert.js';
 import { discover } from './discovery.js';
@@ -180,7 +180,7 @@ export class SnapshotGatherer {
 
   private async readCRD(gaps: GapSink, name: string): Promise<CRDState | undefined> {
     try {
-      return crdOf(await this.client.getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`));
+      return crdOf(await this.client.getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       return gaps.fromError(error, `get CustomResourceDefinition ${name}`, 'cannot check its conversion webhook or deletion state');

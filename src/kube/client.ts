@@ -50,6 +50,7 @@ export class KubeClient {
   private readonly server: URL;
   private requestOptions?: Promise<https.RequestOptions>;
   private retries = 0;
+  private agent?: http.Agent;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -59,6 +60,11 @@ export class KubeClient {
     if (!cluster) throw new ApiError('credentials', '', 'no cluster in the current context');
     this.server = new URL(cluster.server);
     this.limit = pLimit(Math.max(1, options.concurrency));
+  }
+
+  /** Closes kept-alive connections so the process can exit at once. */
+  close(): void {
+    this.agent?.destroy();
   }
 
   get serverUrl(): string {
@@ -125,7 +131,6 @@ export class KubeClient {
         url,
         {
           ...base,
-          ...(url.protocol === 'http:' ? { agent: undefined } : {}),
           method: 'GET',
           headers: {
             ...(base.headers as Record<string, string>),
@@ -191,6 +196,25 @@ export class KubeClient {
     this.requestOptions ??= (async () => {
       const options: https.RequestOptions = { headers: {} };
       await this.kc.applyToHTTPSOptions(options);
+      // client-node's agent opens a new TCP+TLS connection per request; reuse connections instead (measured:
+      // 158 handshakes were most of a diagnosis' client CPU). Proxied clusters keep client-node's proxy agent.
+      if (!this.kc.getCurrentCluster()?.proxyUrl) {
+        const shared = { keepAlive: true, maxSockets: this.options.concurrency };
+        this.agent =
+          this.server.protocol === 'http:'
+            ? new http.Agent(shared)
+            : new https.Agent({
+                ...shared,
+                ca: options.ca,
+                cert: options.cert,
+                key: options.key,
+                pfx: options.pfx,
+                passphrase: options.passphrase,
+                servername: options.servername,
+                ...(options.rejectUnauthorized !== undefined ? { rejectUnauthorized: options.rejectUnauthorized } : {}),
+              });
+        options.agent = this.agent;
+      }
       return options;
     })();
     return this.requestOptions.catch((error: Error) => {

@@ -130,7 +130,8 @@ export default function setup(project: TestProject): () => void {
   const shim = join(pluginDir, 'kubectl-ns_doctor');
   writeFileSync(
     shim,
-    `#!/bin/sh\nexec "${join(repoRoot, 'node_modules/.bin/node')}" "${join(repoRoot, 'dist/cli.cjs')}" "$@"\n`,
+    // Runs the bundle through its own shebang (which carries the heap flags), with the project's Node 24 first on PATH.
+    `#!/bin/sh\nPATH="${join(repoRoot, 'node_modules/.bin')}:$PATH" exec "${join(repoRoot, 'dist/cli.cjs')}" "$@"\n`,
   );
   chmodSync(shim, 0o755);
 
