@@ -32,7 +32,7 @@ export async function surveyContent(
   notOlderThan: string | undefined,
   options: { includeEvents?: boolean } = {},
 ): Promise<ContentSurvey> {
-  const survey: ContentSurvey = { types: [], stuck: [], blockingDependents: [] };
+  const survey: ContentSurvey = { types: [], stuck: [], blockingDependents: [], unlisted: [] };
   await Promise.all(
     deletableTypes(resources, options.includeEvents).map(async (type) => {
       const counts = emptyCounts(type);
@@ -63,6 +63,7 @@ export async function surveyContent(
       } catch (error) {
         const name = type.group ? `${type.resource}.${type.group}` : type.resource;
         gaps.fromError(error, `list ${name} in ${namespace}`, `objects of type ${name} left in the namespace are unknown`);
+        survey.unlisted!.push({ group: type.group, resource: type.resource });
         return;
       }
       if (counts.count > 0) survey.types.push(counts);

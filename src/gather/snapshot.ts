@@ -223,12 +223,21 @@ export class SnapshotGatherer {
     await Promise.all([...nodes].map((n) => follower.fetchNode(n)));
   }
 
-  /** Custom resources left over: their CRDs (conversion webhooks), and who owns their custom finalizers. */
+  /**
+   * Custom resources that hold the namespace: their CRDs (conversion webhooks, names), and who owns their custom
+   * finalizers. Only types with deleted objects waiting on a finalizer, or whose list failed, are followed: a type
+   * that lists fine and holds nothing needs no more requests.
+   */
   private async followCustomResources(snapshot: Snapshot, gaps: GapSink, follower: BackendFollower, rv: string | undefined) {
     const content = snapshot.content!;
+    const waiting = content.stuck.filter((s) => s.meta.deletionTimestamp && (s.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+    const types = new Map<string, { group: string; resource: string }>();
+    for (const t of [...waiting, ...(content.unlisted ?? [])]) types.set(`${t.group}/${t.resource}`, { group: t.group, resource: t.resource });
+
     // Any dotted group may be CRD-backed (even *.k8s.io ones such as gateway.networking.k8s.io); a 404 settles it.
-    const customTypes = content.types.filter((t) => t.group.includes('.'));
-    const crds = await Promise.all(customTypes.map((t) => this.readCRD(gaps, `${t.resource}.${t.group}`)));
+    const crds = await Promise.all(
+      [...types.values()].filter((t) => t.group.includes('.')).map((t) => this.readCRD(gaps, `${t.resource}.${t.group}`)),
+    );
     for (const crd of crds) if (crd) snapshot.crds[crd.name] = crd;
     await Promise.all(
       Object.values(snapshot.crds)
@@ -236,13 +245,8 @@ export class SnapshotGatherer {
         .map((crd) => follower.follow(crd.conversionService!)),
     );
 
-    const targets = new Map<string, { group: string; resource: string }>();
-    for (const sample of content.stuck) {
-      if ((sample.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f))) {
-        targets.set(`${sample.group}/${sample.resource}`, { group: sample.group, resource: sample.resource });
-      }
-    }
-    snapshot.finalizerOwners = await findFinalizerOwners(this.client, gaps, [...targets.values()], rv);
+    const owned = new Map(waiting.map((s) => [`${s.group}/${s.resource}`, { group: s.group, resource: s.resource }]));
+    snapshot.finalizerOwners = await findFinalizerOwners(this.client, gaps, [...owned.values()], rv);
   }
 }
 

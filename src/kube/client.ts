@@ -1,4 +1,4 @@
-import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import http from 'node:http';
 import https from 'node:https';
 import { gunzipSync } from 'node:zlib';

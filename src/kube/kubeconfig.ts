@@ -1,8 +1,8 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { dump, load } from 'js-yaml';
 
 export class KubeconfigError extends Error {}
 
@@ -64,7 +64,7 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
     throw new KubeconfigError(`context "${contextName}" not found in kubeconfig`);
   }
   try {
-    kc.loadFromString(stringify(merged));
+    kc.loadFromString(dump(merged));
   } catch (error) {
     throw new KubeconfigError(`invalid kubeconfig: ${(error as Error).message}`);
   }
@@ -83,7 +83,7 @@ function readFileAsConfig(file: string): RawConfig {
   }
   let config: unknown;
   try {
-    config = parse(text) ?? {};
+    config = load(text) ?? {};
   } catch (error) {
     throw new KubeconfigError(`kubeconfig ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`);
   }

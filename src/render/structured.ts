@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { dump } from 'js-yaml';
 import type { Report, ReportList } from '../model/report.js';
 
 export function renderJson(value: Report | ReportList): string {
@@ -6,5 +6,5 @@ export function renderJson(value: Report | ReportList): string {
 }
 
 export function renderYaml(value: Report | ReportList): string {
-  return stringify(value, { lineWidth: 0 });
+  return dump(value, { lineWidth: -1, noRefs: true });
 }

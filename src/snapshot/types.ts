@@ -145,6 +145,8 @@ export interface ContentSurvey {
   stuck: ObjectSample[];
   /** Objects with blockOwnerDeletion owner references (capped): what foreground deletion waits on. */
   blockingDependents: ObjectSample[];
+  /** Types whose list failed (see gaps): their CRDs are checked for a broken conversion webhook. */
+  unlisted?: { group: string; resource: string }[];
 }
 
 export interface WebhookState {

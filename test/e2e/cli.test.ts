@@ -3,7 +3,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, diagnose, kubectl, kubectlOk, nsDoctor, run, scenario } from './harness.js';
 
@@ -49,7 +49,7 @@ describe('CLI on a real cluster', () => {
   it('-o yaml and -o markdown carry the same findings', async () => {
     const yaml = await nsDoctor([held, '-o', 'yaml']);
     expect(yaml.code).toBe(1);
-    expect(parse(yaml.stdout).blockers[0].id).toBe('FinalizerOwnerMissing');
+    expect((parse(yaml.stdout) as { blockers: { id: string }[] }).blockers[0].id).toBe('FinalizerOwnerMissing');
     const md = await nsDoctor([held, '-o', 'markdown']);
     expect(md.stdout).toContain(`## ns-doctor: \`${held}\` — Blocked`);
   });
@@ -98,7 +98,7 @@ describe('kubeconfig like kubectl', () => {
 
   it('expired or unknown credentials: exit 2, one line', async () => {
     const bad = join(work, 'bad-token.yaml');
-    const admin = parse(readFileSync(cluster().kubeconfig, 'utf8'));
+    const admin = parse(readFileSync(cluster().kubeconfig, 'utf8')) as { users: { user: unknown }[] };
     admin.users[0].user = { token: 'expired-token' };
     writeFileSync(bad, JSON.stringify(admin));
     const r = await nsDoctor(['default'], { kubeconfig: bad });

@@ -1,4 +1,4 @@
-import { parse } from 'yaml';
+import { load as parse } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderJson, renderYaml } from '../../src/render/structured.js';
