@@ -46,10 +46,11 @@ export async function discover(client: KubeClient, gaps: GapSink): Promise<Disco
 }
 
 async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState | undefined> {
+  const paths = ['/api', '/apis'];
+  const responses = await Promise.all(paths.map((path) => client.get(path, ACCEPT.aggregatedDiscovery)));
   const lists: AggregatedList[] = [];
-  for (const path of ['/api', '/apis']) {
-    const response = await client.get(path, ACCEPT.aggregatedDiscovery);
-    if (response.status !== 200) throw errorFor(path, response.status, response.body);
+  for (const [i, response] of responses.entries()) {
+    if (response.status !== 200) throw errorFor(paths[i], response.status, response.body);
     if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
     lists.push(JSON.parse(response.body) as AggregatedList);
   }

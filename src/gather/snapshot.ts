@@ -34,6 +34,8 @@ interface ClusterFacts {
 
 export class SnapshotGatherer {
   private clusterFacts?: Promise<ClusterFacts>;
+  private discoveryRead?: Promise<DiscoveryState>;
+  private readonly discoveryGaps = new GapSink();
   private readonly shared: EvidenceStore = { services: {}, endpoints: {}, pods: {}, nodes: {} };
 
   constructor(private readonly client: KubeClient) {}
@@ -91,18 +93,22 @@ export class SnapshotGatherer {
     if (!snapshot.namespace.deletionTimestamp && snapshot.namespace.phase !== 'Terminating') return;
 
     const resourceVersion: string | undefined = rawNamespace.metadata.resourceVersion;
-    const cluster = await this.cluster(resourceVersion);
+    const ns = snapshot.namespaceName;
+    const conditionHints = parseConditions(snapshot.namespace.conditions);
+    // The content survey needs only discovery; it runs while the cluster-wide facts are still being read.
+    const discovery = await this.discovery();
+    const [cluster, content] = await Promise.all([
+      this.cluster(resourceVersion),
+      surveyContent(this.client, gaps, ns, discovery.namespacedResources, resourceVersion, {
+        includeEvents: conditionHints.contentRemaining.some((r) => r.resource === 'events'),
+      }),
+    ]);
+    snapshot.content = content;
     snapshot.discovery = cluster.discovery;
     snapshot.apiServices = cluster.apiServices;
     snapshot.webhooks = cluster.webhooks;
     for (const crd of cluster.terminatingCRDs) snapshot.crds[crd.name] = crd;
     for (const gap of cluster.gaps.gaps) gaps.add(gap);
-
-    const ns = snapshot.namespaceName;
-    const conditionHints = parseConditions(snapshot.namespace.conditions);
-    snapshot.content = await surveyContent(this.client, gaps, ns, cluster.discovery.namespacedResources, resourceVersion, {
-      includeEvents: conditionHints.contentRemaining.some((r) => r.resource === 'events'),
-    });
 
     const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
     await Promise.all([
@@ -120,10 +126,17 @@ export class SnapshotGatherer {
     return this.clusterFacts;
   }
 
+  /** Discovery is read once and shared: by the content survey and by the cluster-wide facts. */
+  private discovery(): Promise<DiscoveryState> {
+    this.discoveryRead ??= discover(this.client, this.discoveryGaps);
+    return this.discoveryRead;
+  }
+
   private async readClusterFacts(resourceVersion: string | undefined): Promise<ClusterFacts> {
     const gaps = new GapSink();
     const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
-    const discovery = await discover(this.client, gaps);
+    const discovery = await this.discovery();
+    for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
 
     const [apiServices, webhooks, terminatingCRDs] = await Promise.all([
