@@ -119,3 +119,36 @@ describe('shell completion through kubectl', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('exec credential plugins (EKS/GKE/AKS style)', () => {
+  function execKubeconfig(command: string): string {
+    const admin = parse(readFileSync(cluster().kubeconfig, 'utf8')) as { users: { user: unknown }[] };
+    admin.users[0].user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never' } };
+    const file = join(work, `exec-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, JSON.stringify(admin));
+    return file;
+  }
+
+  it('authenticates with the credential the plugin prints', async () => {
+    const pki = join(cluster().stateDir, 'pki');
+    const plugin = join(work, 'fake-cloud-login');
+    const credential = {
+      apiVersion: 'client.authentication.k8s.io/v1',
+      kind: 'ExecCredential',
+      status: { clientCertificateData: readFileSync(join(pki, 'admin.crt'), 'utf8'), clientKeyData: readFileSync(join(pki, 'admin.key'), 'utf8') },
+    };
+    writeFileSync(plugin, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(credential)}\nJSON\n`, { mode: 0o755 });
+    const { result, report } = await diagnose('kube-system', [], { kubeconfig: execKubeconfig(plugin) });
+    expect(result.code, result.stderr).toBe(0);
+    expect(report.verdict).toBe('NotTerminating');
+  });
+
+  it('a failing plugin (expired login) is exit 2 with one line', async () => {
+    const plugin = join(work, 'expired-login');
+    writeFileSync(plugin, '#!/bin/sh\necho "error: the SSO session has expired" >&2\nexit 1\n', { mode: 0o755 });
+    const r = await nsDoctor(['kube-system'], { kubeconfig: execKubeconfig(plugin) });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^error: cannot get credentials/);
+  });
+});
