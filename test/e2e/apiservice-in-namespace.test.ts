@@ -1,0 +1,50 @@
+// An aggregated API whose backend Service lives inside the namespace being deleted: the namespace controller deletes
+// the backend, the API becomes unavailable, and discovery then keeps the namespace Terminating forever.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diagnose, kubectl, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
+import { blocker, blockerIds } from './report-shape.js';
+
+const ns = 'e2e-inside';
+const apiservice = 'v1alpha1.widgets.inside.example.com';
+
+describe('APIService served from inside the namespace being deleted', () => {
+  beforeAll(async () => {
+    await kubectlOk(['create', 'namespace', ns]);
+    await kubectlOk(['-n', ns, 'create', 'service', 'clusterip', 'widgets-api', '--tcp=443:8443']);
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apiregistration.k8s.io/v1',
+        kind: 'APIService',
+        metadata: { name: apiservice },
+        spec: {
+          group: 'widgets.inside.example.com',
+          version: 'v1alpha1',
+          service: { namespace: ns, name: 'widgets-api', port: 443 },
+          insecureSkipTLSVerify: true,
+          groupPriorityMinimum: 1000,
+          versionPriority: 15,
+        },
+      }),
+    });
+    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+    await waitForNamespaceCondition(ns, 'NamespaceDeletionDiscoveryFailure', 'True');
+  });
+  afterAll(async () => {
+    await kubectl(['delete', 'apiservice', apiservice, '--ignore-not-found']);
+    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+  });
+
+  it('is called APIServiceBackendInNamespace, with deleting the APIService as the safe fix', async () => {
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(1);
+    expect(blockerIds(report)).toEqual(['APIServiceBackendInNamespace']);
+    const b = blocker(report, 'APIServiceBackendInNamespace');
+    expect(b.summary).toContain(`inside namespace ${ns}`);
+    expect(b.fixes[0]).toMatchObject({ safety: 'safe', command: `kubectl delete apiservice ${apiservice}` });
+  });
+
+  it('following the safe fix lets the real namespace controller finish', async () => {
+    await kubectlOk(['delete', 'apiservice', apiservice]);
+    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+  });
+});
