@@ -37,7 +37,7 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
     ? [source.kubeconfig]
     : env.KUBECONFIG
       ? env.KUBECONFIG.split(delimiter).filter(Boolean)
-      : [resolve(homedir(), '.kube', 'config')];
+      : [resolve(env.HOME || homedir(), '.kube', 'config')];
 
   const explicit = Boolean(source.kubeconfig);
   const readable = files.filter((file) => existsSync(file));

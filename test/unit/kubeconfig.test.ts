@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KubeconfigError, loadKubeConfig } from '../../src/kube/kubeconfig.js';
 
 function file(dir: string, name: string, body: string): string {
@@ -62,5 +62,19 @@ describe('loadKubeConfig (kubectl merge rules)', () => {
     const bad = file(dir, 'bad.yaml', 'clusters: [unclosed');
     expect(() => loadKubeConfig({ kubeconfig: bad, env: {} })).toThrow(/not valid YAML/);
     expect(() => loadKubeConfig({ kubeconfig: first, env: {} })).toThrow(/no current context/);
+  });
+});
+
+describe('loadKubeConfig inside a pod', () => {
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('falls back to the in-cluster service account when no kubeconfig file exists', () => {
+    vi.stubEnv('HOME', mkdtempSync(join(tmpdir(), 'nsd-home-')));
+    vi.stubEnv('KUBECONFIG', '');
+    vi.stubEnv('KUBERNETES_SERVICE_HOST', '10.96.0.1');
+    vi.stubEnv('KUBERNETES_SERVICE_PORT', '443');
+    const { kc, origin } = loadKubeConfig({});
+    expect(origin).toBe('in-cluster service account');
+    expect(kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
   });
 });
