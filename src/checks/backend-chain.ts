@@ -56,7 +56,7 @@ export function describeBackend(snapshot: Snapshot, ref: ServiceRef, depth: numb
     verdict.causes.push(...podFacts.causes);
     if (pod.nodeName) {
       const node = snapshot.nodes[pod.nodeName];
-      const nodeFacts = describeNode(pod.nodeName, node, now);
+      const nodeFacts = describeNode(node, now);
       verdict.links.push(link({ kind: 'Node', name: pod.nodeName }, nodeFacts.fact, depth + 2));
       if (nodeFacts.unhealthy) verdict.causes.push(`node ${pod.nodeName} ${nodeFacts.short}`);
     }
@@ -94,7 +94,7 @@ export function describePod(pod: PodState, now: Date): { fact: string; causes: s
   return { fact: parts.join(', '), causes };
 }
 
-export function describeNode(name: string, node: NodeState | undefined, now: Date): { fact: string; unhealthy: boolean; short: string } {
+export function describeNode(node: NodeState | undefined, now: Date): { fact: string; unhealthy: boolean; short: string } {
   if (!node) return { fact: 'not read (see gaps)', unhealthy: false, short: '' };
   if (!node.exists) return { fact: 'does not exist (deleted)', unhealthy: true, short: 'is gone' };
   const parts: string[] = [];

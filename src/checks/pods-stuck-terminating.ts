@@ -23,7 +23,7 @@ export const podsStuckTerminating: Check = {
       }
       if (!nodeName) continue;
       const node = snapshot.nodes[nodeName];
-      const nodeFacts = describeNode(nodeName, node, now);
+      const nodeFacts = describeNode(node, now);
       evidence.push(link({ kind: 'Node', name: nodeName }, nodeFacts.fact, 1));
       if (node && !node.exists) {
         fixes.push({ safety: 'safe', description: `node ${nodeName} is gone: the pod garbage collector removes its pods; check kube-controller-manager runs pod-garbage-collector-controller` });

@@ -5,7 +5,7 @@ import { ApiError } from '../kube/errors.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type CRDState, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
 import { surveyContent } from './content.js';
-import { apiServiceOf, crdOf, metaOf, namespaceOf, podOf, webhooksOf } from './convert.js';
+import { apiServiceOf, crdOf, namespaceOf, podOf, webhooksOf } from './convert.js';
 import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
@@ -267,4 +267,3 @@ export function matchesDeleteOrUpdate(rule: WebhookState['rules'][number]): bool
   return rule.operations.some((op) => op === '*' || op === 'DELETE' || op === 'UPDATE');
 }
 
-export { metaOf };
