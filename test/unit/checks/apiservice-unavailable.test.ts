@@ -73,3 +73,25 @@ describe('stale conditions', () => {
     expect(apiServiceUnavailable.run(snapshot, contextFor(snapshot))).toEqual([]);
   });
 });
+
+describe('backend pod states on the chain', () => {
+  it('names an unschedulable backend pod with the scheduler message', () => {
+    const snapshot = recorded('metrics-server');
+    const pod = Object.values(snapshot.pods)[0];
+    delete pod.nodeName;
+    pod.containers = [];
+    pod.phase = 'Pending';
+    pod.conditions = [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' }];
+    const [blocker] = apiServiceUnavailable.run(snapshot, contextFor(snapshot));
+    expect(blocker.summary).toContain('Unschedulable');
+    expect(facts([blocker]).find((f) => f.startsWith('Pod '))).toContain('Pending, unschedulable: 0/3 nodes are available: 3 Insufficient memory.');
+  });
+
+  it('names an image pull failure', () => {
+    const snapshot = recorded('metrics-server');
+    const pod = Object.values(snapshot.pods)[0];
+    pod.containers = [{ name: 'metrics-server', ready: false, restartCount: 0, waitingReason: 'ImagePullBackOff' }];
+    const [blocker] = apiServiceUnavailable.run(snapshot, contextFor(snapshot));
+    expect(blocker.summary).toContain('ImagePullBackOff');
+  });
+});
