@@ -135,8 +135,9 @@ async function measureAll(builtCli, results) {
   // A private copy: a rebuild of dist/ during the run must not mix two versions of the tool in one table.
   const cli = path.join(stateDir, 'cli.cjs');
   fs.copyFileSync(builtCli, cli);
+  fs.copyFileSync(path.join(path.dirname(builtCli), 'ns-doctor.cjs'), path.join(stateDir, 'ns-doctor.cjs'));
   fs.chmodSync(cli, 0o755); // run as npm installs it: through its shebang, which carries the heap flags
-  results.cliSha256 = createHash('sha256').update(fs.readFileSync(cli)).digest('hex').slice(0, 12);
+  results.cliSha256 = createHash('sha256').update(fs.readFileSync(path.join(stateDir, 'ns-doctor.cjs'))).digest('hex').slice(0, 12);
   const admin = (adminClient = new Client(loadCredentials(k.adminKubeconfig)));
   const pids = Object.fromEntries(
     fs.readFileSync(path.join(stateDir, 'pids'), 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')),
@@ -384,7 +385,7 @@ function renderMarkdown(results) {
   const t = results.table;
   const m = results.machine;
   const lines = [];
-  lines.push(`ns-doctor build: \`dist/cli.cjs\` sha256 ${results.cliSha256}…`, '');
+  lines.push(`ns-doctor build: \`dist/ns-doctor.cjs\` sha256 ${results.cliSha256}…`, '');
   lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, Node ${m.node}; Kubernetes v1.34.4 (kube-apiserver + etcd v3.6.16 on loopback).`);
   const argv = process.argv.slice(2).join(' ');
   lines.push('');

@@ -37,7 +37,7 @@ version="$("$sea_node" -p 'require("./package.json").version')"
 [[ -f LICENSE ]] || die "LICENSE is missing"
 
 if [[ "${1:-}" == "--no-build" ]]; then
-  [[ -f dist/cli.cjs ]] || die "--no-build: dist/cli.cjs does not exist"
+  [[ -f dist/ns-doctor.cjs ]] || die "--no-build: dist/ns-doctor.cjs does not exist"
 else
   log "building dist/cli.cjs (ns-doctor $version)"
   "$sea_node" scripts/build.mjs
@@ -56,7 +56,7 @@ log "making the SEA blob with Node $node_version ($platform/$arch)"
 exec_argv="$("$sea_node" -p "JSON.stringify(require('./package.json').nodeFlags)")"
 cat > "$work/sea-config.json" <<JSON
 {
-  "main": "dist/cli.cjs",
+  "main": "dist/ns-doctor.cjs",
   "output": "$work/sea-prep.blob",
   "disableExperimentalSEAWarning": true,
   "useCodeCache": true,

@@ -66,8 +66,8 @@ const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);
 // dist/cli.cjs that other tests may be executing right now if that one is fresh.
 async function ensurePackaged(): Promise<void> {
   const bundleInputs = ['src', 'package.json', 'scripts/build.mjs'].map((p) => join(root, p));
-  const bundleFresh = mtime(join(root, 'dist/cli.cjs')) > newestMtime(bundleInputs);
-  const archiveInputs = [join(root, 'dist/cli.cjs'), join(root, 'LICENSE'), join(root, 'scripts/package/package.sh')];
+  const bundleFresh = mtime(join(root, 'dist/ns-doctor.cjs')) > newestMtime(bundleInputs);
+  const archiveInputs = [join(root, 'dist/ns-doctor.cjs'), join(root, 'LICENSE'), join(root, 'scripts/package/package.sh')];
   if (bundleFresh && mtime(archive) > newestMtime(archiveInputs)) return;
   await runOk('bash', ['scripts/package/package.sh', ...(bundleFresh ? ['--no-build'] : [])], process.env, 300_000);
 }
