@@ -34,6 +34,17 @@ describe('parseDiscoveryFailures', () => {
     expect(failures[1].error).toBe('the server is currently unable to handle the request');
   });
 
+  it('does not cut an error at a group version it quotes', () => {
+    const message =
+      'Discovery failed for some groups, 2 failing: unable to retrieve the complete list of server APIs: ' +
+      'metrics.k8s.io/v1beta1: stale GroupVersion discovery: metrics.k8s.io/v1beta1: timeout, ' +
+      'custom.metrics.k8s.io/v1beta2: the server is currently unable to handle the request';
+    expect(parseDiscoveryFailures(message)).toEqual([
+      { groupVersion: 'metrics.k8s.io/v1beta1', error: 'stale GroupVersion discovery: metrics.k8s.io/v1beta1: timeout' },
+      { groupVersion: 'custom.metrics.k8s.io/v1beta2', error: 'the server is currently unable to handle the request' },
+    ]);
+  });
+
   it('returns nothing for the ok message', () => {
     expect(parseDiscoveryFailures('All resources successfully discovered')).toEqual([]);
   });
