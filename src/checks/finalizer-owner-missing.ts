@@ -41,7 +41,7 @@ export const finalizerOwnerMissing: Check = {
       const crd = snapshot.crds[`${first.resource}.${first.group}`];
       if (crd) evidence.push(link({ kind: 'CustomResourceDefinition', name: crd.name }, `defines ${crd.kind}; its controller removes ${finalizer}`, 1));
       if (owners.candidates.length === 0) {
-        evidence.push(link({ kind: 'RBAC', name: `update ${typeName}` }, 'granted to no ServiceAccount (catch-all admin roles aside): its controller is not installed', 1));
+        evidence.push(link({ kind: 'RBAC', name: `update ${typeName}` }, "granted to no ServiceAccount beyond Kubernetes' own and catch-all admin roles: its controller is not installed", 1));
       }
       for (const candidate of owners.candidates) {
         const sa = candidate.serviceAccount;

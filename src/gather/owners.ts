@@ -28,20 +28,27 @@ export function ruleGrantsFinalizerWrite(rule: Rule, group: string, resource: st
   return groupMatches && resourceMatches && verbs.some((v) => WRITE_VERBS.includes(v));
 }
 
+/**
+ * Who may update the objects' type in `namespace`: subjects of ClusterRoleBindings, and of RoleBindings in that
+ * namespace only (a RoleBinding grants nothing elsewhere), so only that namespace's Roles and RoleBindings are read.
+ */
 export async function findFinalizerOwners(
   client: KubeClient,
   gaps: GapSink,
+  namespace: string,
   targets: { group: string; resource: string }[],
   notOlderThan: string | undefined,
 ): Promise<FinalizerOwnerEvidence[]> {
   if (targets.length === 0) return [];
   let clusterRoles: Raw[], clusterBindings: Raw[], roles: Raw[], bindings: Raw[];
+  const rbac = '/apis/rbac.authorization.k8s.io/v1';
+  const ns = encodeURIComponent(namespace);
   try {
     [clusterRoles, clusterBindings, roles, bindings] = await Promise.all([
-      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/clusterroles', { notOlderThan }),
-      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings', { notOlderThan }),
-      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/roles', { notOlderThan }),
-      listItems<Raw>(client, '/apis/rbac.authorization.k8s.io/v1/rolebindings', { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/clusterroles`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/clusterrolebindings`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/namespaces/${ns}/roles`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/namespaces/${ns}/rolebindings`, { notOlderThan }),
     ]);
   } catch (error) {
     gaps.fromError(error, 'list RBAC roles and bindings', 'cannot tell which controller owns the custom finalizers');
@@ -58,6 +65,7 @@ export async function findFinalizerOwners(
     );
     const grantingRoles = new Set(
       roles
+        .filter((r) => !isBootstrapRole(r))
         .filter((r) => (r.rules ?? []).some((rule: Rule) => ruleGrantsFinalizerWrite(rule, target.group, target.resource)))
         .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
     );

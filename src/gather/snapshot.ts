@@ -259,7 +259,7 @@ export class SnapshotGatherer {
     );
 
     const owned = new Map(waiting.map((s) => [`${s.group}/${s.resource}`, { group: s.group, resource: s.resource }]));
-    snapshot.finalizerOwners = await findFinalizerOwners(this.client, gaps, [...owned.values()], rv);
+    snapshot.finalizerOwners = await findFinalizerOwners(this.client, gaps, snapshot.namespaceName, [...owned.values()], rv);
   }
 }
 
