@@ -1,7 +1,7 @@
 import type { Blocker, EvidenceLink } from '../model/report.js';
 import type { ObjectSample } from '../snapshot/types.js';
 import { since } from '../util/time.js';
-import { isBuiltInFinalizer } from './finalizers.js';
+import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
 import { link, type Check } from './types.js';
 
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */

@@ -1,5 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
+import { interceptsDeleteOrUpdate } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 
@@ -73,7 +74,7 @@ export const webhookBlocksDeletion: Check = {
 function interceptsDeletion(webhook: WebhookState, type: ContentType): boolean {
   return webhook.rules.some(
     (rule) =>
-      rule.operations.some((op) => op === '*' || op === 'DELETE' || op === 'UPDATE') &&
+      interceptsDeleteOrUpdate(rule) &&
       (rule.apiGroups.includes('*') || rule.apiGroups.includes(type.group)) &&
       rule.resources.some((r) => r === '*' || r === '*/*' || r === type.resource || r === `${type.resource}/*`) &&
       rule.scope !== 'Cluster',

@@ -1,5 +1,5 @@
 import type { GroupVersionState } from '../model/report.js';
-import { ACCEPT, type KubeClient } from '../kube/client.js';
+import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
 import type { GapSink } from './gaps.js';
@@ -50,7 +50,7 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
   const responses = await Promise.all(paths.map((path) => client.get(path, ACCEPT.aggregatedDiscovery)));
   const lists: AggregatedList[] = [];
   for (const [i, response] of responses.entries()) {
-    if (response.status !== 200) throw errorFor(paths[i], response.status, response.body);
+    if (response.status !== 200) throw errorFromResponse(paths[i], response);
     if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
     lists.push(JSON.parse(response.body) as AggregatedList);
   }
@@ -146,14 +146,4 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
   );
   groupVersions.sort((a, b) => a.groupVersion.localeCompare(b.groupVersion));
   return { mode: 'legacy', groupVersions, namespacedResources };
-}
-
-function errorFor(path: string, status: number, body: string): ApiError {
-  let message = `HTTP ${status}`;
-  try {
-    message = (JSON.parse(body) as { message?: string }).message ?? message;
-  } catch {
-    /* keep the status line */
-  }
-  return new ApiError(status === 403 ? 'forbidden' : status === 401 ? 'unauthorized' : 'server-error', path, message, status);
 }

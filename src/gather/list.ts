@@ -31,7 +31,6 @@ export async function listPaged<T>(
   onPage: (items: T[]) => void,
 ): Promise<void> {
   let continueToken: string | undefined;
-  let restarted = false;
   for (;;) {
     const query = new URLSearchParams();
     query.set('limit', String(options.pageSize ?? PAGE_SIZE));
@@ -45,12 +44,8 @@ export async function listPaged<T>(
     }
     const path = `${collectionPath}?${query}`;
     const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json);
-    if (response.status === 410 && continueToken && !restarted) {
-      // The continue token expired (compaction): start over once from a fresh first page.
-      restarted = true;
-      continueToken = undefined;
-      throw new ListRestartedError(collectionPath);
-    }
+    // The continue token expired (compaction): the caller starts over from a fresh first page.
+    if (response.status === 410 && continueToken) throw new ListRestartedError(collectionPath);
     if (response.status !== 200) throw errorFromResponse(path, response);
     let page: ListPage<T>;
     try {
@@ -58,7 +53,7 @@ export async function listPaged<T>(
     } catch {
       throw new ApiError('server-error', path, 'list response was not valid JSON', response.status);
     }
-    if (options.metadataOnly && (page as { kind?: string }).kind !== 'PartialObjectMetadataList') {
+    if (options.metadataOnly && page.kind !== 'PartialObjectMetadataList') {
       throw new ApiError('server-error', path, 'the server did not answer metadata-only; refusing to read full objects', response.status);
     }
     onPage(page.items ?? []);
@@ -82,19 +77,18 @@ export async function listAll<T>(
   reset: () => void,
   onPage: (items: T[]) => void,
 ): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await listPaged(client, collectionPath, options, onPage);
-      return;
-    } catch (error) {
-      if (!(error instanceof ListRestartedError) || attempt > 0) {
-        if (error instanceof ListRestartedError) {
-          throw new ApiError('gone', collectionPath, 'continue token expired twice', 410);
-        }
-        throw error;
-      }
-      reset();
-    }
+  try {
+    await listPaged(client, collectionPath, options, onPage);
+    return;
+  } catch (error) {
+    if (!(error instanceof ListRestartedError)) throw error;
+  }
+  reset();
+  try {
+    await listPaged(client, collectionPath, options, onPage);
+  } catch (error) {
+    if (error instanceof ListRestartedError) throw new ApiError('gone', collectionPath, 'continue token expired twice', 410);
+    throw error;
   }
 }
 

@@ -11,7 +11,7 @@ import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners } from './owners.js';
 import { parseConditions } from '../diagnosis/conditions.js';
-import { isBuiltInFinalizer } from '../checks/finalizers.js';
+import { interceptsDeleteOrUpdate, isBuiltInFinalizer } from '../snapshot/kubernetes.js';
 import type { DiscoveryState } from '../snapshot/types.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
@@ -150,7 +150,7 @@ export class SnapshotGatherer {
     const broken = (apiServices ?? []).filter(
       (a) => a.service && (a.available?.status !== 'True' || failing.has(`${a.group}/${a.version}`)),
     );
-    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && w.failurePolicy === 'Fail' && w.rules.some(matchesDeleteOrUpdate));
+    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && w.failurePolicy === 'Fail' && w.rules.some(interceptsDeleteOrUpdate));
     await Promise.all([
       ...broken.map((a) => follower.follow(a.service!)),
       ...blockingWebhooks.map((w) => follower.follow(w.service!)),
@@ -261,9 +261,5 @@ export class SnapshotGatherer {
     const owned = new Map(waiting.map((s) => [`${s.group}/${s.resource}`, { group: s.group, resource: s.resource }]));
     snapshot.finalizerOwners = await findFinalizerOwners(this.client, gaps, snapshot.namespaceName, [...owned.values()], rv);
   }
-}
-
-export function matchesDeleteOrUpdate(rule: WebhookState['rules'][number]): boolean {
-  return rule.operations.some((op) => op === '*' || op === 'DELETE' || op === 'UPDATE');
 }
 

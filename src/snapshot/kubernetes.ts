@@ -1,3 +1,6 @@
+// Facts about Kubernetes that both the gathering and the checks rely on.
+import type { WebhookState } from './types.js';
+
 // Finalizers that Kubernetes' own components (kube-apiserver, kube-controller-manager) remove.
 const BUILT_IN = new Set([
   'kubernetes',
@@ -11,4 +14,9 @@ const BUILT_IN = new Set([
 
 export function isBuiltInFinalizer(finalizer: string): boolean {
   return BUILT_IN.has(finalizer);
+}
+
+/** The operations through which a webhook can refuse what namespace deletion does (DELETE, and UPDATE to finalizers). */
+export function interceptsDeleteOrUpdate(rule: WebhookState['rules'][number]): boolean {
+  return rule.operations.some((op) => op === '*' || op === 'DELETE' || op === 'UPDATE');
 }
