@@ -175,3 +175,8 @@ export function webhooksOf(raw: Raw, configurationKind: WebhookState['configurat
     ...(w.namespaceSelector ? { namespaceSelector: w.namespaceSelector } : {}),
   }));
 }
+
+/** Plain code-point order: stable across machines and locales, and free of ICU's collator start-up cost. */
+export function compareCodePoints(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

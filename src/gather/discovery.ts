@@ -2,6 +2,7 @@ import type { GroupVersionState } from '../model/report.js';
 import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
+import { compareCodePoints } from './convert.js';
 import type { GapSink } from './gaps.js';
 
 interface AggregatedResource {
@@ -144,6 +145,6 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
       }
     }),
   );
-  groupVersions.sort((a, b) => a.groupVersion.localeCompare(b.groupVersion));
+  groupVersions.sort((a, b) => compareCodePoints(a.groupVersion, b.groupVersion));
   return { mode: 'legacy', groupVersions, namespacedResources };
 }

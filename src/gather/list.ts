@@ -1,4 +1,4 @@
-import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
+import { ACCEPT, PRIORITY, errorFromResponse, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 
 export const PAGE_SIZE = 500;
@@ -16,6 +16,8 @@ export interface ListOptions {
   fieldSelector?: string;
   metadataOnly?: boolean;
   pageSize?: number;
+  /** Queue priority of the first page; later pages always go ahead of new work. */
+  priority?: number;
 }
 
 /**
@@ -43,7 +45,8 @@ export async function listPaged<T>(
       query.set('resourceVersionMatch', 'NotOlderThan');
     }
     const path = `${collectionPath}?${query}`;
-    const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json);
+    const priority = continueToken ? PRIORITY.followUp : (options.priority ?? PRIORITY.newWork);
+    const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json, priority);
     // The continue token expired (compaction): the caller starts over from a fresh first page.
     if (response.status === 410 && continueToken) throw new ListRestartedError(collectionPath);
     if (response.status !== 200) throw errorFromResponse(path, response);

@@ -1,10 +1,10 @@
 // Gathers a read-only Snapshot: every request ns-doctor makes starts here. Cluster-wide facts (discovery,
 // APIServices, webhooks, CRDs) are read once and shared when several namespaces are diagnosed (--all).
-import type { KubeClient } from '../kube/client.js';
+import { ACCEPT, PRIORITY, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { SNAPSHOT_VERSION, type APIServiceState, type CRDState, type Snapshot, type WebhookState } from '../snapshot/types.js';
+import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type ResourceType, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
-import { surveyContent } from './content.js';
+import { deletableTypes, mergeSurveys, surveyContent } from './content.js';
 import { apiServiceOf, crdOf, namespaceOf, podOf, webhooksOf } from './convert.js';
 import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
@@ -18,6 +18,8 @@ import type { DiscoveryState } from '../snapshot/types.js';
 type Raw = any;
 
 const MAX_TERMINATING_PODS = 50;
+
+const isPodOrClaim = (t: ResourceType) => t.group === '' && (t.resource === 'pods' || t.resource === 'persistentvolumeclaims');
 
 /** Connection, TLS and credential failures mean nothing can be read: the run stops with one clear line. */
 export function isFatal(error: unknown): error is ApiError {
@@ -95,14 +97,26 @@ export class SnapshotGatherer {
     const resourceVersion: string | undefined = rawNamespace.metadata.resourceVersion;
     const ns = snapshot.namespaceName;
     const conditionHints = parseConditions(snapshot.namespace.conditions);
-    // The content survey needs only discovery; it runs while the cluster-wide facts are still being read.
-    const discovery = await this.discovery();
-    const [cluster, content] = await Promise.all([
-      this.cluster(resourceVersion),
-      surveyContent(this.client, gaps, ns, discovery.namespacedResources, resourceVersion, {
-        includeEvents: conditionHints.contentRemaining.some((r) => r.resource === 'events'),
-      }),
-    ]);
+    const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
+    // The cluster-wide lists go out first; the content survey needs discovery and runs while they are read. Pods and
+    // PVCs are surveyed ahead of the other types so that the pods holding the namespace (and their nodes) are
+    // followed while the rest of the survey is still running, not after it.
+    const survey = async (): Promise<ContentSurvey> => {
+      const discovery = await this.discovery();
+      const types = deletableTypes(discovery.namespacedResources, conditionHints.contentRemaining.some((r) => r.resource === 'events'));
+      const withPodEvidence = types.filter(isPodOrClaim);
+      const first = surveyContent(this.client, gaps, ns, withPodEvidence, resourceVersion);
+      const rest = surveyContent(this.client, gaps, ns, types.filter((t) => !isPodOrClaim(t)), resourceVersion);
+      const [podsAndClaims, others] = await Promise.all([
+        first.then(async (partial) => {
+          await this.followTerminatingPods(snapshot, gaps, follower, resourceVersion, partial);
+          return partial;
+        }),
+        rest,
+      ]);
+      return mergeSurveys(podsAndClaims, others);
+    };
+    const [cluster, content] = await Promise.all([this.cluster(resourceVersion), survey()]);
     snapshot.content = content;
     snapshot.discovery = cluster.discovery;
     snapshot.apiServices = cluster.apiServices;
@@ -110,11 +124,7 @@ export class SnapshotGatherer {
     for (const crd of cluster.terminatingCRDs) snapshot.crds[crd.name] = crd;
     for (const gap of cluster.gaps.gaps) gaps.add(gap);
 
-    const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
-    await Promise.all([
-      this.followTerminatingPods(snapshot, gaps, follower, resourceVersion),
-      this.followCustomResources(snapshot, gaps, follower, resourceVersion),
-    ]);
+    await this.followCustomResources(snapshot, gaps, follower, resourceVersion);
     Object.assign(snapshot.services, this.shared.services);
     Object.assign(snapshot.endpoints, this.shared.endpoints);
     Object.assign(snapshot.pods, this.shared.pods);
@@ -135,17 +145,18 @@ export class SnapshotGatherer {
   private async readClusterFacts(resourceVersion: string | undefined): Promise<ClusterFacts> {
     const gaps = new GapSink();
     const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
-    const discovery = await this.discovery();
+    const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
+      Promise.all([
+        listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
+          .then((items) => items.map(apiServiceOf))
+          .catch((error) => gaps.fromError(error, 'list APIServices', 'cannot tell which API extension is unavailable or why')),
+        this.readWebhooks(gaps, resourceVersion),
+        this.readTerminatingCRDs(gaps, resourceVersion),
+      ]),
+      this.discovery(),
+    ]);
     for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
-
-    const [apiServices, webhooks, terminatingCRDs] = await Promise.all([
-      listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
-        .then((items) => items.map(apiServiceOf))
-        .catch((error) => gaps.fromError(error, 'list APIServices', 'cannot tell which API extension is unavailable or why')),
-      this.readWebhooks(gaps, resourceVersion),
-      this.readTerminatingCRDs(gaps, resourceVersion),
-    ]);
 
     const broken = (apiServices ?? []).filter(
       (a) => a.service && (a.available?.status !== 'True' || failing.has(`${a.group}/${a.version}`)),
@@ -193,7 +204,8 @@ export class SnapshotGatherer {
 
   private async readCRD(gaps: GapSink, name: string): Promise<CRDState | undefined> {
     try {
-      return crdOf(await this.client.getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`));
+      const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`;
+      return crdOf(await this.client.getJson<Raw>(path, ACCEPT.json, PRIORITY.followUp));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       return gaps.fromError(error, `get CustomResourceDefinition ${name}`, 'cannot check its conversion webhook or deletion state');
@@ -201,8 +213,13 @@ export class SnapshotGatherer {
   }
 
   /** Pods past deletion and PVCs still protected: the full pod objects of the namespace, paginated, read only then. */
-  private async followTerminatingPods(snapshot: Snapshot, gaps: GapSink, follower: BackendFollower, rv: string | undefined) {
-    const content = snapshot.content!;
+  private async followTerminatingPods(
+    snapshot: Snapshot,
+    gaps: GapSink,
+    follower: BackendFollower,
+    rv: string | undefined,
+    content: ContentSurvey,
+  ) {
     const podsTerminating = content.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? 0;
     const protectedClaims = new Set(
       content.stuck
@@ -215,7 +232,7 @@ export class SnapshotGatherer {
       await listAll<Raw>(
         this.client,
         collectionPath('', 'v1', 'pods', snapshot.namespaceName),
-        { notOlderThan: rv },
+        { notOlderThan: rv, priority: PRIORITY.followUp },
         () => (kept = 0),
         (items) => {
           for (const raw of items) {

@@ -42,7 +42,8 @@ export function kindForStatus(status: number): ApiFailureKind {
 
 export function kindForNetworkError(code: string | undefined): ApiFailureKind {
   if (!code) return 'connection';
-  if (code.startsWith('ERR_TLS') || code.includes('CERT') || code.startsWith('ERR_SSL') || code === 'EPROTO') return 'tls';
+  // OpenSSL's verification codes (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …) and Node's TLS errors.
+  if (/^(ERR_TLS|ERR_SSL|UNABLE_TO_)|CERT|^HOSTNAME_MISMATCH$|^EPROTO$/.test(code)) return 'tls';
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
   return 'connection';
 }
