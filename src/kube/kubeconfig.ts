@@ -2,7 +2,8 @@ import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
-import { dump, load } from 'js-yaml';
+import { load } from 'js-yaml';
+import { proxyFromEnvironment } from './proxy-env.js';
 
 export class KubeconfigError extends Error {}
 
@@ -63,8 +64,10 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
   if (!merged.contexts?.some((c) => c.name === contextName)) {
     throw new KubeconfigError(`context "${contextName}" not found in kubeconfig`);
   }
+  useProxyFromEnvironment(merged, contextName, env);
   try {
-    kc.loadFromString(dump(merged));
+    // JSON is YAML, and JSON.stringify is much cheaper than a YAML dump.
+    kc.loadFromString(JSON.stringify(merged));
   } catch (error) {
     throw new KubeconfigError(`invalid kubeconfig: ${(error as Error).message}`);
   }
@@ -72,6 +75,22 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
     throw new KubeconfigError(`context "${contextName}" refers to a cluster that is not defined`);
   }
   return { kc, origin: readable.join(delimiter) };
+}
+
+/** A cluster without proxy-url goes through the proxy the environment names, as with kubectl (client-go). */
+function useProxyFromEnvironment(config: RawConfig, contextName: string, env: NodeJS.ProcessEnv): void {
+  const context = config.contexts?.find((c) => c.name === contextName)?.context as { cluster?: string } | undefined;
+  const entry = config.clusters?.find((c) => c.name === context?.cluster);
+  const cluster = entry?.cluster as Record<string, unknown> | undefined;
+  if (!cluster || cluster['proxy-url'] || typeof cluster.server !== 'string') return;
+  let server: URL;
+  try {
+    server = new URL(cluster.server);
+  } catch {
+    return; // client-node reports the invalid server
+  }
+  const proxy = proxyFromEnvironment(server, env);
+  if (proxy) cluster['proxy-url'] = proxy;
 }
 
 function readFileAsConfig(file: string): RawConfig {
