@@ -3,6 +3,7 @@ import type https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
+import { execCredentialInfo } from './kubeconfig.js';
 import { openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
 export const ACCEPT = {
@@ -178,6 +179,9 @@ export class KubeClient {
   private connection(path: string): Promise<{ transport: Transport; headers: Record<string, string> }> {
     this.connected ??= (async () => {
       const options: https.RequestOptions = { headers: {} };
+      // client-node starts exec plugins with this process' environment: give them what kubectl gives them.
+      const execInfo = execCredentialInfo(this.kc);
+      if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
       await this.kc.applyToHTTPSOptions(options);
       const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
       this.transport = openTransport(this.server, options, this.options.concurrency, proxied);

@@ -144,3 +144,33 @@ export function mergeKubeconfigs(sources: { file: string; config: RawConfig }[])
   }
   return merged;
 }
+
+/**
+ * What kubectl hands an exec credential plugin in KUBERNETES_EXEC_INFO: the ExecCredential version it expects back,
+ * `interactive: false` (ns-doctor gives a plugin no terminal), and the cluster when the plugin asks for it with
+ * provideClusterInfo. Plugins such as aws-iam-authenticator pick their output version from it.
+ */
+export function execCredentialInfo(kc: KubeConfig): string | undefined {
+  const exec = kc.getCurrentUser()?.exec as { apiVersion?: string; provideClusterInfo?: boolean } | undefined;
+  if (!exec) return undefined;
+  const spec: Record<string, unknown> = { interactive: false };
+  const cluster = kc.getCurrentCluster();
+  if (exec.provideClusterInfo && cluster) {
+    let caData = cluster.caData;
+    if (!caData && cluster.caFile) {
+      try {
+        caData = readFileSync(cluster.caFile).toString('base64');
+      } catch {
+        // client-node reports an unreadable CA file when it builds the TLS options
+      }
+    }
+    spec.cluster = {
+      server: cluster.server,
+      ...(cluster.tlsServerName ? { 'tls-server-name': cluster.tlsServerName } : {}),
+      ...(cluster.skipTLSVerify ? { 'insecure-skip-tls-verify': true } : {}),
+      ...(caData ? { 'certificate-authority-data': caData } : {}),
+      ...(cluster.proxyUrl ? { 'proxy-url': cluster.proxyUrl } : {}),
+    };
+  }
+  return JSON.stringify({ kind: 'ExecCredential', apiVersion: exec.apiVersion ?? 'client.authentication.k8s.io/v1', spec });
+}

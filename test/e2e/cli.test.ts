@@ -121,9 +121,9 @@ describe('shell completion through kubectl', () => {
 });
 
 describe('exec credential plugins (EKS/GKE/AKS style)', () => {
-  function execKubeconfig(command: string): string {
+  function execKubeconfig(command: string, extra: Record<string, unknown> = {}): string {
     const admin = parse(readFileSync(cluster().kubeconfig, 'utf8')) as { users: { user: unknown }[] };
-    admin.users[0].user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never' } };
+    admin.users[0].user = { exec: { apiVersion: 'client.authentication.k8s.io/v1', command, interactiveMode: 'Never', ...extra } };
     const file = join(work, `exec-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(file, JSON.stringify(admin));
     return file;
@@ -137,10 +137,16 @@ describe('exec credential plugins (EKS/GKE/AKS style)', () => {
       kind: 'ExecCredential',
       status: { clientCertificateData: readFileSync(join(pki, 'admin.crt'), 'utf8'), clientKeyData: readFileSync(join(pki, 'admin.key'), 'utf8') },
     };
-    writeFileSync(plugin, `#!/bin/sh\ncat <<'JSON'\n${JSON.stringify(credential)}\nJSON\n`, { mode: 0o755 });
-    const { result, report } = await diagnose('kube-system', [], { kubeconfig: execKubeconfig(plugin) });
+    const seen = join(work, 'exec-info.json');
+    writeFileSync(plugin, `#!/bin/sh\nprintf '%s' "$KUBERNETES_EXEC_INFO" > '${seen}'\ncat <<'JSON'\n${JSON.stringify(credential)}\nJSON\n`, { mode: 0o755 });
+    const { result, report } = await diagnose('kube-system', [], { kubeconfig: execKubeconfig(plugin, { provideClusterInfo: true }) });
     expect(result.code, result.stderr).toBe(0);
     expect(report.verdict).toBe('NotTerminating');
+    // What kubectl gives a plugin: the version to answer in, not interactive, the cluster when asked for.
+    const info = JSON.parse(readFileSync(seen, 'utf8'));
+    expect(info).toMatchObject({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1', spec: { interactive: false } });
+    expect(info.spec.cluster.server).toBe(cluster().apiserverUrl);
+    expect(Buffer.from(info.spec.cluster['certificate-authority-data'], 'base64').toString()).toContain('BEGIN CERTIFICATE');
   });
 
   it('a failing plugin (expired login) is exit 2 with one line', async () => {
