@@ -6,19 +6,11 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.js';
 import { ApiError } from '../../src/kube/errors.js';
+import { apiFailure } from './helpers.js';
 import { listPaged } from '../../src/gather/list.js';
 
 let server: Server | undefined;
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 afterEach(() => new Promise<void>((done) => (server ? server.close(() => done()) : done())));
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<KubeClient> {
@@ -62,7 +54,7 @@ describe('KubeClient', () => {
       calls++;
       res.writeHead(503).end('{"message":"service unavailable"}');
     });
-    const error = await failure(client.getJson('/apis/metrics.k8s.io/v1beta1'));
+    const error = await apiFailure(client.getJson('/apis/metrics.k8s.io/v1beta1'));
     expect(error).toBeInstanceOf(ApiError);
     expect(error.kind).toBe('unavailable');
     expect(error.reason).toBe('503 service unavailable');
@@ -73,7 +65,7 @@ describe('KubeClient', () => {
     const client = await serve((_req, res) => {
       res.writeHead(403).end('{"kind":"Status","message":"pods is forbidden: User \\"alice\\" cannot list resource \\"pods\\""}');
     });
-    const error = await failure(client.getJson('/api/v1/pods'));
+    const error = await apiFailure(client.getJson('/api/v1/pods'));
     expect(error.kind).toBe('forbidden');
     expect(error.reason).toMatch(/^403 pods is forbidden/);
   });
@@ -84,7 +76,7 @@ describe('KubeClient', () => {
     });
     await new Promise<void>((ready) => server!.listen(0, '127.0.0.1', ready));
     const client = clientFor(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 200);
-    const error = await failure(client.getJson('/api'));
+    const error = await apiFailure(client.getJson('/api'));
     expect(error.kind).toBe('timeout');
     expect(error.message).toBe('timed out after 0.2s');
     server.closeAllConnections();
@@ -95,7 +87,7 @@ describe('KubeClient', () => {
     await new Promise<void>((ready) => probe.listen(0, '127.0.0.1', ready));
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((done) => probe.close(() => done()));
-    const error = await failure(clientFor(`http://127.0.0.1:${port}`).getJson('/api'));
+    const error = await apiFailure(clientFor(`http://127.0.0.1:${port}`).getJson('/api'));
     expect(error.kind).toBe('connection');
     expect(error.message).toBe(`connection refused by 127.0.0.1:${port}`);
   });

@@ -6,6 +6,7 @@ import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { CheckContext } from '../../src/checks/types.js';
 import type { Report } from '../../src/model/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
+import { ApiError } from '../../src/kube/errors.js';
 
 export type FixtureName =
   | 'metrics-server'
@@ -36,4 +37,15 @@ export function diagnoseAt(snapshot: Snapshot, controllerTimeoutMs = 5 * 60_000,
 export function facts(report: Report | { evidence: { ref: { kind: string; name: string }; fact: string }[] }[]): string[] {
   const blockers = Array.isArray(report) ? report : report.blockers;
   return blockers.flatMap((b) => b.evidence.map((e) => `${e.ref.kind} ${e.ref.name}: ${e.fact}`));
+}
+
+/** The ApiError a promise rejects with; fails the test if it resolves or rejects with anything else. */
+export async function apiFailure(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+  throw new Error('expected the request to fail');
 }

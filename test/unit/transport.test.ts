@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeClient } from '../../src/kube/client.js';
-import { ApiError } from '../../src/kube/errors.js';
+import { apiFailure } from './helpers.js';
 
 let dir: string;
 let cert: Buffer;
@@ -64,15 +64,6 @@ async function h2Server(handler: (stream: http2.ServerHttp2Stream, headers: http
   return { port: (server.address() as AddressInfo).port, sessions };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof ApiError) return error;
-    throw error;
-  }
-  throw new Error('expected the request to fail');
-}
 
 describe('transport negotiation', () => {
   it('speaks HTTP/2 to a server that offers it, with credentials and Accept on every stream, over one connection', async () => {
@@ -135,7 +126,7 @@ describe('transport negotiation', () => {
       stream.end('{"ok":true}');
     });
     const client = clientFor(port, { requestTimeoutMs: 200 });
-    const error = await failure(client.getJson('/slow'));
+    const error = await apiFailure(client.getJson('/slow'));
     expect(error.kind).toBe('timeout');
     expect(error.message).toBe('timed out after 0.2s');
     await expect(client.getJson('/fast')).resolves.toEqual({ ok: true });
@@ -143,7 +134,7 @@ describe('transport negotiation', () => {
 
   it('reports an untrusted server certificate as a TLS failure in one line', async () => {
     const { port } = await h2Server((stream) => stream.respond({ ':status': 200 }));
-    const error = await failure(clientFor(port, { trusted: false }).getJson('/api'));
+    const error = await apiFailure(clientFor(port, { trusted: false }).getJson('/api'));
     expect(error.kind).toBe('tls');
     expect(error.message).toMatch(new RegExp(`^TLS failure talking to 127\\.0\\.0\\.1:${port}: `));
     expect(error.message).not.toContain('\n');
