@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { Client, loadCredentials, waitFor } from './lib/kube.mjs';
+import { Client, loadCredentials, sleep, waitFor } from './lib/kube.mjs';
 import { AuditLog } from './lib/audit.mjs';
 import { exec, measure, median } from './lib/run.mjs';
 import * as sc from './lib/scenarios.mjs';
@@ -290,6 +290,12 @@ async function measureAll(builtCli, results) {
     await sc.createNodes(admin, cfg.nodes, 'bench-scale-node', log);
     log(`  created in ${fmtMs(Date.now() - t)}`);
     results.runs.nsDoctorC = await repeatNsDoctor(`ns-doctor (c, +${cfg.nodes} nodes)`, stuckNs, cfg.repeat);
+    // A baseline before and one after (A-B-A): a drift in the machine's load between the series shows up in the two
+    // baselines instead of being read as an effect of the nodes.
+    log(`(c) deleting the ${cfg.nodes} Node objects`);
+    await sc.deleteScaleNodes(admin);
+    await sleep(5000); // the server's own work after a mass delete (watch events, cache) settles first
+    results.runs.nsDoctorC1 = await repeatNsDoctor('ns-doctor (c, baseline after the nodes)', stuckNs, cfg.repeat);
   }
 
   if (only.has('b')) {
@@ -358,13 +364,15 @@ function figures(results) {
   const r = results.runs;
   const A = agg(r.nsDoctorA);
   const C = agg(r.nsDoctorC);
-  const C0 = agg(r.nsDoctorC0);
+  const C0 = agg([...(r.nsDoctorC0 ?? []), ...(r.nsDoctorC1 ?? [])]);
+  const C0before = agg(r.nsDoctorC0);
+  const C0after = agg(r.nsDoctorC1);
   const S = agg(r.rsSmall?.runs);
   const L = agg(r.rsLarge?.runs);
   const recipe = agg(r.recipe);
   const shim = r.shim && agg([r.shim]);
   const within = (x, base) => Math.abs(x - base) <= 0.1 * base;
-  const out = { A, C, C0, S, L, recipe, shim, targets: [] };
+  const out = { A, C, C0, C0before, C0after, S, L, recipe, shim, targets: [] };
   if (A && recipe) {
     out.speedup = ratio(recipe.wallMs, A.wallMs);
     out.requestRatio = ratio(recipe.requests, A.requests);
@@ -382,7 +390,7 @@ function figures(results) {
     out.targets.push({
       id: 'c',
       what: `cost with +${cfg.nodes} nodes within 10%`,
-      value: `requests ${pct(C.requests, C0.requests)}, bytes ${pct(C.bytes, C0.bytes)}, median time of ${C.n} ${pct(C.wallMs, C0.wallMs)} (best ${pct(C.bestWallMs, C0.bestWallMs)}), client CPU ${pct(C.cpuSeconds, C0.cpuSeconds)}`,
+      value: `requests ${pct(C.requests, C0.requests)}, bytes ${pct(C.bytes, C0.bytes)}, median time of ${C.n} ${pct(C.wallMs, C0.wallMs)} against the ${C0.n} baseline runs before and after (best ${pct(C.bestWallMs, C0.bestWallMs)}), client CPU ${pct(C.cpuSeconds, C0.cpuSeconds)}`,
       met: ok,
     });
   }
@@ -418,8 +426,9 @@ function renderMarkdown(results) {
   row(`(a) classic recipe \`api-resources \\| xargs kubectl get\`, median of ${t.recipe?.n}`, t.recipe);
   row(`(a) ns-doctor over a simulated ${opt['rtt-ms']} ms round trip, median of ${results.runs.nsDoctorRtt?.length}`, agg(results.runs.nsDoctorRtt));
   row(`(a) classic recipe over a simulated ${opt['rtt-ms']} ms round trip`, agg(results.runs.recipeRtt));
-  row(`(c) ns-doctor, same ns, baseline taken just before the nodes, median of ${t.C0?.n}`, t.C0);
+  row(`(c) ns-doctor, same ns, baseline just before the nodes, median of ${t.C0before?.n}`, t.C0before);
   row(`(c) ns-doctor, same ns, +${cfg.nodes} Node objects, median of ${t.C?.n}`, t.C);
+  row(`(c) ns-doctor, same ns, baseline after the nodes are deleted, median of ${t.C0after?.n}`, t.C0after);
   row(`(b) ns-doctor, ${cfg.rsSmall} ReplicaSets`, t.S);
   row(`(b) ns-doctor, ${cfg.rsLarge} ReplicaSets`, t.L);
   lines.push('');

@@ -291,6 +291,23 @@ export async function buildReplicaSetNamespace(client, ns, count, log) {
 // ---------------------------------------------------------------------------------------------------------------
 // (c) Cluster size: many healthy Node objects that no diagnosis of the namespace needs.
 
+const SCALE_LABEL = 'bench.ns-doctor.dev/scale';
+
 export async function createNodes(client, count, prefix, log) {
-  await createMany(client, count, () => '/api/v1/nodes', (i) => nodeObject(`${prefix}-${i}`, true), (n) => log(`  ${n}/${count} nodes`));
+  const scaleNode = (i) => {
+    const node = nodeObject(`${prefix}-${i}`, true);
+    node.metadata.labels[SCALE_LABEL] = 'true';
+    return node;
+  };
+  await createMany(client, count, () => '/api/v1/nodes', scaleNode, (n) => log(`  ${n}/${count} nodes`));
+}
+
+/** Removes the nodes createNodes made (one DeleteCollection) and waits until none is left. */
+export async function deleteScaleNodes(client) {
+  const selector = encodeURIComponent(`${SCALE_LABEL}=true`);
+  await client.json('DELETE', `/api/v1/nodes?labelSelector=${selector}`, undefined, [200]);
+  await waitFor('scale nodes deleted', async () => {
+    const left = await client.get(`/api/v1/nodes?labelSelector=${selector}&limit=1`);
+    return left.items.length === 0;
+  }, { timeoutMs: 300_000, intervalMs: 1000 });
 }
