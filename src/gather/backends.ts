@@ -1,6 +1,6 @@
 // Follows a Service to what serves it: EndpointSlices → Pods → Nodes. Used for APIServices, admission webhooks and
 // conversion webhooks alike. Fetches only the objects on the chain, so cost does not grow with cluster size.
-import { ACCEPT, PRIORITY, type KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { ServiceRef, Snapshot } from '../snapshot/types.js';
 import { nodeOf, podOf, serviceOf } from './convert.js';
@@ -46,7 +46,7 @@ export class BackendFollower {
     const key = serviceKey(ref);
     const ns = encodeURIComponent(ref.namespace);
     try {
-      const raw = await this.get(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}${CACHED}`);
+      const raw = await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}${CACHED}`);
       this.store.services[key] = serviceOf(raw);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
@@ -62,7 +62,6 @@ export class BackendFollower {
       const slices = await listItems<Raw>(this.client, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
         labelSelector: `kubernetes.io/service-name=${ref.name}`,
         notOlderThan: this.notOlderThan,
-        priority: PRIORITY.followUp,
       });
       let ready = 0;
       let notReady = 0;
@@ -90,11 +89,11 @@ export class BackendFollower {
     try {
       if (selector && Object.keys(selector).length) {
         const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector, notOlderThan: this.notOlderThan, priority: PRIORITY.followUp })));
+        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector, notOlderThan: this.notOlderThan })));
       } else {
         for (const name of [...fromSlices].slice(0, MAX_PODS_PER_SERVICE)) {
           try {
-            pods.push(await this.get(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}${CACHED}`));
+            pods.push(await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}${CACHED}`));
           } catch (error) {
             if (!(error instanceof ApiError && error.status === 404)) throw error;
           }
@@ -112,17 +111,12 @@ export class BackendFollower {
     await Promise.all(chosen.filter((p) => p.nodeName).map((p) => this.fetchNode(p.nodeName!)));
   }
 
-  /** Evidence for a finding already made: it goes ahead of the survey's remaining lists. */
-  private get(path: string): Promise<Raw> {
-    return this.client.getJson<Raw>(path, ACCEPT.json, PRIORITY.followUp);
-  }
-
   fetchNode(name: string): Promise<void> {
     let pending = this.nodeFetches.get(name);
     if (!pending) {
       pending = (async () => {
         try {
-          this.store.nodes[name] = nodeOf(await this.get(`/api/v1/nodes/${encodeURIComponent(name)}${CACHED}`));
+          this.store.nodes[name] = nodeOf(await this.client.getJson<Raw>(`/api/v1/nodes/${encodeURIComponent(name)}${CACHED}`));
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) {
             this.store.nodes[name] = { name, exists: false, taints: [] };

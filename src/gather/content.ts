@@ -1,6 +1,6 @@
 // What is left in the namespace: every namespaced type that the namespace controller would delete, listed
 // metadata-only and paginated. Only counts are kept for every object; samples only for those that hold deletion.
-import type { KubeClient } from '../kube/client.js';
+import { PRIORITY, type KubeClient } from '../kube/client.js';
 import type { ContentSurvey, ContentType, ObjectMeta, ObjectSample, ResourceType } from '../snapshot/types.js';
 import { compareCodePoints, metaOf } from './convert.js';
 import type { GapSink } from './gaps.js';
@@ -42,7 +42,7 @@ export async function surveyContent(
         await listAll<unknown>(
           client,
           collectionPath(type.group, type.version, type.resource, namespace),
-          { metadataOnly: true, notOlderThan },
+          { metadataOnly: true, notOlderThan, priority: PRIORITY.bulk },
           () => {
             Object.assign(counts, emptyCounts(type));
             stuck = [];

@@ -16,7 +16,7 @@ export interface ListOptions {
   fieldSelector?: string;
   metadataOnly?: boolean;
   pageSize?: number;
-  /** Queue priority of the first page; later pages always go ahead of new work. */
+  /** Queue priority of the first page; later pages always go at normal priority, ahead of bulk work. */
   priority?: number;
 }
 
@@ -45,7 +45,7 @@ export async function listPaged<T>(
       query.set('resourceVersionMatch', 'NotOlderThan');
     }
     const path = `${collectionPath}?${query}`;
-    const priority = continueToken ? PRIORITY.followUp : (options.priority ?? PRIORITY.newWork);
+    const priority = continueToken ? PRIORITY.normal : (options.priority ?? PRIORITY.normal);
     const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json, priority);
     // The continue token expired (compaction): the caller starts over from a fresh first page.
     if (response.status === 410 && continueToken) throw new ListRestartedError(collectionPath);

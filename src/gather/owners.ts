@@ -1,6 +1,6 @@
 // Evidence for who owns a custom finalizer: the service accounts RBAC lets update that resource, and whether pods
 // run as them. Decided from RBAC, not from names.
-import { PRIORITY, type KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import type { ControllerCandidate, FinalizerOwnerEvidence } from '../snapshot/types.js';
 import type { GapSink } from './gaps.js';
 import { listItems } from './list.js';
@@ -45,10 +45,10 @@ export async function findFinalizerOwners(
   const ns = encodeURIComponent(namespace);
   try {
     [clusterRoles, clusterBindings, roles, bindings] = await Promise.all([
-      listItems<Raw>(client, `${rbac}/clusterroles`, { notOlderThan, priority: PRIORITY.followUp }),
-      listItems<Raw>(client, `${rbac}/clusterrolebindings`, { notOlderThan, priority: PRIORITY.followUp }),
-      listItems<Raw>(client, `${rbac}/namespaces/${ns}/roles`, { notOlderThan, priority: PRIORITY.followUp }),
-      listItems<Raw>(client, `${rbac}/namespaces/${ns}/rolebindings`, { notOlderThan, priority: PRIORITY.followUp }),
+      listItems<Raw>(client, `${rbac}/clusterroles`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/clusterrolebindings`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/namespaces/${ns}/roles`, { notOlderThan }),
+      listItems<Raw>(client, `${rbac}/namespaces/${ns}/rolebindings`, { notOlderThan }),
     ]);
   } catch (error) {
     gaps.fromError(error, 'list RBAC roles and bindings', 'cannot tell which controller owns the custom finalizers');
@@ -112,7 +112,6 @@ async function fillPods(client: KubeClient, gaps: GapSink, candidate: Controller
     const pods = await listItems<Raw>(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
       fieldSelector: `spec.serviceAccountName=${name}`,
       notOlderThan,
-      priority: PRIORITY.followUp,
     });
     candidate.pods = pods.slice(0, 10).map((pod) => ({
       name: pod.metadata.name,

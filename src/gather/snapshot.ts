@@ -1,6 +1,6 @@
 // Gathers a read-only Snapshot: every request ns-doctor makes starts here. Cluster-wide facts (discovery,
 // APIServices, webhooks, CRDs) are read once and shared when several namespaces are diagnosed (--all).
-import { ACCEPT, PRIORITY, type KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type ResourceType, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
@@ -95,28 +95,14 @@ export class SnapshotGatherer {
     if (!snapshot.namespace.deletionTimestamp && snapshot.namespace.phase !== 'Terminating') return;
 
     const resourceVersion: string | undefined = rawNamespace.metadata.resourceVersion;
-    const ns = snapshot.namespaceName;
     const conditionHints = parseConditions(snapshot.namespace.conditions);
     const follower = new BackendFollower(this.client, gaps, this.shared, resourceVersion);
-    // The cluster-wide lists go out first; the content survey needs discovery and runs while they are read. Pods and
-    // PVCs are surveyed ahead of the other types so that the pods holding the namespace (and their nodes) are
-    // followed while the rest of the survey is still running, not after it.
-    const survey = async (): Promise<ContentSurvey> => {
-      const discovery = await this.discovery();
-      const types = deletableTypes(discovery.namespacedResources, conditionHints.contentRemaining.some((r) => r.resource === 'events'));
-      const withPodEvidence = types.filter(isPodOrClaim);
-      const first = surveyContent(this.client, gaps, ns, withPodEvidence, resourceVersion);
-      const rest = surveyContent(this.client, gaps, ns, types.filter((t) => !isPodOrClaim(t)), resourceVersion);
-      const [podsAndClaims, others] = await Promise.all([
-        first.then(async (partial) => {
-          await this.followTerminatingPods(snapshot, gaps, follower, resourceVersion, partial);
-          return partial;
-        }),
-        rest,
-      ]);
-      return mergeSurveys(podsAndClaims, others);
-    };
-    const [cluster, content] = await Promise.all([this.cluster(resourceVersion), survey()]);
+    const includeEvents = conditionHints.contentRemaining.some((r) => r.resource === 'events');
+    // The cluster-wide lists go out first; the content survey needs discovery and runs while they are read.
+    const [cluster, content] = await Promise.all([
+      this.cluster(resourceVersion),
+      this.surveyFollowingPods(snapshot, gaps, follower, resourceVersion, includeEvents),
+    ]);
     snapshot.content = content;
     snapshot.discovery = cluster.discovery;
     snapshot.apiServices = cluster.apiServices;
@@ -129,6 +115,26 @@ export class SnapshotGatherer {
     Object.assign(snapshot.endpoints, this.shared.endpoints);
     Object.assign(snapshot.pods, this.shared.pods);
     Object.assign(snapshot.nodes, this.shared.nodes);
+  }
+
+  /**
+   * The content survey, with pods and PVCs listed ahead of the other types so that the pods holding the namespace
+   * (and their nodes) are followed while the rest of the survey is still running, not after it.
+   */
+  private async surveyFollowingPods(
+    snapshot: Snapshot,
+    gaps: GapSink,
+    follower: BackendFollower,
+    rv: string | undefined,
+    includeEvents: boolean,
+  ): Promise<ContentSurvey> {
+    const ns = snapshot.namespaceName;
+    const types = deletableTypes((await this.discovery()).namespacedResources, includeEvents);
+    const podsAndClaims = surveyContent(this.client, gaps, ns, types.filter(isPodOrClaim), rv);
+    const others = surveyContent(this.client, gaps, ns, types.filter((t) => !isPodOrClaim(t)), rv);
+    const followed = podsAndClaims.then((partial) => this.followTerminatingPods(snapshot, gaps, follower, rv, partial));
+    const [first, rest] = await Promise.all([podsAndClaims, others, followed]);
+    return mergeSurveys(first, rest);
   }
 
   private cluster(resourceVersion: string | undefined): Promise<ClusterFacts> {
@@ -204,8 +210,7 @@ export class SnapshotGatherer {
 
   private async readCRD(gaps: GapSink, name: string): Promise<CRDState | undefined> {
     try {
-      const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`;
-      return crdOf(await this.client.getJson<Raw>(path, ACCEPT.json, PRIORITY.followUp));
+      return crdOf(await this.client.getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
       return gaps.fromError(error, `get CustomResourceDefinition ${name}`, 'cannot check its conversion webhook or deletion state');
@@ -232,7 +237,7 @@ export class SnapshotGatherer {
       await listAll<Raw>(
         this.client,
         collectionPath('', 'v1', 'pods', snapshot.namespaceName),
-        { notOlderThan: rv, priority: PRIORITY.followUp },
+        { notOlderThan: rv },
         () => (kept = 0),
         (items) => {
           for (const raw of items) {

@@ -16,11 +16,12 @@ export const ACCEPT = {
 } as const;
 
 /**
- * Queue priorities. Requests that finish work already under way (a list's next page, the evidence a finding points
- * to) go ahead of new lists: otherwise a large collection's second page waits behind every other type's first page
- * and ends up on the critical path (measured: the last of 86 survey lists, then 2 late pages, then the pods).
+ * Queue priorities. The content survey's first pages are bulk work; everything else (a list's next page, the
+ * evidence a finding points to) goes ahead of them: otherwise a large collection's second page waits behind every
+ * other type's first page and ends up on the critical path (measured: the last of 86 survey lists, then 2 late
+ * pages, then the pods).
  */
-export const PRIORITY = { newWork: 0, followUp: 1 } as const;
+export const PRIORITY = { bulk: -1, normal: 0 } as const;
 
 export interface RequestRecord {
   method: 'GET';
@@ -88,8 +89,8 @@ export class KubeClient {
   }
 
   /** GET and parse JSON; non-2xx answers throw ApiError. */
-  async getJson<T>(path: string, accept: string = ACCEPT.json, priority: number = PRIORITY.newWork): Promise<T> {
-    const response = await this.get(path, accept, priority);
+  async getJson<T>(path: string, accept: string = ACCEPT.json): Promise<T> {
+    const response = await this.get(path, accept);
     if (response.status < 200 || response.status >= 300) throw errorFromResponse(path, response);
     try {
       return JSON.parse(response.body) as T;
@@ -99,7 +100,7 @@ export class KubeClient {
   }
 
   /** GET returning any HTTP status; network failures, timeouts and credential failures throw ApiError. */
-  get(path: string, accept: string = ACCEPT.json, priority: number = PRIORITY.newWork): Promise<Response> {
+  get(path: string, accept: string = ACCEPT.json, priority: number = PRIORITY.normal): Promise<Response> {
     return this.queue.add(() => this.withRetries(path, accept), { priority });
   }
 
