@@ -39,7 +39,7 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     const options = toCliOptions(parsed);
-    const result = await run(options, VERSION, (line) => process.stderr.write(line + '\n'));
+    const result = await run(options, VERSION, (line) => process.stderr.write(line + '\n'), process.stderr);
     process.stdout.write(result.stdout);
     for (const line of result.stderr) process.stderr.write(line + '\n');
     return result.exitCode;

@@ -3,17 +3,20 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { listAll } from '../gather/list.js';
+import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { groupByCause } from '../diagnosis/groups.js';
+import { compareCodePoints } from '../gather/convert.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type ReportList, type Verdict } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { renderFleetMarkdown, renderMarkdown } from '../render/markdown.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { renderJson, renderYaml } from '../render/structured.js';
-import { renderAllSummary, renderText } from '../render/text.js';
+import { renderFleet, renderText } from '../render/text.js';
 import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
+import { progressBar } from './progress.js';
 
 export interface RunResult {
   exitCode: number;
@@ -27,7 +30,13 @@ interface SnapshotFile {
   all: boolean;
 }
 
-export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
+/** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
+export async function run(
+  options: CliOptions,
+  version: string,
+  log: (line: string) => void,
+  progressStream?: NodeJS.WriteStream,
+): Promise<RunResult> {
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -49,14 +58,18 @@ export async function run(options: CliOptions, version: string, log: (line: stri
       ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
     });
     const gatherer = new SnapshotGatherer(client);
+    const bar = await progressBar(progressStream, all && !options.verbose);
     try {
-      snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+      snapshots = all
+        ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
+        : [await gatherer.gather(options.namespace!)];
       if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
         const watched = await watchProgress(client, snapshots[0], options.waitMs, log);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
     } finally {
+      bar.stop();
       client.close();
     }
     if (options.saveSnapshot) {
@@ -81,24 +94,30 @@ export async function run(options: CliOptions, version: string, log: (line: stri
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
-  const terminating: string[] = [];
+async function gatherAll(
+  client: KubeClient,
+  stderr: string[],
+  onProgress: (phase: string, done: number, total: number) => void,
+  verboseLog?: (line: string) => void,
+): Promise<Snapshot[]> {
+  onProgress('listing namespaces', 0, 1);
+  let listed: Awaited<ReturnType<typeof listTerminatingNamespaces>>;
   try {
-    await listAll<{ metadata: { name: string; deletionTimestamp?: string } }>(
-      client,
-      '/api/v1/namespaces',
-      { metadataOnly: true },
-      () => (terminating.length = 0),
-      (items) => terminating.push(...items.filter((i) => i.metadata.deletionTimestamp).map((i) => i.metadata.name)),
-    );
+    listed = await listTerminatingNamespaces(client);
   } catch (error) {
     if (isFatal(error)) throw error;
     stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
     throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
   }
-  const snapshots: Snapshot[] = [];
-  for (const name of terminating.sort()) snapshots.push(await gatherer.gather(name));
+  listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
+  const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
+  verboseLog?.(describePlan(plan));
   return snapshots;
+}
+
+function describePlan(plan: SurveyPlan): string {
+  const perNamespace = plan.perNamespace.map((p) => `${p.type} (${p.reason})`);
+  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `, ${perNamespace.length} per namespace: ${perNamespace.join('; ')}` : ''}`;
 }
 
 export class IncompleteError extends Error {}
@@ -194,16 +213,16 @@ function renderAll(reports: Report[], options: CliOptions, client: KubeClient | 
         }),
         { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
       );
-  const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats };
+  const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats };
   switch (options.output) {
     case 'json':
       return renderJson(list);
     case 'yaml':
       return renderYaml(list);
     case 'markdown':
-      return reports.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
+      return renderFleetMarkdown(list, options.details);
     default:
-      return [renderAllSummary(list, options.color), ...reports.map((r) => renderText(r, options.color))].join('\n');
+      return renderFleet(list, options.color, options.details);
   }
 }
 
