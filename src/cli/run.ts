@@ -209,7 +209,8 @@ function renderAll(reports: Report[], options: CliOptions, client: KubeClient | 
           requests: sum.requests + r.stats.requests,
           bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
           retries: sum.retries + r.stats.retries,
-          durationMs: sum.durationMs + r.stats.durationMs,
+          // A fleet's items each carry the whole run's duration (they were read together).
+          durationMs: Math.max(sum.durationMs, r.stats.durationMs),
         }),
         { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
       );
