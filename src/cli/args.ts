@@ -1,7 +1,7 @@
 import yargs from 'yargs';
+import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.js';
 import { parseDuration } from '../util/time.js';
 
-export type OutputFormat = 'text' | 'json' | 'yaml' | 'markdown';
 
 export interface CliOptions {
   namespace?: string;
@@ -42,7 +42,7 @@ export function buildParser(argv: string[], version: string) {
       y.positional('namespace', { type: 'string', describe: 'namespace to diagnose' }),
     )
     .option('all', { alias: 'A', type: 'boolean', default: false, describe: 'diagnose every Terminating namespace: one line each, then details' })
-    .option('output', { alias: 'o', type: 'string', choices: ['text', 'json', 'yaml', 'markdown'], default: 'text', describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', choices: [...OUTPUT_FORMATS], default: 'text', describe: 'output format' })
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'kubeconfig context to use' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })

@@ -5,12 +5,10 @@ import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { listAll } from '../gather/list.js';
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
-import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type ReportList, type Verdict } from '../model/report.js';
+import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
-import { renderMarkdown } from '../render/markdown.js';
+import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
-import { renderJson, renderYaml } from '../render/structured.js';
-import { renderAllSummary, renderText } from '../render/text.js';
 import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
@@ -77,7 +75,9 @@ export async function run(options: CliOptions, version: string, log: (line: stri
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
   const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
-  const stdout = all ? renderAll(reports, options, client, started) : renderOne(reports[0], options);
+  const stdout = all
+    ? renderReportList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats: listStats(reports, client, started) }, options.output, options.color)
+    : renderReport(reports[0], options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
@@ -169,42 +169,17 @@ function exitCodeForAll(reports: Report[], stderr: string[]): number {
   return EXIT_CODES.ok;
 }
 
-function renderOne(report: Report, options: CliOptions): string {
-  switch (options.output) {
-    case 'json':
-      return renderJson(report);
-    case 'yaml':
-      return renderYaml(report);
-    case 'markdown':
-      return renderMarkdown(report);
-    default:
-      return renderText(report, options.color);
-  }
-}
-
-function renderAll(reports: Report[], options: CliOptions, client: KubeClient | undefined, started: number): string {
-  const stats = client
-    ? { ...client.stats, durationMs: Math.round(performance.now() - started) }
-    : reports.reduce(
-        (sum, r) => ({
-          requests: sum.requests + r.stats.requests,
-          bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
-          retries: sum.retries + r.stats.retries,
-          durationMs: sum.durationMs + r.stats.durationMs,
-        }),
-        { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
-      );
-  const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats };
-  switch (options.output) {
-    case 'json':
-      return renderJson(list);
-    case 'yaml':
-      return renderYaml(list);
-    case 'markdown':
-      return reports.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
-    default:
-      return [renderAllSummary(list, options.color), ...reports.map((r) => renderText(r, options.color))].join('\n');
-  }
+function listStats(reports: Report[], client: KubeClient | undefined, started: number): RequestStats {
+  if (client) return { ...client.stats, durationMs: Math.round(performance.now() - started) };
+  return reports.reduce(
+    (sum, r) => ({
+      requests: sum.requests + r.stats.requests,
+      bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
+      retries: sum.retries + r.stats.retries,
+      durationMs: sum.durationMs + r.stats.durationMs,
+    }),
+    { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
+  );
 }
 
 function readSnapshotFile(path: string): SnapshotFile {

@@ -1,5 +1,5 @@
 // Markdown for incident tickets.
-import type { Report } from '../model/report.js';
+import type { Report, ReportList } from '../model/report.js';
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [`## ns-doctor: \`${report.namespace}\` — ${report.verdict}`, '', report.summary, ''];
@@ -29,4 +29,8 @@ export function renderMarkdown(report: Report): string {
   }
   out.push(`_${report.stats.requests} requests, ${report.stats.bytesReceived} bytes, ${report.stats.durationMs} ms_`, '');
   return out.join('\n');
+}
+
+export function renderMarkdownList(list: ReportList): string {
+  return list.items.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
 }

@@ -87,7 +87,11 @@ function typeName(type: { resource: string; group: string }): string {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-export function renderAllSummary(list: ReportList, color: boolean): string {
+export function renderTextList(list: ReportList, color: boolean): string {
+  return [renderAllSummary(list, color), ...list.items.map((r) => renderText(r, color))].join('\n');
+}
+
+function renderAllSummary(list: ReportList, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
   const width = Math.max(...list.items.map((r) => r.namespace.length), 9);
