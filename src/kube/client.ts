@@ -3,6 +3,7 @@ import type https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
+import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
 import { openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
@@ -227,7 +228,7 @@ export class KubeClient {
     const where = this.server.host;
     const text =
       kind === 'tls'
-        ? `TLS failure talking to ${where}: ${failure.message}`
+        ? `TLS failure talking to ${where}: ${tlsProblem(failure)}`
         : failure.code === 'ECONNREFUSED'
           ? `connection refused by ${where}`
           : `cannot reach ${where}: ${failure.message}`;
@@ -242,11 +243,14 @@ export class KubeClient {
       const execInfo = execCredentialInfo(this.kc);
       if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
       await this.kc.applyToHTTPSOptions(options);
+      const problem = clientCertificateProblem(options, this.kc.getCurrentUser()?.name ?? '');
+      if (problem) throw new ApiError('credentials', path, problem);
       const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
       this.transport = openTransport(this.server, options, this.options.concurrency, proxied);
       return { transport: this.transport, headers: { ...(options.headers as Record<string, string>) } };
     })();
     return this.connected.catch((error: Error) => {
+      if (error instanceof ApiError) throw error;
       throw new ApiError('credentials', path, `cannot get credentials: ${firstLine(error.message)}`);
     });
   }
@@ -284,6 +288,29 @@ export function parseObject<T>(path: string, body: string): T {
     throw new ApiError('malformed', path, `malformed response: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
   }
   return value as T;
+}
+
+/**
+ * What went wrong in words a kubectl user knows (kubectl says "x509: certificate signed by unknown authority"), not
+ * Node's, whose hints (--use-system-ca, NODE_EXTRA_CA_CERTS) mean nothing to someone running a kubectl plugin.
+ */
+function tlsProblem(failure: TransportError): string {
+  switch (failure.code) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return "the server's certificate is signed by an authority the kubeconfig does not trust (check the cluster's certificate-authority-data, or the --context)";
+    case 'CERT_HAS_EXPIRED':
+      return "the server's certificate has expired";
+    case 'CERT_NOT_YET_VALID':
+      return "the server's certificate is not valid yet (check this machine's clock)";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the server's certificate is not valid for this address (${firstLine(failure.message).replace(/^Hostname\/IP does not match certificate's altnames: /, '')})`;
+    default:
+      return firstLine(failure.message).replace(/\s*\(?(Consider|Use|Try) [^.]*--use-system-ca[^.]*\.?\)?/i, '');
+  }
 }
 
 function firstLine(text: string): string {

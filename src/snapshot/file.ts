@@ -1,6 +1,7 @@
 // Snapshot files (--save-snapshot / --from-snapshot) travel between engineers: a file is read as untrusted input,
 // bounded in size, and validated against the schema before any check sees it.
-import { closeSync, fstatSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
+import { readTextFileBounded } from '../util/files.js';
 import * as v from 'valibot';
 import { firstIssue, SnapshotFileSchema } from './schema.js';
 import { SNAPSHOT_VERSION, type Snapshot } from './types.js';
@@ -22,7 +23,12 @@ export const MAX_SNAPSHOT_BYTES = 16 * 1024 * 1024;
 export class SnapshotFileError extends Error {}
 
 export function readSnapshotFile(path: string): SnapshotFile {
-  const text = readBounded(path);
+  let text: string;
+  try {
+    text = readTextFileBounded(path, MAX_SNAPSHOT_BYTES);
+  } catch (error) {
+    throw new SnapshotFileError(`cannot read snapshot ${path}: ${(error as Error).message}`);
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -47,44 +53,4 @@ export function writeSnapshotFile(path: string, snapshots: Snapshot[], all: bool
   } catch (error) {
     throw new SnapshotFileError(`cannot write snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-}
-
-/** Reads a regular file of at most MAX_SNAPSHOT_BYTES; /dev/zero, a FIFO or a huge file is refused before reading. */
-function readBounded(path: string): string {
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (error) {
-    throw new SnapshotFileError(`cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new SnapshotFileError(`cannot read snapshot ${path}: not a regular file`);
-    if (stat.size > MAX_SNAPSHOT_BYTES) {
-      throw new SnapshotFileError(`snapshot ${path} is ${mib(stat.size)}; the limit is ${mib(MAX_SNAPSHOT_BYTES)}`);
-    }
-    // One byte more than the limit: a file that grows while it is read is refused too.
-    const buffer = Buffer.alloc(Math.min(stat.size, MAX_SNAPSHOT_BYTES) + 1);
-    let length = 0;
-    for (let read; length < buffer.length && (read = readSync(fd, buffer, length, buffer.length - length, null)) > 0; ) length += read;
-    if (length > MAX_SNAPSHOT_BYTES) throw new SnapshotFileError(`snapshot ${path} is larger than ${mib(MAX_SNAPSHOT_BYTES)}`);
-    const text = buffer.subarray(0, length).toString('utf8');
-    if (text.includes('\uFFFD') && !isUtf8(buffer.subarray(0, length))) throw new SnapshotFileError(`${path} is not UTF-8 text`);
-    return text;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function isUtf8(bytes: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function mib(bytes: number): string {
-  return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
 }
