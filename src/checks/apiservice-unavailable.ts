@@ -2,6 +2,7 @@ import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import type { APIServiceState, Snapshot } from '../snapshot/types.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
+import { sh } from '../util/shell.js';
 
 /**
  * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,
@@ -51,7 +52,7 @@ export const apiServiceUnavailable: Check = {
         ],
         fixes: apiServiceName
           ? [
-              { safety: 'safe', description: `inspect the APIService and its backend`, command: `kubectl get apiservice ${apiServiceName} -o yaml` },
+              { safety: 'safe', description: `inspect the APIService and its backend`, command: sh`kubectl get apiservice ${apiServiceName} -o yaml` },
               deleteApiServiceFix(apiServiceName, 'last-resort'),
             ]
           : [],
@@ -88,7 +89,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
         {
           safety: 'safe',
           description: `delete the APIService first: its backend is being deleted with the namespace anyway`,
-          command: `kubectl delete apiservice ${apiService.name}`,
+          command: sh`kubectl delete apiservice ${apiService.name}`,
           cost: `API ${groupVersion} disappears from the cluster (it is already unreachable)`,
         },
       ],
@@ -109,7 +110,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
         {
           safety: 'caution',
           description: 'if the product was uninstalled, delete the APIService it left behind — this is the right fix then',
-          command: `kubectl delete apiservice ${apiService.name}`,
+          command: sh`kubectl delete apiservice ${apiService.name}`,
           cost: `removes API ${groupVersion} cluster-wide`,
         },
       ],
@@ -121,7 +122,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
     {
       safety: 'safe',
       description: `repair the backend of ${groupVersion}${cause}; the namespace controller retries by itself and deletion resumes within a minute`,
-      command: firstPodCommand(snapshot, service.namespace, backend) ?? `kubectl -n ${service.namespace} describe service ${service.name}`,
+      command: firstPodCommand(snapshot, service.namespace, backend) ?? sh`kubectl -n ${service.namespace} describe service ${service.name}`,
     },
   ];
   const badNode = evidence.find((l) => l.ref.kind === 'Node' && /Ready=(False|Unknown)|does not exist|never reported/.test(l.fact));
@@ -130,7 +131,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
     fixes.push({
       safety: 'caution',
       description: `move the backend off node ${badNode.ref.name}: cordon it and delete the pod so it is rescheduled`,
-      command: `kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace} delete pod ${podOnBadNode.ref.name}`,
+      command: sh`kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace!} delete pod ${podOnBadNode.ref.name}`,
     });
   }
   fixes.push(deleteApiServiceFix(apiService.name, 'last-resort', groupVersion));
@@ -148,8 +149,8 @@ function firstPodCommand(snapshot: Snapshot, namespace: string, backend: ReturnT
   const pod = snapshot.pods[`${namespace}/${podLink.ref.name}`];
   const crashed = pod?.containers.some((c) => c.lastTerminationReason || c.restartCount > 0);
   return crashed
-    ? `kubectl -n ${namespace} logs ${podLink.ref.name} --previous`
-    : `kubectl -n ${namespace} describe pod ${podLink.ref.name}`;
+    ? sh`kubectl -n ${namespace} logs ${podLink.ref.name} --previous`
+    : sh`kubectl -n ${namespace} describe pod ${podLink.ref.name}`;
 }
 
 function deleteApiServiceFix(name: string, safety: Fix['safety'], groupVersion?: string): Fix {
@@ -157,7 +158,7 @@ function deleteApiServiceFix(name: string, safety: Fix['safety'], groupVersion?:
   return {
     safety,
     description: 'only if this API is meant to be gone: delete the APIService',
-    command: `kubectl delete apiservice ${name}`,
+    command: sh`kubectl delete apiservice ${name}`,
     cost: `removes API ${groupVersion ?? name} for the whole cluster${metrics}`,
   };
 }

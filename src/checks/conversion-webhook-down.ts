@@ -1,5 +1,6 @@
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** A CRD served through a conversion webhook cannot be listed or deleted in other versions while that webhook is down. */
 export const conversionWebhookDown: Check = {
@@ -28,7 +29,7 @@ export const conversionWebhookDown: Check = {
               {
                 safety: 'last-resort' as const,
                 description: 'switch the CRD to strategy None — only if all its versions have identical schemas',
-                command: `kubectl patch crd ${crd.name} --type=merge -p '{"spec":{"conversion":{"strategy":"None","webhook":null}}}'`,
+                command: sh`kubectl patch crd ${crd.name} --type=merge -p '{"spec":{"conversion":{"strategy":"None","webhook":null}}}'`,
                 cost: 'objects stored in other versions are served without conversion and may be read wrongly',
               },
             ],

@@ -1,5 +1,6 @@
 import type { EvidenceLink } from '../model/report.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion: Check = {
@@ -36,7 +37,7 @@ export const dependentsBlockDeletion: Check = {
           {
             safety: 'last-resort',
             description: `remove the foregroundDeletion/orphan finalizer (one object shown)`,
-            command: `kubectl -n ${first.meta.namespace} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+            command: sh`kubectl -n ${first.meta.namespace!} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
             cost: 'dependents are left behind (orphaned) instead of being deleted first',
           },
         ],

@@ -3,6 +3,7 @@ import type { ObjectSample } from '../snapshot/types.js';
 import { since } from '../util/time.js';
 import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
 export const finalizerOwnerMissing: Check = {
@@ -51,7 +52,11 @@ export const finalizerOwnerMissing: Check = {
         evidence.push(link({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, `may update ${typeName} (${candidate.grantedBy}); ${pods}`, 1));
       }
       const ns = first.meta.namespace!;
-      const patch = `kubectl -n ${ns} patch ${typeName} ${first.meta.name} --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":${JSON.stringify(first.meta.finalizers)}},{"op":"remove","path":"/metadata/finalizers/${first.meta.finalizers!.indexOf(finalizer)}"}]'`;
+      const ops = [
+        { op: 'test', path: '/metadata/finalizers', value: first.meta.finalizers },
+        { op: 'remove', path: `/metadata/finalizers/${first.meta.finalizers!.indexOf(finalizer)}` },
+      ];
+      const patch = sh`kubectl -n ${ns} patch ${typeName} ${first.meta.name} --type=json -p ${JSON.stringify(ops)}`;
       const controllerHint = owners.candidates[0]
         ? `scale up or repair the controller running as ServiceAccount ${owners.candidates[0].serviceAccount.namespace}/${owners.candidates[0].serviceAccount.name}`
         : `reinstall the operator that owns ${typeName}`;

@@ -1,5 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** Tokens in spec.finalizers other than `kubernetes`: the namespace controller only ever removes its own. */
 export const namespaceFinalizerRemaining: Check = {
@@ -21,7 +22,7 @@ export const namespaceFinalizerRemaining: Check = {
           {
             safety: 'last-resort',
             description: 'clear spec.finalizers through the finalize subresource (GET fresh, empty the list, PUT back)',
-            command: `kubectl get namespace ${ns.name} -o json | jq '.spec.finalizers = []' | kubectl replace --raw /api/v1/namespaces/${ns.name}/finalize -f -`,
+            command: sh`kubectl get namespace ${ns.name} -o json | jq '.spec.finalizers = []' | kubectl replace --raw ${`/api/v1/namespaces/${ns.name}/finalize`} -f -`,
             cost: 'whatever is still in the namespace stays in etcd, unowned, and reappears if a namespace with this name is created again; the owner of the token never runs its cleanup',
           },
         ],
@@ -52,7 +53,7 @@ export const namespaceMetadataFinalizerRemaining: Check = {
         {
           safety: 'last-resort',
           description: 'drop the namespace metadata finalizers',
-          command: `kubectl patch namespace ${ns.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+          command: sh`kubectl patch namespace ${ns.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
           cost: 'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
         },
       ],

@@ -1,6 +1,7 @@
 import type { EvidenceLink, Fix } from '../model/report.js';
 import { describeNode, describePod } from './backend-chain.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
 export const podsStuckTerminating: Check = {
@@ -28,15 +29,15 @@ export const podsStuckTerminating: Check = {
       if (node && !node.exists) {
         fixes.push({ safety: 'safe', description: `node ${nodeName} is gone: the pod garbage collector removes its pods; check kube-controller-manager runs pod-garbage-collector-controller` });
       } else if (nodeFacts.unhealthy) {
-        fixes.push({ safety: 'safe', description: `bring node ${nodeName} back (kubelet, network): its kubelet confirms the pods stopped`, command: `kubectl describe node ${nodeName}` });
+        fixes.push({ safety: 'safe', description: `bring node ${nodeName} back (kubelet, network): its kubelet confirms the pods stopped`, command: sh`kubectl describe node ${nodeName}` });
         fixes.push({
           safety: 'caution',
           description: `if node ${nodeName} is shut down for good, mark it out of service so its pods are removed`,
-          command: `kubectl taint nodes ${nodeName} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`,
+          command: sh`kubectl taint nodes ${nodeName} node.kubernetes.io/out-of-service=nodeshutdown:NoExecute`,
         });
-        fixes.push({ safety: 'caution', description: `if the machine no longer exists, delete the Node object`, command: `kubectl delete node ${nodeName}` });
+        fixes.push({ safety: 'caution', description: `if the machine no longer exists, delete the Node object`, command: sh`kubectl delete node ${nodeName}` });
       } else {
-        fixes.push({ safety: 'safe', description: `node ${nodeName} looks Ready: check its kubelet logs for why it does not finish the pods`, command: `kubectl describe node ${nodeName}` });
+        fixes.push({ safety: 'safe', description: `node ${nodeName} looks Ready: check its kubelet logs for why it does not finish the pods`, command: sh`kubectl describe node ${nodeName}` });
       }
     }
     const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
@@ -44,7 +45,7 @@ export const podsStuckTerminating: Check = {
     fixes.push({
       safety: 'last-resort',
       description: 'force-delete the pods (one shown)',
-      command: `kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,
+      command: sh`kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,
       cost: 'the containers may still run on the node, holding volumes and IPs; a StatefulSet may start a duplicate',
     });
     const total = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? stuck.length;

@@ -1,4 +1,5 @@
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
 export const pvcInUse: Check = {
@@ -30,12 +31,15 @@ export const pvcInUse: Check = {
         evidence,
         fixes: [
           firstUser
-            ? { safety: 'safe', description: `stop the pods that use the claims (see PodsStuckTerminating if they are Terminating)`, command: `kubectl -n ${firstUser.namespace} delete pod ${firstUser.name}` }
+            ? { safety: 'safe', description: `stop the pods that use the claims (see PodsStuckTerminating if they are Terminating)`, command: sh`kubectl -n ${firstUser.namespace} delete pod ${firstUser.name}` }
             : { safety: 'safe', description: 'check that kube-controller-manager runs pvc-protection-controller' },
           {
             safety: 'last-resort',
             description: 'remove the pvc-protection finalizer (one claim shown)',
-            command: `kubectl -n ${first.meta.namespace} patch pvc ${first.meta.name} --type=json -p '[{"op":"remove","path":"/metadata/finalizers/${first.meta.finalizers!.indexOf('kubernetes.io/pvc-protection')}"}]'`,
+            command: sh`kubectl -n ${first.meta.namespace!} patch pvc ${first.meta.name} --type=json -p ${JSON.stringify([
+              { op: 'test', path: '/metadata/finalizers', value: first.meta.finalizers },
+              { op: 'remove', path: `/metadata/finalizers/${first.meta.finalizers!.indexOf('kubernetes.io/pvc-protection')}` },
+            ])}`,
             cost: 'the volume may still be mounted by a running pod; its data can be lost or corrupted when the volume is released',
           },
         ],

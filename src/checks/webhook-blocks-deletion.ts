@@ -3,6 +3,7 @@ import type { ContentType, WebhookState } from '../snapshot/types.js';
 import { interceptsDeleteOrUpdate } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
+import { sh } from '../util/shell.js';
 
 const FAILED_CALLING = /failed calling webhook "([^"]+)"/g;
 
@@ -45,23 +46,23 @@ export const webhookBlocksDeletion: Check = {
             ? {
                 safety: 'safe',
                 description: 'the webhook backend is being deleted with this namespace: delete its configuration too',
-                command: `kubectl delete ${kindFlag} ${webhook.configuration}`,
+                command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`,
                 cost: 'the policy it enforced stops applying cluster-wide',
               }
             : {
                 safety: 'safe',
                 description: `restore the webhook backend${webhook.service ? ` ${webhook.service.namespace}/${webhook.service.name}` : ''}; deletion resumes on the next pass`,
-                ...(webhook.service ? { command: `kubectl -n ${webhook.service.namespace} get pods,endpointslices -l kubernetes.io/service-name=${webhook.service.name}` } : {}),
+                ...(webhook.service ? { command: sh`kubectl -n ${webhook.service.namespace} get pods,endpointslices -l ${`kubernetes.io/service-name=${webhook.service.name}`}` } : {}),
               },
           {
             safety: 'caution',
             description: `exclude namespace ${snapshot.namespaceName} from the webhook with a namespaceSelector`,
-            command: `kubectl edit ${kindFlag} ${webhook.configuration}`,
+            command: sh`kubectl edit ${kindFlag} ${webhook.configuration}`,
           },
           {
             safety: 'last-resort',
             description: 'let requests through while the backend is down: set failurePolicy to Ignore',
-            command: `kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p '[{"op":"replace","path":"/webhooks/${indexOf(snapshot.webhooks!, webhook)}/failurePolicy","value":"Ignore"}]'`,
+            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks!, webhook)}/failurePolicy`, value: 'Ignore' }])}`,
             cost: 'the policy is not enforced for anyone while the backend is down',
           },
         ],

@@ -1,7 +1,7 @@
 import yargs from 'yargs';
+import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.js';
 import { parseDuration } from '../util/time.js';
 
-export type OutputFormat = 'text' | 'json' | 'yaml' | 'markdown';
 
 export interface CliOptions {
   namespace?: string;
@@ -33,8 +33,28 @@ export function validateNamespaceName(name: string): void {
   }
 }
 
+const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait'];
+
+/**
+ * "--wait -5s": yargs would read "-5s" as the short flags -5 and -s ("Unknown arguments: 5, s"). A value that starts
+ * with "-" and a digit after a flag that takes one is that flag's value, so the user hears what is wrong with it.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.includes(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(argv[i]!);
+    }
+  }
+  return joined;
+}
+
 export function buildParser(argv: string[], version: string) {
-  return yargs(argv)
+  return yargs(joinNegativeValues(argv))
     .scriptName('kubectl ns-doctor')
     .usage(
       'Explain why a namespace is stuck in Terminating, and how to fix it (safest first).\n\n' +
@@ -45,7 +65,7 @@ export function buildParser(argv: string[], version: string) {
     )
     .option('all', { alias: 'A', type: 'boolean', default: false, describe: 'diagnose every Terminating namespace: grouped by root cause, then one line each' })
     .option('details', { type: 'boolean', default: false, describe: 'with --all: the full report of every namespace after the summary by root cause' })
-    .option('output', { alias: 'o', type: 'string', choices: ['text', 'json', 'yaml', 'markdown'], default: 'text', describe: 'output format' })
+    .option('output', { alias: 'o', type: 'string', choices: [...OUTPUT_FORMATS], default: 'text', describe: 'output format' })
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'kubeconfig context to use' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })

@@ -4,6 +4,7 @@
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { listPaged } from '../gather/list.js';
+import { escapeControl } from '../render/escape.js';
 
 const NO_FILE_COMPLETION = 4;
 const FLAGS = [
@@ -30,7 +31,10 @@ export async function complete(args: string[], version: string): Promise<string>
   else if (['--kubeconfig', '--save-snapshot', '--from-snapshot'].includes(previous)) return ':0\n';
   else if (current.startsWith('-')) candidates = FLAGS;
   else candidates = await namespaces(option('--kubeconfig'), option('--context'), version);
-  return [...candidates.filter((c) => c.startsWith(current)), `:${NO_FILE_COMPLETION}`].join('\n') + '\n';
+  // One candidate per line, read by a shell: a name with a control character (a newline would forge a second
+  // candidate) is not offered at all.
+  const usable = candidates.filter((c) => c.startsWith(current) && escapeControl(c) === c);
+  return [...usable, `:${NO_FILE_COMPLETION}`].join('\n') + '\n';
 }
 
 function contexts(kubeconfig: string | undefined): string[] {

@@ -5,6 +5,13 @@ import { ApiError } from '../kube/errors.js';
 import { buildParser, toCliOptions, UsageError } from './args.js';
 import { IncompleteError, run } from './run.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
+import { escapeControl } from '../render/escape.js';
+import { SnapshotFileError } from '../snapshot/file.js';
+
+/** Every stderr line: arguments, server messages and paths can carry escape sequences. */
+function stderrLine(line: string): void {
+  process.stderr.write(escapeControl(line) + '\n');
+}
 
 declare const __NS_DOCTOR_VERSION__: string;
 const VERSION = typeof __NS_DOCTOR_VERSION__ === 'undefined' ? '0.0.0-dev' : __NS_DOCTOR_VERSION__;
@@ -28,7 +35,8 @@ async function main(argv: string[]): Promise<number> {
     parsed = {};
   }
   if (usageFailure) {
-    process.stderr.write(`error: ${usageFailure.split('\n')[0]}\nSee 'kubectl ns-doctor --help'.\n`);
+    stderrLine(`error: ${usageFailure.split('\n')[0]}`);
+    stderrLine(`See 'kubectl ns-doctor --help'.`);
     return EXIT_CODES.usage;
   }
   if (parsed.help || parsed.version) return EXIT_CODES.ok;
@@ -39,20 +47,20 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     const options = toCliOptions(parsed);
-    const result = await run(options, VERSION, (line) => process.stderr.write(line + '\n'), process.stderr);
+    const result = await run(options, VERSION, stderrLine, process.stderr);
     process.stdout.write(result.stdout);
-    for (const line of result.stderr) process.stderr.write(line + '\n');
+    for (const line of result.stderr) stderrLine(line);
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
-      process.stderr.write(`error: ${error.message}\n`);
+    if (error instanceof UsageError || error instanceof SnapshotFileError) {
+      stderrLine(`error: ${error.message}`);
       return EXIT_CODES.usage;
     }
     if (error instanceof KubeconfigError || error instanceof ApiError || error instanceof IncompleteError) {
-      process.stderr.write(`error: ${error instanceof ApiError ? error.reason : error.message}\n`);
+      stderrLine(`error: ${error instanceof ApiError ? error.reason : error.message}`);
       return EXIT_CODES.incomplete;
     }
-    process.stderr.write(`error: unexpected failure: ${(error as Error)?.message ?? error}\n`);
+    stderrLine(`error: unexpected failure: ${(error as Error)?.message ?? error}`);
     if (process.env.NS_DOCTOR_DEBUG) process.stderr.write(`${(error as Error)?.stack}\n`);
     return EXIT_CODES.incomplete;
   }
@@ -63,7 +71,7 @@ main(hideBin(process.argv)).then(
     process.exitCode = code;
   },
   (error) => {
-    process.stderr.write(`error: ${(error as Error)?.message ?? error}\n`);
+    stderrLine(`error: ${(error as Error)?.message ?? error}`);
     process.exitCode = EXIT_CODES.incomplete;
   },
 );

@@ -1,5 +1,4 @@
 // Wires the one-way flow: CLI options → snapshot(s) → diagnosis → renderer → exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
@@ -7,13 +6,12 @@ import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../ga
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
 import { groupByCause } from '../diagnosis/groups.js';
 import { compareCodePoints } from '../gather/convert.js';
-import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type ReportList, type Verdict } from '../model/report.js';
+import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
-import { renderFleetMarkdown, renderMarkdown } from '../render/markdown.js';
+import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
-import { renderJson, renderYaml } from '../render/structured.js';
-import { renderFleet, renderText } from '../render/text.js';
-import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
+import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
+import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
@@ -22,12 +20,6 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string[];
-}
-
-interface SnapshotFile {
-  snapshotVersion: number;
-  snapshots: Snapshot[];
-  all: boolean;
 }
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
@@ -72,14 +64,11 @@ export async function run(
       bar.stop();
       client.close();
     }
-    if (options.saveSnapshot) {
-      const file: SnapshotFile = { snapshotVersion: SNAPSHOT_VERSION, snapshots, all };
-      writeFileSync(options.saveSnapshot, JSON.stringify(file, null, 2));
-    }
+    if (options.saveSnapshot) writeSnapshotFile(options.saveSnapshot, snapshots, all);
   }
 
   for (const snapshot of snapshots) {
-    const fatal = snapshot.gaps.find((g) => g.what === 'the API server');
+    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
@@ -90,7 +79,14 @@ export async function run(
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
   const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
-  const stdout = all ? renderAll(reports, options, client, started) : renderOne(reports[0], options);
+  const stdout = all
+    ? renderReportList(
+        { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
+        options.output,
+        options.color,
+        options.details,
+      )
+    : renderReport(reports[0], options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
@@ -188,55 +184,16 @@ function exitCodeForAll(reports: Report[], stderr: string[]): number {
   return EXIT_CODES.ok;
 }
 
-function renderOne(report: Report, options: CliOptions): string {
-  switch (options.output) {
-    case 'json':
-      return renderJson(report);
-    case 'yaml':
-      return renderYaml(report);
-    case 'markdown':
-      return renderMarkdown(report);
-    default:
-      return renderText(report, options.color);
-  }
-}
-
-function renderAll(reports: Report[], options: CliOptions, client: KubeClient | undefined, started: number): string {
-  const stats = client
-    ? { ...client.stats, durationMs: Math.round(performance.now() - started) }
-    : reports.reduce(
-        (sum, r) => ({
-          requests: sum.requests + r.stats.requests,
-          bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
-          retries: sum.retries + r.stats.retries,
-          // A fleet's items each carry the whole run's duration (they were read together).
-          durationMs: Math.max(sum.durationMs, r.stats.durationMs),
-        }),
-        { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
-      );
-  const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats };
-  switch (options.output) {
-    case 'json':
-      return renderJson(list);
-    case 'yaml':
-      return renderYaml(list);
-    case 'markdown':
-      return renderFleetMarkdown(list, options.details);
-    default:
-      return renderFleet(list, options.color, options.details);
-  }
-}
-
-function readSnapshotFile(path: string): SnapshotFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const file = parsed as Partial<SnapshotFile>;
-  if (file?.snapshotVersion !== SNAPSHOT_VERSION || !Array.isArray(file.snapshots)) {
-    throw new UsageError(`${path} is not an ns-doctor snapshot (version ${SNAPSHOT_VERSION})`);
-  }
-  return file as SnapshotFile;
+function listStats(reports: Report[], client: KubeClient | undefined, started: number): RequestStats {
+  if (client) return { ...client.stats, durationMs: Math.round(performance.now() - started) };
+  return reports.reduce(
+    (sum, r) => ({
+      requests: sum.requests + r.stats.requests,
+      bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
+      retries: sum.retries + r.stats.retries,
+      // A fleet's items each carry the whole run's duration (they were read together).
+      durationMs: Math.max(sum.durationMs, r.stats.durationMs),
+    }),
+    { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
+  );
 }

@@ -59,7 +59,7 @@ export class ClusterReader {
       Promise.all([
         listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
           .then((items) => items.map(apiServiceOf))
-          .catch((error) => gaps.fromError(error, 'list APIServices', 'cannot tell which API extension is unavailable or why')),
+          .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
         this.readWebhooks(gaps, resourceVersion),
         this.readTerminatingCRDs(gaps, resourceVersion),
       ]),
@@ -90,7 +90,7 @@ export class ClusterReader {
         ...mutating.flatMap((c) => webhooksOf(c, 'MutatingWebhookConfiguration')),
       ];
     } catch (error) {
-      return gaps.fromError(error, 'list admission webhook configurations', 'cannot tell whether a webhook refuses deletions');
+      return gaps.fromError(error, { kind: 'cluster', what: 'list admission webhook configurations', impact: 'cannot tell whether a webhook refuses deletions' });
     }
   }
 
@@ -105,7 +105,7 @@ export class ClusterReader {
         (items) => names.push(...items.filter((i) => i.metadata?.deletionTimestamp).map((i) => i.metadata.name)),
       );
     } catch (error) {
-      gaps.fromError(error, 'list CustomResourceDefinitions', 'cannot tell whether a CRD is being deleted');
+      gaps.fromError(error, { kind: 'cluster', what: 'list CustomResourceDefinitions', impact: 'cannot tell whether a CRD is being deleted' });
       return [];
     }
     const crds = await Promise.all(names.slice(0, MAX_TERMINATING_CRDS).map((name) => this.readCRD(gaps, name)));
@@ -125,7 +125,7 @@ export class ClusterReader {
       this.crdReads.set(name, read);
     }
     const result = await read;
-    if (result instanceof ApiError) return gaps.fromError(result, `get CustomResourceDefinition ${name}`, 'cannot check its conversion webhook or deletion state');
+    if (result instanceof ApiError) return gaps.fromError(result, { kind: 'evidence', what: `get CustomResourceDefinition ${name}`, impact: 'cannot check its conversion webhook or deletion state' });
     return result;
   }
 }
@@ -167,7 +167,7 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
       },
     );
   } catch (error) {
-    gaps.fromError(error, `list Pods in ${snapshot.namespaceName}`, 'cannot see which pods are stuck or use protected claims');
+    gaps.fromError(error, { kind: 'evidence', what: `list Pods in ${snapshot.namespaceName}`, impact: 'cannot see which pods are stuck or use protected claims' });
     return;
   }
   const nodes = new Set(Object.values(snapshot.pods).map((p) => p.nodeName).filter((n): n is string => Boolean(n)));

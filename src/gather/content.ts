@@ -2,7 +2,7 @@
 // metadata-only and paginated. Only counts are kept for every object; samples only for those that hold deletion.
 import { PRIORITY, type KubeClient } from '../kube/client.js';
 import type { ContentSurvey, ContentType, ObjectMeta, ObjectSample, ResourceType } from '../snapshot/types.js';
-import { compareCodePoints, metaOf } from './convert.js';
+import { compareCodePoints, countedMetaOf, metaOf } from './convert.js';
 import type { GapSink } from './gaps.js';
 import { collectionPath, listAll } from './list.js';
 
@@ -43,10 +43,11 @@ export class TypeTally {
     this.dependents = [];
   }
 
-  add(meta: ObjectMeta): void {
+  /** `meta`: the item's metadata as counted (countedMetaOf), when the caller has it already. */
+  add(item: unknown, meta: ObjectMeta = countedMetaOf(item)): void {
     const type = this.type;
     countObject(this.counts, meta);
-    const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta });
+    const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
     if ((meta.finalizers?.length || meta.deletionTimestamp) && this.stuck.length < STUCK_SAMPLES_PER_TYPE) this.stuck.push(sample());
     if (meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && this.dependents.length < BLOCKING_DEPENDENT_SAMPLES) {
       this.dependents.push(sample());
@@ -77,7 +78,7 @@ export function typeLabel(type: { group: string; resource: string }): string {
 /** Records a type whose list failed: a gap (what is left of it is unknown) and an unlisted type, never "none". */
 export function recordUnlisted(survey: ContentSurvey, gaps: GapSink, namespace: string, type: ResourceType, error: unknown): void {
   const name = typeLabel(type);
-  gaps.fromError(error, `list ${name} in ${namespace}`, `objects of type ${name} left in the namespace are unknown`);
+  gaps.fromError(error, { kind: 'content', resource: name, what: `list ${name} in ${namespace}`, impact: `objects of type ${name} left in the namespace are unknown` });
   survey.unlisted!.push({ group: type.group, resource: type.resource });
 }
 
@@ -100,7 +101,7 @@ export async function surveyContent(
           { metadataOnly: true, notOlderThan, priority: PRIORITY.bulk },
           () => tally.reset(),
           (items) => {
-            for (const item of items) tally.add(metaOf(item));
+            for (const item of items) tally.add(item);
           },
         );
       } catch (error) {

@@ -21,7 +21,7 @@ import {
   type FollowContext,
 } from './cluster.js';
 import { deletableTypes, emptySurvey, mergeSurveys, recordUnlisted, sortSurvey, surveyContent, TypeTally } from './content.js';
-import { metaOf, namespaceOf } from './convert.js';
+import { countedMetaOf, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, PAGE_SIZE } from './list.js';
 import { RbacReader } from './owners.js';
@@ -105,7 +105,7 @@ export class FleetGatherer {
           await followCustomResources(ctx, snapshot, gaps);
         } catch (error) {
           if (!(error instanceof ApiError) || isFatal(error)) throw error;
-          gaps.fromError(error, `diagnosis of ${snapshot.namespaceName}`);
+          gaps.fromError(error, { kind: 'namespace', what: `diagnosis of ${snapshot.namespaceName}` });
         }
         this.onProgress('following evidence', this.typesTotal + ++followed, this.typesTotal + members.size);
       }),
@@ -183,11 +183,11 @@ export class FleetGatherer {
             }
           }
           for (const item of items) {
-            const meta = metaOf(item);
+            const meta = countedMetaOf(item);
             if (!meta.namespace || !members.has(meta.namespace)) continue;
             let tally = tallies.get(meta.namespace);
             if (!tally) tallies.set(meta.namespace, (tally = new TypeTally(type)));
-            tally.add(meta);
+            tally.add(item, meta);
           }
         },
       );
@@ -207,7 +207,7 @@ export class FleetGatherer {
               { metadataOnly: true, notOlderThan: rv, priority: PRIORITY.bulk },
               () => tally.reset(),
               (items) => {
-                for (const item of items) tally.add(metaOf(item));
+                for (const item of items) tally.add(item);
               },
             );
           } catch (perNamespaceError) {

@@ -134,7 +134,7 @@ export async function findFinalizerOwners(
     const [cluster, local] = await Promise.all([rbac.clusterWide(), rbac.namespaced(namespace)]);
     [clusterRoles, clusterBindings, roles, bindings] = [cluster.roles, cluster.bindings, local.roles, local.bindings];
   } catch (error) {
-    gaps.fromError(error, 'list RBAC roles and bindings', 'cannot tell which controller owns the custom finalizers');
+    gaps.fromError(error, { kind: 'evidence', what: 'list RBAC roles and bindings', impact: 'cannot tell which controller owns the custom finalizers' });
     return targets.map((t) => ({ ...t, candidates: [], rbacReadable: false }));
   }
 
@@ -202,6 +202,6 @@ async function fillPods(rbac: RbacReader, gaps: GapSink, candidate: ControllerCa
         : {}),
     }));
   } catch (error) {
-    gaps.fromError(error, `list Pods running as ServiceAccount ${namespace}/${name}`, 'cannot tell whether this controller runs');
+    gaps.fromError(error, { kind: 'evidence', what: `list Pods running as ServiceAccount ${namespace}/${name}`, impact: 'cannot tell whether this controller runs' });
   }
 }

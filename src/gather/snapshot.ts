@@ -34,7 +34,7 @@ export class SnapshotGatherer {
       await this.fill(snapshot, gaps);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      gaps.fromError(error, isFatal(error) ? 'the API server' : `diagnosis of ${namespaceName}`);
+      gaps.fromError(error, isFatal(error) ? { kind: 'fatal', what: 'the API server' } : { kind: 'namespace', what: `diagnosis of ${namespaceName}` });
     }
     const after = this.client.stats;
     snapshot.stats = {
@@ -56,7 +56,7 @@ export class SnapshotGatherer {
         return;
       }
       if (isFatal(error)) throw error;
-      gaps.fromError(error, `get Namespace ${snapshot.namespaceName}`, 'cannot tell whether the namespace is terminating');
+      gaps.fromError(error, { kind: 'namespace', what: `get Namespace ${snapshot.namespaceName}`, impact: 'cannot tell whether the namespace is terminating' });
       return;
     }
     snapshot.namespaceFound = true;

@@ -41,7 +41,7 @@ export function renderMarkdown(report: Report): string {
 }
 
 /** --all for incident tickets: root causes with their fix once, a table of namespaces, details on request. */
-export function renderFleetMarkdown(list: ReportList, details: boolean): string {
+export function renderMarkdownList(list: ReportList, details = false): string {
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
   const groups = list.groups ?? [];
   const out: string[] = [`## ns-doctor: ${list.items.length} Terminating namespace${list.items.length === 1 ? '' : 's'} — ${verdictCounts(list.items)}`, ''];

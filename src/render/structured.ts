@@ -1,10 +1,12 @@
 import { dump } from 'js-yaml';
 import type { Report, ReportList } from '../model/report.js';
+import { escapeJsonText } from './escape.js';
 
 export function renderJson(value: Report | ReportList): string {
-  return JSON.stringify(value, null, 2) + '\n';
+  return escapeJsonText(JSON.stringify(value, null, 2)) + '\n';
 }
 
+// js-yaml double-quotes and escapes C0, C1, DEL, NEL and LS itself (checked in test/unit/render.test.ts).
 export function renderYaml(value: Report | ReportList): string {
   return dump(value, { lineWidth: -1, noRefs: true });
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { groupByCause } from '../../src/diagnosis/groups.js';
 import { REPORT_API_VERSION, type Report, type ReportList } from '../../src/model/report.js';
-import { renderFleetMarkdown } from '../../src/render/markdown.js';
-import { renderFleet } from '../../src/render/text.js';
+import { renderMarkdownList } from '../../src/render/markdown.js';
+import { renderTextList } from '../../src/render/text.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import { diagnoseAt, recorded, type FixtureName } from './helpers.js';
 
@@ -81,7 +81,7 @@ describe('fleet renderers', () => {
   const fleet = list(reports);
 
   it('text: counts, each cause once with its fix and its namespaces, then one table line per namespace', () => {
-    const text = renderFleet(fleet, false, false);
+    const text = renderTextList(fleet, false, false);
     const lines = text.split('\n');
     expect(lines[0]).toBe('13 namespaces Terminating: 13 BLOCKED; 2 root causes');
     expect(text).toContain('✗ 12 namespaces: API metrics.k8s.io/v1beta1 is unavailable');
@@ -94,11 +94,11 @@ describe('fleet renderers', () => {
     expect(text).toContain('61 requests');
     // Details only on request.
     expect(text).not.toContain('Content left in the namespace');
-    expect(renderFleet(fleet, false, true)).toContain('Content left in the namespace');
+    expect(renderTextList(fleet, false, true)).toContain('Content left in the namespace');
   });
 
   it('markdown: the same summary for a ticket', () => {
-    const md = renderFleetMarkdown(fleet, false);
+    const md = renderMarkdownList(fleet, false);
     expect(md).toContain('## ns-doctor: 13 Terminating namespaces — 13 BLOCKED');
     expect(md).toContain('### ✗ 12 namespaces: API metrics.k8s.io/v1beta1 is unavailable');
     expect(md).toContain('| `preview-9` |');
@@ -106,6 +106,6 @@ describe('fleet renderers', () => {
   });
 
   it('says so when nothing is Terminating', () => {
-    expect(renderFleet(list([]), false, false)).toBe('No namespace is Terminating.\n');
+    expect(renderTextList(list([]), false, false)).toBe('No namespace is Terminating.\n');
   });
 });

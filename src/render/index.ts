@@ -1,0 +1,37 @@
+// The one way out to stdout: picks the renderer for the output format, and is the boundary where strings from the
+// cluster or a snapshot are made safe for a terminal (text, markdown) or kept exact but escaped (JSON, YAML).
+import type { Report, ReportList } from '../model/report.js';
+import { escapeDeep } from './escape.js';
+import { renderMarkdown, renderMarkdownList } from './markdown.js';
+import { renderJson, renderYaml } from './structured.js';
+import { renderText, renderTextList } from './text.js';
+
+export const OUTPUT_FORMATS = ['text', 'json', 'yaml', 'markdown'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+export function renderReport(report: Report, format: OutputFormat, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderJson(report);
+    case 'yaml':
+      return renderYaml(report);
+    case 'markdown':
+      return renderMarkdown(escapeDeep(report));
+    case 'text':
+      return renderText(escapeDeep(report), color);
+  }
+}
+
+/** `details`: with the grouped summary of text and markdown, every namespace's full report (JSON/YAML always have them). */
+export function renderReportList(list: ReportList, format: OutputFormat, color: boolean, details = false): string {
+  switch (format) {
+    case 'json':
+      return renderJson(list);
+    case 'yaml':
+      return renderYaml(list);
+    case 'markdown':
+      return renderMarkdownList(escapeDeep(list), details);
+    case 'text':
+      return renderTextList(escapeDeep(list), color, details);
+  }
+}
