@@ -144,7 +144,7 @@ async function main() {
   results.totalSeconds = (Date.now() - started) / 1000;
   results.machine.loadAtEnd = os.loadavg().map((x) => +x.toFixed(2));
   const md = renderMarkdown(results);
-  process.stdout.write(`\n${md}\n`);
+  process.stdout.write(`\n${[md.main, md.fleet].filter(Boolean).join('\n\n')}\n`);
   if (opt['json-out']) fs.writeFileSync(opt['json-out'], JSON.stringify(results, null, 2));
   if (opt['write-docs']) writeDocs(md);
 }
@@ -572,6 +572,9 @@ function renderMarkdown(results) {
   lines.push('');
   lines.push(`Command: \`npm run bench${argv ? ` -- ${argv}` : ''}\` (whole run ${results.totalSeconds.toFixed(0)} s). Requests: the API server's audit events for the contender's own user. Bytes: the server's \`apiserver_response_sizes\` sum over the contender's window. etcd-served LISTs: the server's \`etcd_requests_total{operation="list"}\` over the same window (1.34 answers a consistent LIST without resourceVersion from the watch cache; it is not counted there).`);
   lines.push('');
+  const header = [...lines];
+  const fleetLines = [...header, ...renderFleetMarkdown(results)];
+  if (![...'abcd'].some((x) => only.has(x))) return { main: '', fleet: fleetLines.join('\n') };
   lines.push('| run | wall time | requests (LIST) | bytes received | peak RSS | client CPU | API server CPU | etcd-served LISTs | verdict |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   const cpu = (s) => (Number.isFinite(s) ? `${s.toFixed(2)} s` : '–');
@@ -604,8 +607,30 @@ function renderMarkdown(results) {
   if (results.runs.startupFloorMs) {
     lines.push(`ns-doctor's own floor: starting the process and printing \`--version\` takes ${fmtMs(results.runs.startupFloorMs)}; the diagnosis itself (the report's \`stats.durationMs\`) took ${fmtMs(t.A?.reportDurationMs)} in (a) and ${fmtMs(t.L?.reportDurationMs ?? NaN)} at ${cfg.rsLarge} ReplicaSets.`, '');
   }
+  lines.push('| target | measured | met |', '|---|---|---|');
+  for (const x of t.targets.filter((x) => !x.id.startsWith('e'))) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
+  const etcd = [t.A, t.C, t.S, t.L].filter((x) => x?.etcdLists);
+  if (etcd.length) {
+    lines.push('', 'etcd-served LISTs by resource (first run of each):');
+    for (const x of etcd) lines.push(`- ${JSON.stringify(x.etcdListsByResource)}`);
+  }
+  for (const [name, x] of [['(a)', t.A], [`(b) ${cfg.rsLarge}`, t.L]]) {
+    if (!x?.listsWithoutCacheRV) continue;
+    const pages = x.listsWithoutCacheRV.filter((l) => l.continue).length;
+    const consistent = x.listsWithoutCacheRV.filter((l) => !l.continue);
+    lines.push('', `ns-doctor ${name}: ${x.lists} LISTs; ${pages} continuation pages (served from the watch cache's snapshots in 1.34); ${consistent.length} consistent reads without resourceVersion (watch cache after an etcd revision check)${consistent.length ? ':' : '.'}`);
+    for (const l of consistent.slice(0, 8)) lines.push(`- \`${decodeURIComponent(l.uri)}\``);
+    if (consistent.length > 8) lines.push(`- … and ${consistent.length - 8} more`);
+  }
+  return { main: lines.join('\n'), fleet: only.has('e') ? fleetLines.join('\n') : '' };
+}
+
+function renderFleetMarkdown(results) {
+  const t = results.table;
+  const lines = [];
   const f = t.fleet;
-  if (f) {
+  if (!f) return lines;
+  {
     const content = results.runs.fleetContent;
     lines.push(`(e) \`--all\` on a fleet: ${content.terminating} namespaces deleted in waves of ${f.waves.map((w) => w.namespaces).join(', ')} (${content.causes.apiservice} blocked by the broken APIService only, ${content.causes.finalizer} also by widgets on a finalizer with no controller, ${content.causes.pods} also by pods on a NotReady node) and ${content.active} Active namespaces; ${content.objects} objects of 5 kinds created, before the namespace controller deleted what it could. Its own control plane; kube-controller-manager stopped during the measurements.`, '');
     lines.push('| run | wall time | requests (LIST) | bytes received | peak RSS | client CPU | API server CPU | etcd-served LISTs | groups (namespaces) |');
@@ -624,27 +649,17 @@ function renderMarkdown(results) {
     lines.push(`Requests of \`--all\` at ${f.waves.at(-1).namespaces}, by resource: ${Object.entries(byResource).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ')}.`, '');
   }
   lines.push('| target | measured | met |', '|---|---|---|');
-  for (const x of t.targets) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
-  const etcd = [t.A, t.C, t.S, t.L].filter((x) => x?.etcdLists);
-  if (etcd.length) {
-    lines.push('', 'etcd-served LISTs by resource (first run of each):');
-    for (const x of etcd) lines.push(`- ${JSON.stringify(x.etcdListsByResource)}`);
-  }
-  for (const [name, x] of [['(a)', t.A], [`(b) ${cfg.rsLarge}`, t.L]]) {
-    if (!x?.listsWithoutCacheRV) continue;
-    const pages = x.listsWithoutCacheRV.filter((l) => l.continue).length;
-    const consistent = x.listsWithoutCacheRV.filter((l) => !l.continue);
-    lines.push('', `ns-doctor ${name}: ${x.lists} LISTs; ${pages} continuation pages (served from the watch cache's snapshots in 1.34); ${consistent.length} consistent reads without resourceVersion (watch cache after an etcd revision check)${consistent.length ? ':' : '.'}`);
-    for (const l of consistent.slice(0, 8)) lines.push(`- \`${decodeURIComponent(l.uri)}\``);
-    if (consistent.length > 8) lines.push(`- … and ${consistent.length - 8} more`);
-  }
-  return lines.join('\n');
+  for (const x of t.targets.filter((x) => x.id.startsWith('e'))) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
+  return lines;
 }
 
-function writeDocs(md) {
+function writeDocs({ main, fleet }) {
+  if (main) writeBetween('<!-- bench:results:start -->', '<!-- bench:results:end -->', main);
+  if (fleet) writeBetween('<!-- bench:fleet:start -->', '<!-- bench:fleet:end -->', fleet);
+}
+
+function writeBetween(start, end, md) {
   const file = path.join(repo, 'docs/benchmarks.md');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
   const text = fs.readFileSync(file, 'utf8');
   const a = text.indexOf(start);
   const b = text.indexOf(end);

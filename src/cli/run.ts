@@ -112,8 +112,10 @@ async function gatherAll(
 }
 
 function describePlan(plan: SurveyPlan): string {
-  const perNamespace = plan.perNamespace.map((p) => `${p.type} (${p.reason})`);
-  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `, ${perNamespace.length} per namespace: ${perNamespace.join('; ')}` : ''}`;
+  const byReason = new Map<string, string[]>();
+  for (const { type, reason } of plan.perNamespace) byReason.set(reason, [...(byReason.get(reason) ?? []), type]);
+  const perNamespace = [...byReason].map(([reason, types]) => `${types.length} per namespace (${reason}): ${types.join(', ')}`);
+  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `; ${perNamespace.join('; ')}` : ''}`;
 }
 
 export class IncompleteError extends Error {}
