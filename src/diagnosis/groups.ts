@@ -36,12 +36,11 @@ export function causeOf(blocker: Blocker, namespace: string): Cause {
     }
     case 'PodsStuckTerminating': {
       const nodes = [...new Set(blocker.evidence.filter((e) => e.ref.kind === 'Node').map((e) => e.ref.name))].sort(compareCodePoints);
-      const node = blocker.evidence.find((e) => e.ref.kind === 'Node');
       return nodes.length
         ? {
             key: `PodsOnNodes/${nodes.join(',')}`,
             label: `pods on ${nodes.join(', ')}`,
-            summary: `pods past their grace period, still Terminating on ${nodes.length === 1 ? `node ${nodes[0]}${node?.fact ? ` (${node.fact})` : ''}` : `nodes ${nodes.join(', ')}`}`,
+            summary: `pods past their grace period, still Terminating on node${nodes.length === 1 ? '' : 's'} ${nodes.join(', ')}`,
           }
         : { key: 'PodsStuckTerminating', label: 'pods stuck Terminating', summary: 'pods past their grace period, still Terminating' };
     }
@@ -60,6 +59,12 @@ export function causeOf(blocker: Blocker, namespace: string): Cause {
   // The summary, with what differs between namespaces (their name, counts, ages) taken out, names the cause.
   const normalized = blocker.summary.split(namespace).join('<ns>').replace(/\d+(\.\d+)?[a-z]*/g, '#');
   return { key: `${blocker.id}/${normalized}`, label: blocker.id };
+}
+
+/** Shared links that lost their head (the objects differ per namespace) move up, so the tree still starts at 0. */
+function fromTop(evidence: EvidenceLink[]): EvidenceLink[] {
+  const top = Math.min(...evidence.map((e) => e.depth));
+  return top > 0 ? evidence.map((e) => ({ ...e, depth: e.depth - top })) : evidence;
 }
 
 const sameLink = (a: EvidenceLink, b: EvidenceLink) =>
@@ -125,7 +130,7 @@ export function groupByCause(reports: Report[]): CauseGroup[] {
         summary,
         blockerIds: ids,
         namespaces: [...g.namespaces].sort(compareCodePoints),
-        evidence: main.evidence,
+        evidence: fromTop(main.evidence),
         fixes: main.fixes,
         perNamespaceFixes: main.perNamespaceFixes || ids.length > 1,
       };
