@@ -414,7 +414,7 @@ function slim(r) {
     wallMs: r.wallMs, maxRssMB: r.maxRssMB, cpuSeconds: r.cpuSeconds, exitCode: r.exitCode, serverCpuSeconds: r.serverCpuSeconds,
     stdoutBytes: r.stdoutBytes,
     audit: { requests: r.audit.requests, lists: r.audit.lists, listsWithoutCacheRV: r.audit.listsWithoutCacheRV.length },
-    server: { responseBytes: r.server.responseBytes, etcdListsOwn: r.server.etcdListsOwn, etcdListsOwnByResource: r.server.etcdListsOwnByResource },
+    server: { responseBytes: r.server.responseBytes, etcdListsOwn: r.server.etcdListsOwn, etcdListsOwnByResource: r.server.etcdListsOwnByResource, etcdCounts: r.server.etcdCounts },
   };
 }
 

@@ -91,6 +91,10 @@ describe('--all: many Terminating namespaces, grouped by root cause', () => {
     expect(detailed.code).toBe(1);
     expect(detailed.stdout).toContain(`namespace ${finalizer} has been Terminating`);
     expect(detailed.stdout).toContain('Content left in the namespace');
+
+    const misuse = await nsDoctor([metrics, '--details']);
+    expect(misuse.code).toBe(64);
+    expect(misuse.stderr.trim()).toBe('error: --details works with --all (one namespace always shows its details)');
   });
 
   it('requests grow with types and findings, not with namespaces × types', async () => {
