@@ -110,6 +110,9 @@ export function podOf(raw: Raw): PodState {
     ...(raw.metadata.deletionGracePeriodSeconds !== undefined
       ? { deletionGracePeriodSeconds: raw.metadata.deletionGracePeriodSeconds }
       : {}),
+    ...(raw.spec?.terminationGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodSeconds: raw.spec.terminationGracePeriodSeconds }
+      : {}),
     finalizers: raw.metadata.finalizers ?? [],
     conditions: conditionsOf(raw),
     containers,
