@@ -1,19 +1,25 @@
 // Markdown for incident tickets.
-import type { Report, ReportList } from '../model/report.js';
+import type { EvidenceLink, Report, ReportList } from '../model/report.js';
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [`## ns-doctor: \`${report.namespace}\` — ${report.verdict}`, '', report.summary, ''];
   for (const blocker of report.blockers) {
     out.push(`### ✗ ${blocker.summary} (\`${blocker.id}\`)`, '');
-    for (const e of blocker.evidence) {
-      out.push(`${'  '.repeat(e.depth)}- **${e.ref.kind}** \`${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}\`${e.fact ? ` — ${e.fact}` : ''}`);
-    }
+    out.push(...evidenceLines(blocker.evidence));
     out.push('', '**Fixes (safest first)**', '');
     for (const fix of blocker.fixes) {
       out.push(`- *${fix.safety}*: ${fix.description}${fix.cost ? ` — cost: ${fix.cost}` : ''}`);
       if (fix.command) out.push('', '  ```sh', `  ${fix.command}`, '  ```');
     }
     out.push('');
+  }
+  if (report.waitingOn?.length) {
+    out.push('### Waiting on (most decisive first)', '');
+    for (const wait of report.waitingOn) {
+      out.push(`- ${wait.summary} (\`${wait.reason}\`)`, '', ...evidenceLines(wait.evidence).map((line) => `  ${line}`));
+      if (wait.command) out.push('', '  If it takes longer:', '', '  ```sh', `  ${wait.command}`, '  ```');
+      out.push('');
+    }
   }
   if (report.remaining.length) {
     out.push('### Content left', '', '| type | count | terminating | finalizers |', '|---|---:|---:|---|');
@@ -33,4 +39,8 @@ export function renderMarkdown(report: Report): string {
 
 export function renderMarkdownList(list: ReportList): string {
   return list.items.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
+}
+
+function evidenceLines(evidence: EvidenceLink[]): string[] {
+  return evidence.map((e) => `${'  '.repeat(e.depth)}- **${e.ref.kind}** \`${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}\`${e.fact ? ` — ${e.fact}` : ''}`);
 }

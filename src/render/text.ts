@@ -1,6 +1,6 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Blocker, Fix, Gap, Report, ReportList } from '../model/report.js';
+import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
@@ -9,6 +9,10 @@ export function renderText(report: Report, color: boolean): string {
   const verdictColor = { Blocked: c.red.bold, Incomplete: c.yellow.bold, Progressing: c.cyan.bold, NotTerminating: c.green.bold, NotFound: c.yellow.bold }[report.verdict];
   lines.push(verdictColor(report.summary));
   for (const blocker of report.blockers) lines.push(...renderBlocker(blocker, c));
+  if (report.waitingOn?.length) {
+    lines.push(`  Waiting on (most decisive first):`);
+    for (const wait of report.waitingOn) lines.push(...renderWait(wait, c));
+  }
   if (report.deletionTimestamp) {
     lines.push(...renderRemaining(report, c));
     if (report.namespaceFinalizers.spec.length || report.namespaceFinalizers.metadata.length) {
@@ -49,15 +53,24 @@ function gapLines(gaps: Gap[]): string[] {
 }
 
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
-  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`];
-  for (const evidence of blocker.evidence) {
-    const indent = '      ' + '  '.repeat(evidence.depth);
-    const branch = evidence.depth > 0 ? '└ ' : '';
-    const ref = `${evidence.ref.kind} ${evidence.ref.namespace ? `${evidence.ref.namespace}/` : ''}${evidence.ref.name}`;
-    lines.push(`${indent}${c.dim(branch)}${c.cyan(ref)}${evidence.fact ? `  ${evidence.fact}` : ''}`);
-  }
+  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
   return lines;
+}
+
+function renderWait(wait: Wait, c: ChalkInstance): string[] {
+  const lines = [`  ${c.cyan('…')} ${wait.summary} ${c.dim(`[${wait.reason}]`)}`, ...renderEvidence(wait.evidence, c)];
+  if (wait.command) lines.push(`    ${c.dim('if it takes longer:')}`, `        ${c.bold('$')} ${wait.command}`);
+  return lines;
+}
+
+function renderEvidence(evidence: EvidenceLink[], c: ChalkInstance): string[] {
+  return evidence.map((e) => {
+    const indent = '      ' + '  '.repeat(e.depth);
+    const branch = e.depth > 0 ? '└ ' : '';
+    const ref = `${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`;
+    return `${indent}${c.dim(branch)}${c.cyan(ref)}${e.fact ? `  ${e.fact}` : ''}`;
+  });
 }
 
 function renderFix(fix: Fix, label: string, c: ChalkInstance): string[] {

@@ -37,23 +37,38 @@ export function namespacePods(snapshot: Snapshot): PodState[] {
 }
 
 /**
- * The namespace controller's estimate for pods (estimateGracefulTermination): the longest
- * spec.terminationGracePeriodSeconds of the non-terminal pods, but 0 once the namespace has been deleted that long.
+ * What the namespace controller's pod estimate (estimateGracefulTerminationForPods) is based on: the longest
+ * spec.terminationGracePeriodSeconds of the non-terminal pods (the grace of the DELETE when the spec is unknown).
  */
-export function podEstimateSeconds(snapshot: Snapshot, at: number): number {
-  const deletedAt = snapshot.namespace?.deletionTimestamp ? Date.parse(snapshot.namespace.deletionTimestamp) : at;
-  const grace = Math.max(
+export function longestPodGraceSeconds(snapshot: Snapshot): number {
+  return Math.max(
     0,
     ...namespacePods(snapshot)
-      .filter((p) => p.phase !== 'Succeeded' && p.phase !== 'Failed')
+      .filter((p) => p.deletionTimestamp && p.phase !== 'Succeeded' && p.phase !== 'Failed')
       .map((p) => p.terminationGracePeriodSeconds ?? p.deletionGracePeriodSeconds ?? 0),
   );
-  return at - deletedAt >= grace * 1000 ? 0 : grace;
 }
 
 /** ResourcesRemainingError: the controller looks again after estimate/2 + 1 seconds (integer division). */
 export function requeueSeconds(estimateSeconds: number): number {
   return Math.floor(estimateSeconds / 2) + 1;
+}
+
+/**
+ * The latest moment (ms) of the namespace controller's first pass after `at`, the moment the pods are gone. While the
+ * namespace has been deleted for less than the longest pod grace G, each pass estimates G and requeues after G/2+1 s.
+ * From then on a pass that still finds pods fails ("unexpected items still remain") and is retried with a backoff
+ * that doubles from 5 ms, so it is at most about as long as the failures have lasted, and never more than 60 s
+ * (the pass scheduled before the failures began may come later still: G/2+1 s).
+ */
+export function passAfterPods(snapshot: Snapshot, at: number): number {
+  const deletedAt = Date.parse(snapshot.namespace!.deletionTimestamp!);
+  const grace = longestPodGraceSeconds(snapshot);
+  const requeue = requeueSeconds(grace);
+  if (at - deletedAt < grace * 1000) return at + requeue * 1000;
+  // The last pass before the failures began may still have scheduled its G/2+1 requeue after `at`.
+  const failingFor = Math.ceil((at - deletedAt - grace * 1000) / 1000);
+  return at + Math.max(requeue, Math.min(MAX_RETRY_BACKOFF_S, Math.max(1, failingFor))) * 1000;
 }
 
 /**
