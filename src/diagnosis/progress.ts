@@ -17,7 +17,7 @@ export function applyProgress(report: Report, progress: Progress, now: Date = ne
   if (progress.namespaceGone) {
     // Gone while we watched is the happy ending, not "not found".
     report.verdict = 'NotTerminating';
-    report.summary = `namespace ${report.namespace} finished deleting while watched (${waited}; ${progress.objectsBefore} objects were left at the start)${timing}`;
+    report.summary = `namespace ${report.namespace} finished deleting while watched (${waited}; ${progress.objectsBefore} object${progress.objectsBefore === 1 ? " was" : "s were"} left at the start)${timing}`;
   } else if (progress.stalled) {
     report.summary += progress.objectsAfter
       ? ` — no progress in ${waited} (${progress.objectsAfter} objects left)${timing}`

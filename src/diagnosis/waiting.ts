@@ -25,6 +25,8 @@ import { sh } from '../util/shell.js';
 import { clockTime, humanDuration, since } from '../util/time.js';
 
 const MAX_EVIDENCE = 10;
+/** For a wait without a deadline: who decides when it ends, for the summary line. */
+const UNBOUNDED_BECAUSE = new WeakMap<Wait, string>();
 
 export interface WaitingExplanation {
   waitingOn: Wait[];
@@ -66,7 +68,7 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
   const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft);
   const waits = pass ? [...early, pass] : early;
   if (waits.length === 0) return { waitingOn: [] };
-  if (unbounded.length) return withSecondsLeft(waits, now, undefined, unbounded.map((w) => w.summary.split(';')[0]).join('; '));
+  if (unbounded.length) return withSecondsLeft(waits, now, undefined, unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason).join('; '));
   const expectedBy = Math.max(...waits.map((w) => Date.parse(w.deadline!)));
   return withSecondsLeft(waits, now, expectedBy);
 }
@@ -161,14 +163,16 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date): Wait[] {
     }
     const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
     const firstPod = owner.live[0].pods.find((p) => p.ready)!;
-    waits.push({
+    const wait: Wait = {
       reason: 'FinalizerController',
       summary:
         `${total} ${typeName} wait${total === 1 ? 's' : ''} for controller pod ${controllers[0]} to remove finalizer ${finalizer}; ` +
         `it is running, and no deadline is known: it finishes when its cleanup does (oldest deleted ${since(oldest, now)} ago)`,
       evidence,
       command: sh`kubectl -n ${owner.live[0].serviceAccount.namespace} logs ${firstPod.name}`,
-    });
+    };
+    UNBOUNDED_BECAUSE.set(wait, `controller pod ${controllers[0]} decides when ${finalizer} goes`);
+    waits.push(wait);
   }
   return waits;
 }
@@ -189,12 +193,14 @@ function foregroundWait(snapshot: Snapshot, now: Date): Wait | undefined {
     }
   }
   const known = ends.every((e) => e !== undefined);
-  return {
+  const wait: Wait = {
     reason: 'ForegroundDeletion',
     summary: `${owners.length} object${owners.length === 1 ? ' waits' : 's wait'} on foregroundDeletion for dependents that are being deleted; the garbage collector then removes the finalizer`,
     evidence,
     ...(known ? { deadline: new Date(Math.max(...(ends as number[]))).toISOString() } : {}),
   };
+  if (!known) UNBOUNDED_BECAUSE.set(wait, 'the controllers of the dependents\' finalizers decide when foreground deletion ends');
+  return wait;
 }
 
 /** When a going dependent should be gone: a pod at its grace end, an object without custom finalizers now. */
@@ -225,7 +231,7 @@ function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number 
   let cadence: string;
   if (lastGraceEnd !== undefined) {
     when = passAfterPods(snapshot, lastGraceEnd);
-    cadence = `comes by ${clockTime(when, now)}, ${humanDuration(when - lastGraceEnd)} after the last pod's grace period (its requeue)`;
+    cadence = `comes by ${clockTime(when, now)} at the latest, ${humanDuration(when - lastGraceEnd)} after the last pod's grace period ends (its requeue: estimate/2+1 s)`;
   } else if (withFinalizers) {
     const every = requeueSeconds(FINALIZER_ESTIMATE_S);
     when = afterUnbounded ? undefined : now.getTime() + every * 1000;

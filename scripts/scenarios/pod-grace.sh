@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# A pod inside its grace period on a Ready node: the namespace is progressing, and waits for the pod.
+# Node node-<ns> (Ready=True), pod <ns>/web-7c9f5d8b6-k2x4p bound to it with terminationGracePeriodSeconds
+# $SCENARIO_GRACE (default 30), Running and Ready; a ConfigMap and a Service that on 1.33+ wait for the pod (the
+# namespace controller deletes pods first).
+#   up <ns>    creates node, pod and content, deletes <ns>, waits until the namespace controller has deleted the pod
+#              (its deletionTimestamp is then the end of its grace period). No kubelet runs here, so nothing ever
+#              confirms the pod stopped: past its grace period it is stuck.
+#   down <ns>  force-deletes the pod, deletes the node, waits until <ns> is gone
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+action="${1:-}" ns="${2:-}"
+[[ -n "$ns" ]] || usage
+node="node-$ns"
+pod=web-7c9f5d8b6-k2x4p
+grace="${SCENARIO_GRACE:-30}"
+
+up() {
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: $node
+  labels: {kubernetes.io/hostname: $node, kubernetes.io/os: linux}
+YAML
+  k patch node "$node" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"conditions":[
+  {"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status","lastHeartbeatTime":"$(ago 0)","lastTransitionTime":"$(ago 86400)"}],
+  "nodeInfo":{"kubeletVersion":"v1.34.4","kubeProxyVersion":"","osImage":"Debian GNU/Linux 12","kernelVersion":"6.1.0","containerRuntimeVersion":"containerd://2.0.0","operatingSystem":"linux","architecture":"amd64","machineID":"m","systemUUID":"s","bootID":"b"}}}
+JSON
+)" >/dev/null
+  # Only a node lifecycle controller (not run here) lifts the not-ready taint a new Node is created with.
+  k taint node "$node" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+  k create namespace "$ns" >/dev/null
+  k apply -n "$ns" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  labels: {app: web}
+spec:
+  nodeName: $node
+  terminationGracePeriodSeconds: $grace
+  containers:
+  - {name: web, image: registry.example/web:3.4.1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: web-config}
+data: {listen: ":8080"}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{port: 80, targetPort: 8080}]
+YAML
+  k patch pod "$pod" -n "$ns" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"phase":"Running","startTime":"$(ago 3600)",
+  "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"$(ago 3500)"}],
+  "containerStatuses":[{"name":"web","ready":true,"restartCount":0,"image":"registry.example/web:3.4.1","imageID":"","started":true,
+    "state":{"running":{"startedAt":"$(ago 3600)"}}}]}}
+JSON
+)" >/dev/null
+  delete_ns_now "$ns"
+  wait_for 60 "the namespace controller deletes pod $pod" pod_deleted
+  scn_log "pod $ns/$pod deleted by the namespace controller, grace period ends $(k get pod "$pod" -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')"
+}
+
+pod_deleted() { [[ -n "$(k get pod "$pod" -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')" ]]; }
+
+down() {
+  force_delete_pods "$ns"
+  k delete node "$node" --ignore-not-found --wait=false >/dev/null
+  ns_gone "$ns" || wait_ns_gone "$ns" 120
+  scn_log "pod grace scenario removed"
+}
+
+case "$action" in up) up ;; down) down ;; *) usage ;; esac
