@@ -14,7 +14,9 @@ export type FixtureName =
   | 'crd-finalizer'
   | 'ns-finalizer'
   | 'pod-terminating'
-  | 'webhook-delete';
+  | 'webhook-delete'
+  | 'pod-grace'
+  | 'finalizer-live';
 
 export function recorded(name: FixtureName): Snapshot {
   const file = JSON.parse(readFileSync(new URL(`../fixtures/${name}.snapshot.json`, import.meta.url), 'utf8'));
