@@ -87,7 +87,7 @@ export function retryDelayMs(
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   };
   const asked = outcome.retryAfterSeconds === undefined ? undefined : Math.min(policy.retryAfterCapMs, outcome.retryAfterSeconds * 1000);
-  if (outcome.error) return outcome.error.kind === 'connection' || outcome.error.kind === 'timeout' ? backoff() : undefined;
+  if (outcome.error) return ['connection', 'unreachable', 'timeout'].includes(outcome.error.kind) ? backoff() : undefined;
   const status = outcome.status ?? 0;
   if (status === 429 || (status >= 500 && status !== 501)) return asked ?? backoff();
   return undefined;
@@ -174,10 +174,13 @@ export class KubeClient {
     }
   }
 
-  /** A refused or reset connection that outlived its retries, or several timeouts in a row, ends every later request. */
+  /**
+   * A server that cannot be connected to any more (after the retries), or several timeouts in a row, ends every later
+   * request at once. One path that keeps resetting or cutting its answer does not: the server itself is there.
+   */
   private giveUpAfter(failure: ApiError): ApiError {
     if (failure.kind === 'timeout') this.consecutiveTimeouts++;
-    if (failure.kind === 'connection' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
+    if (failure.kind === 'unreachable' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
       this.gaveUp ??= new ApiError(failure.kind, failure.path, `the API server stopped answering (${failure.message})`);
     }
     return failure;
