@@ -160,7 +160,7 @@ describe('a finalizer whose controller runs (recorded: ObjectBucket, operator po
   it('an unreadable RBAC is neither: it is a gap, and the verdict Incomplete', () => {
     const s = recorded('finalizer-live');
     s.finalizerOwners[0].rbacReadable = false;
-    s.gaps.push({ what: 'list RBAC roles and bindings', reason: '403 Forbidden', httpStatus: 403 });
+    s.gaps.push({ kind: 'evidence', what: 'list RBAC roles and bindings', reason: '403 Forbidden', httpStatus: 403 });
     const r = diagnoseAt(s);
     expect(r.verdict).toBe('Incomplete');
     expect(r.blockers).toEqual([]);
