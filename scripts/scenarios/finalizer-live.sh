@@ -64,21 +64,8 @@ metadata: {name: $ns-bucket-operator}
 roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-bucket-operator}
 subjects:
 - {kind: ServiceAccount, name: bucket-operator, namespace: $system}
----
-apiVersion: v1
-kind: Node
-metadata:
-  name: $node
-  labels: {kubernetes.io/hostname: $node, kubernetes.io/os: linux}
 YAML
-  k patch node "$node" --subresource=status --type=merge -p "$(cat <<JSON
-{"status":{"conditions":[
-  {"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status","lastHeartbeatTime":"$(ago 0)","lastTransitionTime":"$(ago 86400)"}],
-  "nodeInfo":{"kubeletVersion":"v1.34.4","kubeProxyVersion":"","osImage":"Debian GNU/Linux 12","kernelVersion":"6.1.0","containerRuntimeVersion":"containerd://2.0.0","operatingSystem":"linux","architecture":"amd64","machineID":"m","systemUUID":"s","bootID":"b"}}}
-JSON
-)" >/dev/null
-  # Only a node lifecycle controller (not run here) lifts the not-ready taint a new Node is created with.
-  k taint node "$node" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+  ready_node "$node"
   k apply -n "$system" -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Pod

@@ -78,6 +78,25 @@ finalize_ns() {
   printf '%s' "$body" | k replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null
 }
 
+# ready_node <name>: a Node whose kubelet reports Ready (written through the status subresource: no kubelet runs here).
+ready_node() {
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: $1
+  labels: {kubernetes.io/hostname: $1, kubernetes.io/os: linux}
+YAML
+  k patch node "$1" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"conditions":[
+  {"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status","lastHeartbeatTime":"$(ago 0)","lastTransitionTime":"$(ago 86400)"}],
+  "nodeInfo":{"kubeletVersion":"v1.34.4","kubeProxyVersion":"","osImage":"Debian GNU/Linux 12","kernelVersion":"6.1.0","containerRuntimeVersion":"containerd://2.0.0","operatingSystem":"linux","architecture":"amd64","machineID":"m","systemUUID":"s","bootID":"b"}}}
+JSON
+)" >/dev/null
+  # Only a node lifecycle controller (not run here) lifts the not-ready taint a new Node is created with.
+  k taint node "$1" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+}
+
 delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
 
 usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }
