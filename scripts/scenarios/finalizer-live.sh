@@ -78,13 +78,7 @@ spec:
   containers:
   - {name: manager, image: registry.example/bucket-operator:1.8.0}
 YAML
-  k patch pod "$pod" -n "$system" --subresource=status --type=merge -p "$(cat <<JSON
-{"status":{"phase":"Running","startTime":"$(ago 7200)",
-  "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"$(ago 7100)"}],
-  "containerStatuses":[{"name":"manager","ready":true,"restartCount":0,"image":"registry.example/bucket-operator:1.8.0","imageID":"","started":true,
-    "state":{"running":{"startedAt":"$(ago 7200)"}}}]}}
-JSON
-)" >/dev/null
+  pod_running_ready "$system" "$pod" 7200
   k create namespace "$ns" >/dev/null
   k apply -n "$ns" -f - >/dev/null <<YAML
 apiVersion: storage.ns-doctor.dev/v1

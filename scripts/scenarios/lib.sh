@@ -97,6 +97,20 @@ JSON
   k taint node "$1" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
 }
 
+# pod_running_ready <ns> <pod> <age-s>: what a kubelet would report for a pod whose one container runs and is Ready.
+pod_running_ready() {
+  local container image
+  container="$(k get pod "$2" -n "$1" -o 'jsonpath={.spec.containers[0].name}')"
+  image="$(k get pod "$2" -n "$1" -o 'jsonpath={.spec.containers[0].image}')"
+  k patch pod "$2" -n "$1" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"phase":"Running","startTime":"$(ago "$3")",
+  "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"$(ago $(($3 - 100)))"}],
+  "containerStatuses":[{"name":"$container","ready":true,"restartCount":0,"image":"$image","imageID":"","started":true,
+    "state":{"running":{"startedAt":"$(ago "$3")"}}}]}}
+JSON
+)" >/dev/null
+}
+
 delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
 
 usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }

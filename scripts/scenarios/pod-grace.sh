@@ -41,13 +41,7 @@ spec:
   selector: {app: web}
   ports: [{port: 80, targetPort: 8080}]
 YAML
-  k patch pod "$pod" -n "$ns" --subresource=status --type=merge -p "$(cat <<JSON
-{"status":{"phase":"Running","startTime":"$(ago 3600)",
-  "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"$(ago 3500)"}],
-  "containerStatuses":[{"name":"web","ready":true,"restartCount":0,"image":"registry.example/web:3.4.1","imageID":"","started":true,
-    "state":{"running":{"startedAt":"$(ago 3600)"}}}]}}
-JSON
-)" >/dev/null
+  pod_running_ready "$ns" "$pod" 3600
   delete_ns_now "$ns"
   wait_for 60 "the namespace controller deletes pod $pod" pod_deleted
   scn_log "pod $ns/$pod deleted by the namespace controller, grace period ends $(k get pod "$pod" -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')"
