@@ -6,6 +6,7 @@ import { link, type CheckContext } from '../checks/types.js';
 import type { EvidenceLink, Wait } from '../model/report.js';
 import {
   blockingDependents,
+  claimWaitsForPodsInGrace,
   controllerSilentUntil,
   deletedWithCustomFinalizer,
   FINALIZER_ESTIMATE_S,
@@ -126,6 +127,9 @@ function podLinks(snapshot: Snapshot, pod: PodState, now: Date): EvidenceLink[] 
   const ends = graceEnds(pod)!;
   const grace = pod.deletionGracePeriodSeconds !== undefined ? `grace period ${pod.deletionGracePeriodSeconds}s` : 'in its grace period';
   const finalizers = pod.finalizers.length ? `; finalizers ${pod.finalizers.join(', ')}` : '';
+  const heldClaims = (snapshot.content?.stuck ?? []).filter(
+    (s) => s.group === '' && s.resource === 'persistentvolumeclaims' && s.meta.deletionTimestamp && pod.claimNames.includes(s.meta.name) && claimWaitsForPodsInGrace(snapshot, s.meta.name, now),
+  );
   const links = [
     link(
       { kind: 'Pod', namespace: pod.namespace, name: pod.name },
@@ -133,6 +137,9 @@ function podLinks(snapshot: Snapshot, pod: PodState, now: Date): EvidenceLink[] 
       0,
     ),
   ];
+  for (const claim of heldClaims) {
+    links.push(link({ kind: 'PersistentVolumeClaim', namespace: claim.meta.namespace, name: claim.meta.name }, 'deleted, held by kubernetes.io/pvc-protection until this pod is gone', 1));
+  }
   if (pod.nodeName) {
     const node = describeNode(snapshot.nodes[pod.nodeName], now);
     const consequence = node.unhealthy ? ` — no kubelet will confirm the pod stopped, so it is PodsStuckTerminating after ${clockTime(ends, now)}` : '';

@@ -144,6 +144,15 @@ export function foregroundDependentsGoing(snapshot: Snapshot, owner: ObjectSampl
 }
 
 /**
+ * A deleted claim held by kubernetes.io/pvc-protection only because pods inside their grace period still use it: the
+ * pvc-protection controller lets it go once they are gone. Past their grace it is the PVCInUse blocker.
+ */
+export function claimWaitsForPodsInGrace(snapshot: Snapshot, claimName: string, now: Date): boolean {
+  const users = namespacePods(snapshot).filter((p) => p.claimNames.includes(claimName));
+  return users.length > 0 && users.every((p) => podInGrace(p, now));
+}
+
+/**
  * "unexpected items still remain in namespace: <ns> for gvr: /v1, Resource=pods" and nothing else: the controller's
  * estimate runs from the namespace's deletion, not the pods', so it reports this while a pod deleted on its first
  * pass is still inside its grace period. True when that is all the failure says and every pod left is in its grace.

@@ -206,6 +206,27 @@ describe('foreground deletion whose dependents are going', () => {
   });
 });
 
+describe('a claim held by pvc-protection for a pod inside its grace period', () => {
+  function withClaim(): Snapshot {
+    const s = recorded('pod-grace');
+    s.content!.stuck.push({
+      group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim',
+      meta: { name: 'web-data', namespace: 'grace1', deletionTimestamp: s.takenAt, finalizers: ['kubernetes.io/pvc-protection'] },
+    });
+    podOf(s).claimNames = ['web-data'];
+    return s;
+  }
+
+  it('waits with the pod (the claim shown under it), and is PVCInUse once the pod is past its grace period', () => {
+    const s = withClaim();
+    const r = diagnoseAt(s);
+    expect(r.verdict).toBe('Progressing');
+    expect(facts(wait(r, 'PodGracePeriod'))).toContain('PersistentVolumeClaim grace1/web-data: deleted, held by kubernetes.io/pvc-protection until this pod is gone');
+    const after = diagnoseAt(s, undefined, at(podOf(s).deletionTimestamp!, 1_000));
+    expect(after.blockers.map((b) => b.id).sort()).toEqual(['PVCInUse', 'PodsStuckTerminating']);
+  });
+});
+
 describe('before the namespace controller\'s first pass', () => {
   function fresh(): Snapshot {
     const s = recorded('pod-grace');
