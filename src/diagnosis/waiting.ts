@@ -69,7 +69,11 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
   const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft);
   const waits = pass ? [...early, pass] : early;
   if (waits.length === 0) return { waitingOn: [] };
-  if (unbounded.length) return withSecondsLeft(waits, now, undefined, unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason).join('; '));
+  const because = unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason);
+  // Objects the controller has not deleted yet but that carry a custom finalizer will wait on its controller next.
+  const pending = pendingCustomFinalizers(snapshot);
+  if (pending) because.push(`${pending} must be removed by their controllers once deleted`);
+  if (because.length) return withSecondsLeft(waits, now, undefined, because.join('; '));
   const expectedBy = Math.max(...waits.map((w) => Date.parse(w.deadline!)));
   return withSecondsLeft(waits, now, expectedBy);
 }
@@ -255,6 +259,19 @@ function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number 
     evidence,
     ...(when !== undefined ? { deadline: new Date(when).toISOString() } : {}),
   };
+}
+
+/** "finalizer example.com/x on 2 objects not deleted yet", or undefined. */
+function pendingCustomFinalizers(snapshot: Snapshot): string | undefined {
+  const counts = new Map<string, number>();
+  for (const sample of snapshot.content?.stuck ?? []) {
+    if (sample.meta.deletionTimestamp) continue;
+    for (const f of sample.meta.finalizers ?? []) if (!isBuiltInFinalizer(f)) counts.set(f, (counts.get(f) ?? 0) + 1);
+  }
+  if (counts.size === 0) return undefined;
+  const names = [...counts.keys()];
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  return `finalizer${names.length === 1 ? '' : 's'} ${names.join(', ')} on ${total} object${total === 1 ? '' : 's'} not deleted yet`;
 }
 
 function objectLink(sample: ObjectSample, fact: string, depth: number): EvidenceLink {

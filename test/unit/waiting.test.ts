@@ -57,6 +57,16 @@ describe('a pod inside its grace period (recorded: 600 s, Ready node)', () => {
     expect(report.summary).toMatch(/no blocker found; should finish by 10:04 UTC, in ~14m$/);
   });
 
+  it('knows no finish time when objects still to be deleted after the pod carry a custom finalizer', () => {
+    const s = recorded('pod-grace');
+    s.content!.stuck.push({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', meta: { name: 'web-config', namespace: 'grace1', finalizers: ['example.com/keep'] } });
+    const r = diagnoseAt(s);
+    expect(r.verdict).toBe('Progressing');
+    expect(r.expectedBy).toBeUndefined();
+    expect(wait(r, 'PodGracePeriod').deadline).toBe(new Date(ends).toISOString());
+    expect(r.summary).toMatch(/no finish time known: finalizer example.com\/keep on 1 object not deleted yet must be removed by their controllers once deleted$/);
+  });
+
   it('says that the controller\'s NamespaceContentRemaining=False does not mean the rest is gone', () => {
     expect(facts(wait(report, 'PodGracePeriod')).join('\n')).toContain('NamespaceContentRemaining=False (ContentRemoved) is what the controller writes while it waits for pods');
   });
