@@ -48,6 +48,8 @@ export interface ClientOptions {
   userAgent: string;
   retry?: Partial<RetryPolicy>;
   onRequest?: (record: RequestRecord) => void;
+  /** Bytes go through this instead of the network: lets unit tests drive every layer above the client. */
+  transport?: Transport;
 }
 
 /**
@@ -249,7 +251,7 @@ export class KubeClient {
       const problem = clientCertificateProblem(options, this.kc.getCurrentUser()?.name ?? '');
       if (problem) throw new ApiError('credentials', path, problem);
       const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
-      this.transport = openTransport(this.server, options, this.options.concurrency, proxied);
+      this.transport = this.options.transport ?? openTransport(this.server, options, this.options.concurrency, proxied);
       return { transport: this.transport, headers: { ...(options.headers as Record<string, string>) } };
     })();
     return this.connected.catch((error: Error) => {

@@ -1,6 +1,7 @@
 // Hostile input, as a compromised node or controller and a tampered file would give it: escape sequences written
 // into status through the status subresource of the real API server, and snapshot files that are broken, huge or
 // not files at all. Nothing raw may reach the terminal; every bad file is one line and exit 64.
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +92,28 @@ describe('hostile strings from the cluster and hostile snapshot files', () => {
     expect(r.code).toBe(64);
     expect(r.stderr).not.toMatch(RAW_CONTROL);
     expect(r.stderr).toContain('invalid namespace name "bad\\x1b[2J');
+  });
+
+  it('credentials that cannot work say what is wrong with them, in one line, exit 2', async () => {
+    const dir = cluster().stateDir;
+    const admin = readFileSync(cluster().kubeconfig, 'utf8');
+    const otherKey = join(dir, 'other.key');
+    execFileSync('openssl', ['genrsa', '-out', otherKey, '2048'], { stdio: 'ignore' });
+    const otherCa = join(dir, 'other-ca.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'other-ca.key'), '-out', otherCa, '-days', '1', '-subj', '/CN=not-the-cluster-ca'], { stdio: 'ignore' });
+    const variants: [string, string, RegExp][] = [
+      ['mismatched-key', admin.replace(/client-key: .*/, `client-key: ${otherKey}`), /the client key of user "ns-doctor-admin" does not match its client certificate/],
+      ['wrong-ca', admin.replace(/certificate-authority: .*/, `certificate-authority: ${otherCa}`), /TLS failure talking to 127\.0\.0\.1:\d+: the server's certificate is signed by an authority the kubeconfig does not trust/],
+    ];
+    for (const [name, content, message] of variants) {
+      const kubeconfig = join(dir, `kubeconfig-${name}`);
+      writeFileSync(kubeconfig, content);
+      const r = await nsDoctor([ns], { kubeconfig });
+      expect(r.code, `${name}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.trimEnd().split('\n'), name).toHaveLength(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stderr).not.toMatch(/anonymous|use-system-ca/);
+    }
   });
 
   it('every malformed, oversized or impossible snapshot file: one line on stderr, exit 64, no V8 fatal error', async () => {
