@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { applyProgress } from '../../src/diagnosis/progress.js';
 import type { Report, Wait } from '../../src/model/report.js';
+import { renderReport } from '../../src/render/index.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText } from '../../src/render/text.js';
 import { graceEnds, passAfterPods, requeueSeconds } from '../../src/snapshot/deadlines.js';
@@ -97,6 +98,18 @@ describe('a pod inside its grace period (recorded: 600 s, Ready node)', () => {
     expect(wait(r, 'PodGracePeriod').deadline).toBe(new Date(shortened).toISOString());
     // The controller's estimate still follows spec.terminationGracePeriodSeconds (600): it looks again after 301 s.
     expect(Date.parse(r.expectedBy!) - shortened).toBe(301_000);
+  });
+
+  it('escapes what came from the cluster in a wait, and quotes it in the command', () => {
+    const s = recorded('pod-grace');
+    const pod = podOf(s);
+    pod.name = 'web\u001b[2Jx';
+    pod.nodeName = 'node\u001b]0;pwned\u0007';
+    const r = diagnoseAt(s);
+    const text = renderReport(r, 'text', false);
+    expect(text).not.toMatch(/\u001b/);
+    expect(text).toContain('Pod grace1/web\\x1b[2Jx  grace period 600s');
+    expect(wait(r, 'PodGracePeriod').command).toBe("kubectl -n grace1 describe pod $'web\\x1b[2Jx'");
   });
 
   it('renders the waits in text and markdown', () => {
