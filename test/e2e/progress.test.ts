@@ -197,3 +197,29 @@ describe('a finalizer whose controller runs, and removes it after a delay', () =
     expect((await kubectl(['get', 'namespace', ns])).code).not.toBe(0);
   });
 });
+
+describe('foreground deletion whose dependent pod is inside its grace period', () => {
+  const ns = 'e2e-foreground-pod';
+
+  beforeAll(async () => {
+    await scenario('foreground-pod', 'up', ns);
+  });
+  afterAll(async () => {
+    await scenario('foreground-pod', 'down', ns);
+  });
+
+  it('is Progressing (not DependentsBlockDeletion): the owner waits for the pod, until the pod\'s deadline', async () => {
+    const p = await kubectlJson<PodMeta>(['get', 'pod', 'worker-0', '-n', ns]);
+    const owner = await kubectlJson<{ metadata: { deletionTimestamp?: string; finalizers?: string[] } }>(['get', 'configmap', 'owner', '-n', ns]);
+    expect(owner.metadata.finalizers).toEqual(['foregroundDeletion']);
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(0);
+    expect(report.verdict).toBe('Progressing');
+    expect(report.blockers).toEqual([]);
+    expect(report.waitingOn!.map((w) => w.reason)).toEqual(['PodGracePeriod', 'ForegroundDeletion', 'NamespaceControllerPass']);
+    const fg = waitFor(report, 'ForegroundDeletion');
+    expect(Date.parse(fg.deadline!)).toBe(Date.parse(p.metadata.deletionTimestamp!));
+    expect(fg.evidence.map((e) => `${e.depth} ${e.ref.kind} ${e.ref.name}`)).toEqual(['0 ConfigMap owner', '1 Pod worker-0']);
+    expect(fg.evidence[1].fact).toMatch(/^dependent with blockOwnerDeletion, Terminating, grace period ends \d\d:\d\d:\d\d UTC \(in \d+s\)$/);
+  });
+});
