@@ -31,12 +31,11 @@ spec:
 YAML
   pod_running_ready "$ns" worker-0 600
   k -n "$ns" delete configmap owner --cascade=foreground --wait=false >/dev/null
-  wait_for 60 "the garbage collector deletes worker-0" pod_deleted
+  wait_for 60 "the garbage collector deletes worker-0" pod_deleted "$ns" worker-0
   delete_ns_now "$ns"
   wait_ns_condition "$ns" NamespaceDeletionContentFailure False 60
 }
 
-pod_deleted() { [[ -n "$(k get pod worker-0 -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')" ]]; }
 
 down() {
   force_delete_pods "$ns"

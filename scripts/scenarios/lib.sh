@@ -111,6 +111,9 @@ JSON
 )" >/dev/null
 }
 
+# pod_deleted <ns> <pod>: the pod has a deletionTimestamp.
+pod_deleted() { [[ -n "$(k get pod "$2" -n "$1" -o 'jsonpath={.metadata.deletionTimestamp}')" ]]; }
+
 delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
 
 usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }

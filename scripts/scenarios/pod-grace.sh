@@ -43,11 +43,10 @@ spec:
 YAML
   pod_running_ready "$ns" "$pod" 3600
   delete_ns_now "$ns"
-  wait_for 60 "the namespace controller deletes pod $pod" pod_deleted
+  wait_for 60 "the namespace controller deletes pod $pod" pod_deleted "$ns" "$pod"
   scn_log "pod $ns/$pod deleted by the namespace controller, grace period ends $(k get pod "$pod" -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')"
 }
 
-pod_deleted() { [[ -n "$(k get pod "$pod" -n "$ns" -o 'jsonpath={.metadata.deletionTimestamp}')" ]]; }
 
 down() {
   force_delete_pods "$ns"
