@@ -105,6 +105,12 @@ describe('a pod inside its grace period, then past it', () => {
     expect(report.summary).toMatch(/LATE: expected by \d\d:\d\d:\d\d UTC, \d+s past that$/);
     expect(r.stderr).toMatch(/watching namespace e2e-grace for up to \d+s; expected by \d\d:\d\d:\d\d UTC/);
     expect(r.stderr).toMatch(/namespace e2e-grace is late: still Terminating after \d+s of watching; LATE: expected by/);
+    // And a plain look now: the same pod, past its deadline, is a blocker and no longer a wait.
+    const after = await diagnose(ns);
+    expect(after.result.code, after.result.stderr).toBe(1);
+    expect(blockerIds(after.report)).toEqual(['PodsStuckTerminating']);
+    expect(after.report.waitingOn).toBeUndefined();
+    expect(after.report.expectedBy).toBeUndefined();
   });
 });
 
