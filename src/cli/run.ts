@@ -2,10 +2,12 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { listAll } from '../gather/list.js';
+import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
+import { groupByCause } from '../diagnosis/groups.js';
+import { compareCodePoints } from '../gather/convert.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
@@ -13,6 +15,7 @@ import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
+import { progressBar } from './progress.js';
 
 export interface RunResult {
   exitCode: number;
@@ -20,7 +23,13 @@ export interface RunResult {
   stderr: string[];
 }
 
-export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
+/** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
+export async function run(
+  options: CliOptions,
+  version: string,
+  log: (line: string) => void,
+  progressStream?: NodeJS.WriteStream,
+): Promise<RunResult> {
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -42,8 +51,11 @@ export async function run(options: CliOptions, version: string, log: (line: stri
       ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
     });
     const gatherer = new SnapshotGatherer(client);
+    const bar = await progressBar(progressStream, all && !options.verbose);
     try {
-      snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+      snapshots = all
+        ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
+        : [await gatherer.gather(options.namespace!)];
       if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
         const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
@@ -54,6 +66,7 @@ export async function run(options: CliOptions, version: string, log: (line: stri
         progress = watched.progress;
       }
     } finally {
+      bar.stop();
       client.close();
     }
     if (options.saveSnapshot) writeSnapshotFile(options.saveSnapshot, snapshots, all);
@@ -72,29 +85,42 @@ export async function run(options: CliOptions, version: string, log: (line: stri
 
   const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
   const stdout = all
-    ? renderReportList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats: listStats(reports, client, started) }, options.output, options.color)
+    ? renderReportList(
+        { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
+        options.output,
+        options.color,
+        options.details,
+      )
     : renderReport(reports[0], options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
-  const terminating: string[] = [];
+async function gatherAll(
+  client: KubeClient,
+  stderr: string[],
+  onProgress: (phase: string, done: number, total: number) => void,
+  verboseLog?: (line: string) => void,
+): Promise<Snapshot[]> {
+  onProgress('listing namespaces', 0, 1);
+  let listed: Awaited<ReturnType<typeof listTerminatingNamespaces>>;
   try {
-    await listAll<{ metadata: { name: string; deletionTimestamp?: string } }>(
-      client,
-      '/api/v1/namespaces',
-      { metadataOnly: true },
-      () => (terminating.length = 0),
-      (items) => terminating.push(...items.filter((i) => i.metadata.deletionTimestamp).map((i) => i.metadata.name)),
-    );
+    listed = await listTerminatingNamespaces(client);
   } catch (error) {
     if (isFatal(error)) throw error;
     stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
     throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
   }
-  const snapshots: Snapshot[] = [];
-  for (const name of terminating.sort()) snapshots.push(await gatherer.gather(name));
+  listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
+  const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
+  verboseLog?.(describePlan(plan));
   return snapshots;
+}
+
+function describePlan(plan: SurveyPlan): string {
+  const byReason = new Map<string, string[]>();
+  for (const { type, reason } of plan.perNamespace) byReason.set(reason, [...(byReason.get(reason) ?? []), type]);
+  const perNamespace = [...byReason].map(([reason, types]) => `${types.length} per namespace (${reason}): ${types.join(', ')}`);
+  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `; ${perNamespace.join('; ')}` : ''}`;
 }
 
 export class IncompleteError extends Error {}
@@ -126,7 +152,8 @@ function listStats(reports: Report[], client: KubeClient | undefined, started: n
       requests: sum.requests + r.stats.requests,
       bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
       retries: sum.retries + r.stats.retries,
-      durationMs: sum.durationMs + r.stats.durationMs,
+      // A fleet's items each carry the whole run's duration (they were read together).
+      durationMs: Math.max(sum.durationMs, r.stats.durationMs),
     }),
     { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
   );

@@ -187,9 +187,33 @@ export interface Report {
   stats: RequestStats;
 }
 
+/**
+ * One root cause shared by several namespaces (--all): e.g. one unavailable APIService blocks every Terminating
+ * namespace. A namespace with several blockers is in several groups.
+ */
+export interface CauseGroup {
+  /** Stable for the same cause across runs, e.g. `APIService/v1beta1.metrics.k8s.io`, `Finalizer/example.com/cleanup/widgets.example.com`. */
+  key: string;
+  /** Short name of the cause, as in the text table's CAUSE column. */
+  label: string;
+  /** One line that holds for every namespace of the group. */
+  summary: string;
+  blockerIds: BlockerId[];
+  /** Names of the namespaces it blocks, sorted. */
+  namespaces: string[];
+  /** The evidence links every namespace's blocker shares (a whole chain for an APIService; the node for stuck pods). */
+  evidence: EvidenceLink[];
+  /** The fixes every namespace's blocker shares, safest first: apply once. */
+  fixes: Fix[];
+  /** Some fixes name objects of one namespace: they are in each item's blockers. */
+  perNamespaceFixes: boolean;
+}
+
 export interface ReportList {
   apiVersion: typeof REPORT_API_VERSION;
   kind: 'NamespaceDiagnosisList';
   items: Report[];
+  /** Root causes, the most namespaces first (added in ns-doctor.dev/v1; absent in older output). */
+  groups?: CauseGroup[];
   stats: RequestStats;
 }

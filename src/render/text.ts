@@ -106,20 +106,86 @@ function typeName(type: { resource: string; group: string }): string {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-export function renderTextList(list: ReportList, color: boolean): string {
-  return [renderAllSummary(list, color), ...list.items.map((r) => renderText(r, color))].join('\n');
+const VERDICT_WORDS: Record<string, string> = {
+  Blocked: 'BLOCKED',
+  Incomplete: 'INCOMPLETE',
+  Progressing: 'progressing',
+  NotTerminating: 'not terminating',
+  NotFound: 'gone',
+};
+
+/** Counts per verdict, most severe first: "25 BLOCKED, 1 INCOMPLETE, 1 progressing". */
+export function verdictCounts(items: Report[]): string {
+  const counts = new Map<string, number>();
+  for (const r of items) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+  return Object.keys(VERDICT_WORDS)
+    .filter((v) => counts.has(v))
+    .map((v) => `${counts.get(v)} ${VERDICT_WORDS[v]}`)
+    .join(', ');
 }
 
-function renderAllSummary(list: ReportList, color: boolean): string {
+/** The cause labels of each namespace, from the groups: the table's CAUSE column. */
+export function causesByNamespace(list: ReportList): Map<string, string[]> {
+  const causes = new Map<string, string[]>();
+  for (const group of list.groups ?? []) for (const ns of group.namespaces) causes.set(ns, [...(causes.get(ns) ?? []), group.label]);
+  return causes;
+}
+
+const MAX_NAMES = 8;
+
+export function namespaceNames(names: string[]): string {
+  const shown = names.slice(0, MAX_NAMES).join(', ');
+  return names.length > MAX_NAMES ? `${shown}, … and ${names.length - MAX_NAMES} more` : shown;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * --all for people: the root causes first, each with the namespaces it blocks and its fix once; then one table line
+ * per namespace; the full report of each namespace only with `details`.
+ */
+export function renderTextList(list: ReportList, color: boolean, details = false): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
+  const groups = list.groups ?? [];
+  const lines = [
+    c.bold(`${plural(list.items.length, 'namespace')} Terminating: ${verdictCounts(list.items)}${groups.length ? `; ${plural(groups.length, 'root cause')}` : ''}`),
+  ];
+  for (const group of groups) {
+    lines.push('');
+    const blocker: Blocker = {
+      id: group.blockerIds[0],
+      summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
+      evidence: group.evidence,
+      fixes: group.fixes,
+    };
+    lines.push(...renderBlocker(blocker, c));
+    if (group.perNamespaceFixes) lines.push(c.dim('    more fixes name objects of each namespace: --details or -o json'));
+    lines.push(`    ${c.dim('namespaces:')} ${namespaceNames(group.namespaces)}`);
+  }
+  const unexplained = list.items.filter((r) => r.verdict === 'Incomplete');
+  if (unexplained.length) {
+    lines.push('', c.yellow(`? ${plural(unexplained.length, 'namespace')} INCOMPLETE: no blocker proven, but something could not be read (see --details): ${namespaceNames(unexplained.map((r) => r.namespace))}`));
+  }
+  const progressing = list.items.filter((r) => r.verdict === 'Progressing');
+  if (progressing.length) lines.push('', c.cyan(`${plural(progressing.length, 'namespace')} progressing, no blocker found: ${namespaceNames(progressing.map((r) => r.namespace))}`));
+
+  lines.push('', ...fleetTable(list, c));
+  lines.push(c.dim(`  ${list.stats.requests} requests, ${formatBytes(list.stats.bytesReceived)} received, ${list.stats.durationMs} ms`));
+  const out = lines.join('\n') + '\n';
+  return details ? [out, ...list.items.map((r) => renderText(r, color))].join('\n') : out;
+}
+
+function fleetTable(list: ReportList, c: ChalkInstance): string[] {
+  const causes = causesByNamespace(list);
   const width = Math.max(...list.items.map((r) => r.namespace.length), 9);
-  const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'VERDICT'.padEnd(14)}  ${'FOR'.padEnd(8)}  BLOCKERS`)];
+  const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
   for (const r of list.items) {
     const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
-    lines.push(`${r.namespace.padEnd(width)}  ${r.verdict.padEnd(14)}  ${age.padEnd(8)}  ${[...new Set(r.blockers.map((b) => b.id))].join(',') || '-'}`);
+    const cause = causes.get(r.namespace)?.join(', ') ?? (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : '-');
+    lines.push(`${r.namespace.padEnd(width)}  ${age.padEnd(7)}  ${r.verdict.padEnd(12)}  ${cause}`);
   }
-  return lines.join('\n') + '\n';
+  return lines;
 }
 
 export function formatBytes(bytes: number): string {
