@@ -1,4 +1,5 @@
 import { humanDuration } from '../util/time.js';
+import { contentFailureIsPodsInGrace, controllerSilentUntil } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 
 /** Terminating for long with `kubernetes` still in spec.finalizers and no deletion condition ever written. */
@@ -7,9 +8,10 @@ export const namespaceControllerNotRunning: Check = {
   description: 'No namespace controller has acted on the namespace (kube-controller-manager down or namespace-controller disabled)',
   run(snapshot, { now, controllerTimeoutMs, conditions }) {
     const ns = snapshot.namespace;
-    if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes') || conditions.present) return [];
+    // Before this threshold the silence is a wait for the controller's first pass (src/diagnosis/waiting.ts).
+    const threshold = controllerSilentUntil(ns, conditions.present, controllerTimeoutMs);
+    if (!ns?.deletionTimestamp || threshold === undefined || now.getTime() < threshold) return [];
     const waited = now.getTime() - Date.parse(ns.deletionTimestamp);
-    if (waited < controllerTimeoutMs) return [];
     return [
       {
         id: 'NamespaceControllerNotRunning',
@@ -70,10 +72,12 @@ export const contentDeletionFailed: Check = {
   id: 'ContentDeletionFailed',
   description: 'The namespace controller reports it failed to delete some content, for a reason no other check explains',
   fallback: true,
-  run(snapshot, { conditions }) {
+  run(snapshot, { now, conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure) return [];
     if (/failed calling webhook|conversion webhook|forbidden/i.test(failure)) return [];
+    // Pods inside their grace period are a wait; past it they are PodsStuckTerminating (same predicate).
+    if (contentFailureIsPodsInGrace(snapshot, failure, now)) return [];
     if ((snapshot.content?.types.length ?? 0) === 0) return []; // stale: nothing is left to delete
     return [
       {

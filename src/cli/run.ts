@@ -4,10 +4,11 @@ import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
 import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { watchProgress } from '../gather/watch.js';
+import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
 import { compareCodePoints } from '../gather/convert.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
-import { humanDuration } from '../util/time.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
@@ -56,7 +57,11 @@ export async function run(
         ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
         : [await gatherer.gather(options.namespace!)];
       if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
-        const watched = await watchProgress(client, snapshots[0], options.waitMs, log);
+        // What the first look expects is what the watch is measured against.
+        const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
+        const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
+        const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
+        const watched = await watchProgress(client, snapshots[0], options.waitMs, log, expectedBy, noFinishTime);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
@@ -119,52 +124,6 @@ function describePlan(plan: SurveyPlan): string {
 }
 
 export class IncompleteError extends Error {}
-
-const POLL_MS = 5_000;
-
-/** Polls the namespace (one cheap GET every 5 s) until it is gone or the wait is over, then surveys it again. */
-async function watchProgress(client: KubeClient, first: Snapshot, waitMs: number, log: (line: string) => void) {
-  const started = Date.now();
-  const objects = (s: Snapshot) => s.content?.types.reduce((sum, t) => sum + t.count, 0) ?? 0;
-  const path = `/api/v1/namespaces/${encodeURIComponent(first.namespaceName)}`;
-  let gone = false;
-  log(`watching namespace ${first.namespaceName} for up to ${humanDuration(waitMs)}…`);
-  while (Date.now() - started < waitMs) {
-    await new Promise((resolveSleep) => setTimeout(resolveSleep, Math.min(POLL_MS, waitMs - (Date.now() - started))));
-    const response = await client.get(path);
-    if (response.status === 404) {
-      gone = true;
-      break;
-    }
-  }
-  const last = gone ? { ...first, namespaceFound: false as const, namespace: undefined } : await new SnapshotGatherer(client).gather(first.namespaceName);
-  const before = objects(first);
-  const after = gone ? 0 : objects(last);
-  const progress: Progress = {
-    waitedSeconds: Math.round((Date.now() - started) / 1000),
-    objectsBefore: before,
-    objectsAfter: after,
-    namespaceGone: gone,
-    stalled: !gone && after >= before,
-  };
-  return { snapshot: last, progress };
-}
-
-function applyProgress(report: Report, progress: Progress): void {
-  report.progress = progress;
-  const waited = humanDuration(progress.waitedSeconds * 1000);
-  if (progress.namespaceGone) {
-    // Gone while we watched is the happy ending, not "not found".
-    report.verdict = 'NotTerminating';
-    report.summary = `namespace ${report.namespace} finished deleting while watched (${waited}; ${progress.objectsBefore} objects were left at the start)`;
-  } else if (progress.stalled) {
-    report.summary += progress.objectsAfter
-      ? ` — no progress in ${waited} (${progress.objectsAfter} objects left)`
-      : ` — nothing left to delete, yet still there after ${waited}`;
-  } else {
-    report.summary += ` — ${progress.objectsBefore - progress.objectsAfter} objects went away in ${waited} (${progress.objectsAfter} left)`;
-  }
-}
 
 function exitCodeFor(verdict: Verdict): number {
   switch (verdict) {

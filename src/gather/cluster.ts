@@ -20,7 +20,7 @@ const MAX_TERMINATING_CRDS = 20;
 
 /** Connection, TLS and credential failures mean nothing can be read: the run stops with one clear line. */
 export function isFatal(error: unknown): error is ApiError {
-  return error instanceof ApiError && ['connection', 'tls', 'credentials', 'unauthorized'].includes(error.kind);
+  return error instanceof ApiError && ['connection', 'unreachable', 'tls', 'credentials', 'unauthorized'].includes(error.kind);
 }
 
 export interface ClusterFacts {

@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
-import { openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
+import { MAX_RESPONSE_BYTES, openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
 export const ACCEPT = {
   json: 'application/json',
@@ -48,6 +48,8 @@ export interface ClientOptions {
   userAgent: string;
   retry?: Partial<RetryPolicy>;
   onRequest?: (record: RequestRecord) => void;
+  /** Bytes go through this instead of the network: lets unit tests drive every layer above the client. */
+  transport?: Transport;
 }
 
 /**
@@ -87,7 +89,7 @@ export function retryDelayMs(
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   };
   const asked = outcome.retryAfterSeconds === undefined ? undefined : Math.min(policy.retryAfterCapMs, outcome.retryAfterSeconds * 1000);
-  if (outcome.error) return outcome.error.kind === 'connection' || outcome.error.kind === 'timeout' ? backoff() : undefined;
+  if (outcome.error) return ['connection', 'unreachable', 'timeout'].includes(outcome.error.kind) ? backoff() : undefined;
   const status = outcome.status ?? 0;
   if (status === 429 || (status >= 500 && status !== 501)) return asked ?? backoff();
   return undefined;
@@ -174,10 +176,13 @@ export class KubeClient {
     }
   }
 
-  /** A refused or reset connection that outlived its retries, or several timeouts in a row, ends every later request. */
+  /**
+   * A server that cannot be connected to any more (after the retries), or several timeouts in a row, ends every later
+   * request at once. One path that keeps resetting or cutting its answer does not: the server itself is there.
+   */
   private giveUpAfter(failure: ApiError): ApiError {
     if (failure.kind === 'timeout') this.consecutiveTimeouts++;
-    if (failure.kind === 'connection' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
+    if (failure.kind === 'unreachable' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
       this.gaveUp ??= new ApiError(failure.kind, failure.path, `the API server stopped answering (${failure.message})`);
     }
     return failure;
@@ -209,7 +214,7 @@ export class KubeClient {
     }
     record.status = raw.status;
     finish();
-    const body = raw.headers['content-encoding'] === 'gzip' ? gunzipSync(raw.body) : raw.body;
+    const body = raw.headers['content-encoding'] === 'gzip' ? gunzipBounded(path, raw.body) : raw.body;
     return {
       status: raw.status,
       contentType: String(raw.headers['content-type'] ?? ''),
@@ -223,6 +228,7 @@ export class KubeClient {
     if (failure.code === 'NS_DOCTOR_TIMEOUT') {
       return new ApiError('timeout', path, `timed out after ${this.options.requestTimeoutMs / 1000}s`);
     }
+    if (failure.code === 'NS_DOCTOR_TOO_LARGE') return new ApiError('malformed', path, `${failure.message}: refused`);
     if (failure.whileReading) return new ApiError('connection', path, `connection lost while reading: ${failure.message}`);
     const kind = kindForNetworkError(failure.code);
     const where = this.server.host;
@@ -246,7 +252,7 @@ export class KubeClient {
       const problem = clientCertificateProblem(options, this.kc.getCurrentUser()?.name ?? '');
       if (problem) throw new ApiError('credentials', path, problem);
       const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
-      this.transport = openTransport(this.server, options, this.options.concurrency, proxied);
+      this.transport = this.options.transport ?? openTransport(this.server, options, this.options.concurrency, proxied);
       return { transport: this.transport, headers: { ...(options.headers as Record<string, string>) } };
     })();
     return this.connected.catch((error: Error) => {
@@ -310,6 +316,16 @@ function tlsProblem(failure: TransportError): string {
       return `the server's certificate is not valid for this address (${firstLine(failure.message).replace(/^Hostname\/IP does not match certificate's altnames: /, '')})`;
     default:
       return firstLine(failure.message).replace(/\s*\(?(Consider|Use|Try) [^.]*--use-system-ca[^.]*\.?\)?/i, '');
+  }
+}
+
+/** A gzip body is bounded after decompression too: a few KiB can inflate to gigabytes. */
+function gunzipBounded(path: string, compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: MAX_RESPONSE_BYTES });
+  } catch (error) {
+    const tooBig = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new ApiError('malformed', path, tooBig ? `response larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB once decompressed: refused` : 'malformed response: invalid gzip body');
   }
 }
 

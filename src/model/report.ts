@@ -122,6 +122,31 @@ export interface Progress {
   namespaceGone: boolean;
   /** Still there and nothing went away while waiting. */
   stalled: boolean;
+  /** The first diagnosis's expectedBy, when it had one: what the wait was measured against. */
+  expectedBy?: string;
+  /** Past expectedBy and still there (or gone only after it). */
+  late?: boolean;
+  /** How far past expectedBy, when late. */
+  lateBySeconds?: number;
+}
+
+/** What a Progressing namespace waits on. */
+export type WaitReason = 'PodGracePeriod' | 'FinalizerController' | 'ForegroundDeletion' | 'NamespaceControllerPass';
+
+/**
+ * One thing the namespace controller is waiting on, with the same kind of evidence as a blocker. When `deadline`
+ * passes and the object is still there, the same rule that made it a wait makes it a blocker.
+ */
+export interface Wait {
+  reason: WaitReason;
+  summary: string;
+  evidence: EvidenceLink[];
+  /** When this wait should be over (RFC 3339). Absent when nothing known bounds it (a controller decides). */
+  deadline?: string;
+  /** Seconds from the diagnosis to `deadline`. */
+  secondsLeft?: number;
+  /** What to look at if it takes longer than expected. */
+  command?: string;
 }
 
 export interface Report {
@@ -151,6 +176,13 @@ export interface Report {
     failing: GroupVersionState[];
   };
   gaps: Gap[];
+  /** Progressing only: what the deletion waits on, most decisive first. */
+  waitingOn?: Wait[];
+  /**
+   * Progressing only: when the namespace should be gone (RFC 3339) — the latest deadline of waitingOn, set only when
+   * every wait has one. Past it the namespace is late.
+   */
+  expectedBy?: string;
   progress?: Progress;
   stats: RequestStats;
 }

@@ -24,6 +24,14 @@ export function renderMarkdown(report: Report): string {
     out.push(...evidenceLines(blocker.evidence));
     out.push('', '**Fixes (safest first)**', '', ...fixLines(blocker.fixes));
   }
+  if (report.waitingOn?.length) {
+    out.push('### Waiting on (most decisive first)', '');
+    for (const wait of report.waitingOn) {
+      out.push(`- ${wait.summary} (\`${wait.reason}\`)`, '', ...evidenceLines(wait.evidence).map((line) => `  ${line}`));
+      if (wait.command) out.push('', '  If it takes longer:', '', '  ```sh', `  ${wait.command}`, '  ```');
+      out.push('');
+    }
+  }
   if (report.remaining.length) {
     out.push('### Content left', '', '| type | count | terminating | finalizers |', '|---|---:|---:|---|');
     for (const r of report.remaining) {

@@ -1,6 +1,6 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Blocker, Fix, Gap, Report, ReportList } from '../model/report.js';
+import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
 import { humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
@@ -9,6 +9,10 @@ export function renderText(report: Report, color: boolean): string {
   const verdictColor = { Blocked: c.red.bold, Incomplete: c.yellow.bold, Progressing: c.cyan.bold, NotTerminating: c.green.bold, NotFound: c.yellow.bold }[report.verdict];
   lines.push(verdictColor(report.summary));
   for (const blocker of report.blockers) lines.push(...renderBlocker(blocker, c));
+  if (report.waitingOn?.length) {
+    lines.push(`  Waiting on (most decisive first):`);
+    for (const wait of report.waitingOn) lines.push(...renderWait(wait, c));
+  }
   if (report.deletionTimestamp) {
     lines.push(...renderRemaining(report, c));
     if (report.namespaceFinalizers.spec.length || report.namespaceFinalizers.metadata.length) {
@@ -28,19 +32,25 @@ export function renderText(report: Report, color: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-/** Many forbidden lists read better as one line per status than one line per resource type. */
+/**
+ * Many failed lists read better as one line than one line per resource type: grouped by HTTP status (403s name
+ * each type in their message), or by the reason itself when there is none (e.g. the server went away).
+ */
 function gapLines(gaps: Gap[], namespace: string): string[] {
-  const byStatus = new Map<number, Gap[]>();
+  const keyOf = (gap: Gap) => (gap.kind === 'content' && gap.resource ? String(gap.httpStatus ?? gap.reason) : undefined);
+  const groups = new Map<string, Gap[]>();
   for (const gap of gaps) {
-    if (gap.kind === 'content' && gap.resource && gap.httpStatus) byStatus.set(gap.httpStatus, [...(byStatus.get(gap.httpStatus) ?? []), gap]);
+    const key = keyOf(gap);
+    if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), gap]);
   }
   const lines: string[] = [];
   for (const gap of gaps) {
-    const group = gap.kind === 'content' && gap.httpStatus ? byStatus.get(gap.httpStatus) : undefined;
-    if (group && group.length > 3 && group.includes(gap)) {
+    const key = keyOf(gap);
+    const group = key === undefined ? undefined : groups.get(key);
+    if (group && group.length > 3) {
       if (group[0] !== gap) continue;
-      const types = group.map((g) => g.resource);
-      lines.push(`list in ${namespace} (${group.length} types) failed with ${gap.httpStatus}: ${types.join(', ')} — what is left of these types is unknown`);
+      const how = gap.httpStatus ? `failed with ${gap.httpStatus}` : `failed (${gap.reason})`;
+      lines.push(`list in ${namespace} (${group.length} types) ${how}: ${group.map((g) => g.resource).join(', ')} — what is left of these types is unknown`);
       continue;
     }
     lines.push(`${gap.what}: ${gap.reason}${gap.impact ? ` — ${gap.impact}` : ''}`);
@@ -49,15 +59,24 @@ function gapLines(gaps: Gap[], namespace: string): string[] {
 }
 
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
-  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`];
-  for (const evidence of blocker.evidence) {
-    const indent = '      ' + '  '.repeat(evidence.depth);
-    const branch = evidence.depth > 0 ? '└ ' : '';
-    const ref = `${evidence.ref.kind} ${evidence.ref.namespace ? `${evidence.ref.namespace}/` : ''}${evidence.ref.name}`;
-    lines.push(`${indent}${c.dim(branch)}${c.cyan(ref)}${evidence.fact ? `  ${evidence.fact}` : ''}`);
-  }
+  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
   return lines;
+}
+
+function renderWait(wait: Wait, c: ChalkInstance): string[] {
+  const lines = [`  ${c.cyan('…')} ${wait.summary} ${c.dim(`[${wait.reason}]`)}`, ...renderEvidence(wait.evidence, c)];
+  if (wait.command) lines.push(`    ${c.dim('if it takes longer:')}`, `        ${c.bold('$')} ${wait.command}`);
+  return lines;
+}
+
+function renderEvidence(evidence: EvidenceLink[], c: ChalkInstance): string[] {
+  return evidence.map((e) => {
+    const indent = '      ' + '  '.repeat(e.depth);
+    const branch = e.depth > 0 ? '└ ' : '';
+    const ref = `${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`;
+    return `${indent}${c.dim(branch)}${c.cyan(ref)}${e.fact ? `  ${e.fact}` : ''}`;
+  });
 }
 
 function renderFix(fix: Fix, label: string, c: ChalkInstance): string[] {

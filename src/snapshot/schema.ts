@@ -135,6 +135,7 @@ export const PodStateSchema = v.object({
   phase: v.optional(name),
   deletionTimestamp: v.optional(timestamp),
   deletionGracePeriodSeconds: v.optional(count),
+  terminationGracePeriodSeconds: v.optional(count),
   finalizers: list(name, 1_000),
   conditions: list(ConditionSchema, 1_000),
   containers: list(ContainerStateSchema, 1_000),
@@ -254,7 +255,7 @@ export const SnapshotFileSchema = v.object({
 export function firstIssue(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
   const issue = issues[0];
   const path = v.getDotPath(issue);
-  return `${path ? `${path}: ` : ''}${issue.message}`;
+  return `${path ? `${path}: ` : ''}${issue.input === undefined ? 'missing' : issue.message}`;
 }
 
 // The schema and the TypeScript model must describe the same thing: this fails to compile when they drift apart.

@@ -3,6 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, KubeClient, retryDelayMs } from '../../src/kube/client.js';
 import { ApiError } from '../../src/kube/errors.js';
@@ -91,6 +92,29 @@ describe('KubeClient', () => {
     expect(client.stats.requests).toBe(sentBefore);
   });
 
+  it('refuses a body over 16 MiB as it arrives, and a small gzip that inflates past 16 MiB', async () => {
+    const huge = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      for (let i = 0; i < 17; i++) res.write(chunk);
+      res.end('{}');
+    });
+    const error = await apiFailure(huge.getJson('/api'));
+    expect(error.kind).toBe('malformed');
+    expect(error.message).toBe('response larger than 16 MiB: refused');
+    await new Promise<void>((done) => server!.close(() => done()));
+    server = undefined;
+
+    const bomb = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(100_000);
+    const inflating = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(bomb);
+    });
+    const inflated = await apiFailure(inflating.getJson('/api'));
+    expect(inflated.kind).toBe('malformed');
+    expect(inflated.message).toBe('response larger than 16 MiB once decompressed: refused');
+  });
+
   it('reports a 403 with the server message', async () => {
     const client = await serve((_req, res) => {
       res.writeHead(403).end('{"kind":"Status","message":"pods is forbidden: User \\"alice\\" cannot list resource \\"pods\\""}');
@@ -118,7 +142,7 @@ describe('KubeClient', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((done) => probe.close(() => done()));
     const error = await apiFailure(clientFor(`http://127.0.0.1:${port}`).getJson('/api'));
-    expect(error.kind).toBe('connection');
+    expect(error.kind).toBe('unreachable');
     expect(error.message).toBe(`connection refused by 127.0.0.1:${port}`);
   });
 });
@@ -175,6 +199,7 @@ describe('retry policy', () => {
   it('retries resets, refusals and timeouts, never TLS, credential or 4xx failures', () => {
     expect(retryDelayMs({ error: connection }, 1, policy, () => 0)).toBe(125);
     expect(retryDelayMs({ error: new ApiError('timeout', '/api', 'timed out') }, 1, policy, () => 0)).toBe(125);
+    expect(retryDelayMs({ error: new ApiError('unreachable', '/api', 'connection refused') }, 1, policy, () => 0)).toBe(125);
     for (const kind of ['tls', 'credentials', 'unauthorized'] as const) expect(retryDelayMs({ error: new ApiError(kind, '/api', 'x') }, 1, policy)).toBeUndefined();
     for (const status of [200, 400, 401, 403, 404, 409, 410, 501]) expect(retryDelayMs({ status }, 1, policy)).toBeUndefined();
   });
