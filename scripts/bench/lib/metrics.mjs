@@ -11,6 +11,8 @@ const FAMILIES = [
   'apiserver_cache_list_fetched_objects_total',
   'apiserver_cache_list_returned_objects_total',
   'etcd_requests_total',
+  'apiserver_watch_cache_initializations_total',
+  'apiserver_watch_cache_consistent_read_total',
 ];
 
 export function parseMetrics(text) {
@@ -79,6 +81,9 @@ export function summarize(rows) {
     etcdLists: sum(rows, 'etcd_requests_total', isEtcdList),
     etcdListsByResource: groupBy(rows.filter((r) => isEtcdList(r.labels)), 'etcd_requests_total', (l) => l.resource ?? l.type),
     etcdCounts: sum(rows, 'etcd_requests_total', isEtcdCount),
+    // A watch cache (re)initializing relists from etcd, and meanwhile paginated LISTs go to etcd: the server's doing.
+    watchCacheInitializations: groupBy(rows, 'apiserver_watch_cache_initializations_total', (l) => l.resource),
+    consistentReadFallbacks: sum(rows, 'apiserver_watch_cache_consistent_read_total', (l) => l.fallback === 'true'),
     etcdListedObjects: sum(rows, 'apiserver_storage_list_fetched_objects_total'),
     consistentReads: sum(rows, 'apiserver_storage_list_total') - sum(rows, 'etcd_requests_total', isEtcdList),
     cacheLists: sum(rows, 'apiserver_cache_list_total'),
