@@ -365,7 +365,7 @@ async function measureFleet(builtCli, results) {
     const n = wave === N ? Math.min(cfg.repeat, 5) : Math.min(cfg.repeat, 3);
     for (let i = 0; i < n; i++) {
       const r = await all(`ns-doctor --all (${wave} Terminating)`, ['-o', 'json']);
-      log(`  --all, ${wave} Terminating #${i + 1}: ${fmtMs(r.wallMs)}, ${r.audit.requests} requests (${r.audit.lists} LISTs), ${fmtBytes(r.server.responseBytes)}, RSS ${r.maxRssMB?.toFixed(0)} MB, etcd LISTs ${r.server.etcdListsOwn}${r.server.etcdListsOwn ? ` ${JSON.stringify(r.server.etcdListsOwnByResource)}, watch cache initializations ${JSON.stringify(r.server.watchCacheInitializations)}, consistent-read fallbacks ${r.server.consistentReadFallbacks}` : ''}, exit ${r.exitCode}`);
+      log(`  --all, ${wave} Terminating #${i + 1}: ${fmtMs(r.wallMs)}, ${r.audit.requests} requests (${r.audit.lists} LISTs), ${fmtBytes(r.server.responseBytes)}, RSS ${r.maxRssMB?.toFixed(0)} MB, etcd LISTs ${r.server.etcdListsOwn}${r.server.etcdListsOwn ? ` ${JSON.stringify(r.server.etcdListsOwnByResource)}, watch cache initializations ${JSON.stringify(r.server.watchCacheInitializations)}, consistent-read fallbacks ${r.server.consistentReadFallbacks}` : ''}${r.server.consistencyChecks ? `, server consistency checks (etcd lists not counted) ${r.server.consistencyChecks}` : ''}, exit ${r.exitCode}`);
       if (r.exitCode !== 1) log(`  stderr: ${r.stderrTail}`);
       runs.push(r);
     }
@@ -414,7 +414,7 @@ function slim(r) {
     wallMs: r.wallMs, maxRssMB: r.maxRssMB, cpuSeconds: r.cpuSeconds, exitCode: r.exitCode, serverCpuSeconds: r.serverCpuSeconds,
     stdoutBytes: r.stdoutBytes,
     audit: { requests: r.audit.requests, lists: r.audit.lists, listsWithoutCacheRV: r.audit.listsWithoutCacheRV.length },
-    server: { responseBytes: r.server.responseBytes, etcdListsOwn: r.server.etcdListsOwn, etcdListsOwnByResource: r.server.etcdListsOwnByResource, etcdCounts: r.server.etcdCounts, watchCacheInitializations: r.server.watchCacheInitializations, consistentReadFallbacks: r.server.consistentReadFallbacks },
+    server: { responseBytes: r.server.responseBytes, etcdListsOwn: r.server.etcdListsOwn, etcdListsOwnByResource: r.server.etcdListsOwnByResource, etcdCounts: r.server.etcdCounts, watchCacheInitializations: r.server.watchCacheInitializations, consistentReadFallbacks: r.server.consistentReadFallbacks, consistencyChecks: r.server.consistencyChecks },
   };
 }
 

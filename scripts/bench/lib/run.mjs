@@ -66,9 +66,14 @@ export async function measure(ctx, spec) {
   const audit = attribute(ctx.audit.eventsSince(offset), spec.username);
   // The server lists from etcd on its own too (e.g. its ClusterIP repair loop): count only resources the contender listed.
   const listed = new Set(audit.listDetail.map((l) => l.resource.split('/').pop()));
+  // Minus the etcd lists of the server's own consistency checker in the same window (one per check).
   server.etcdListsOwnByResource = Object.fromEntries(
-    Object.entries(server.etcdListsByResource).filter(([r]) => listed.has(r.split('.')[0])),
+    Object.entries(server.etcdListsByResource)
+      .filter(([r]) => listed.has(r.split('.')[0]))
+      .map(([r, n]) => [r, n - (server.consistencyChecksByResource[r.split('.')[0]] ?? 0)])
+      .filter(([, n]) => n > 0),
   );
+  server.consistencyChecks = Object.values(server.consistencyChecksByResource).reduce((a, b) => a + b, 0);
   server.etcdListsOwn = Object.values(server.etcdListsOwnByResource).reduce((a, b) => a + b, 0);
   let report;
   try {
