@@ -1,7 +1,7 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
-import { humanDuration } from '../util/time.js';
+import { clockTime, humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -182,10 +182,19 @@ function fleetTable(list: ReportList, c: ChalkInstance): string[] {
   const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
   for (const r of list.items) {
     const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
-    const cause = causes.get(r.namespace)?.join(', ') ?? (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : '-');
+    const cause =
+      causes.get(r.namespace)?.join(', ') ??
+      (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : r.verdict === 'Progressing' ? waitingCause(r) : '-');
     lines.push(`${r.namespace.padEnd(width)}  ${age.padEnd(7)}  ${r.verdict.padEnd(12)}  ${cause}`);
   }
   return lines;
+}
+
+/** For a Progressing namespace in the --all table: what it waits on, and until when. */
+function waitingCause(report: Report): string {
+  const reasons = [...new Set((report.waitingOn ?? []).map((w) => w.reason))].join(',');
+  if (!reasons) return '-';
+  return `${reasons} (${report.expectedBy ? `by ${clockTime(Date.parse(report.expectedBy), new Date())}` : 'no finish time known'})`;
 }
 
 export function formatBytes(bytes: number): string {
