@@ -6,6 +6,7 @@ import { sh } from '../util/shell.js';
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion: Check = {
   id: 'DependentsBlockDeletion',
+  emits: ['DependentsBlockDeletion'],
   description: 'Objects wait on foregroundDeletion/orphan: dependents or the garbage collector hold them',
   run(snapshot, { now }) {
     // An owner whose dependents are all on their way out is a wait (src/diagnosis/waiting.ts), by the same predicate.

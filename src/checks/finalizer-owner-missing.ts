@@ -7,6 +7,7 @@ import { sh } from '../util/shell.js';
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
 export const finalizerOwnerMissing: Check = {
   id: 'FinalizerOwnerMissing',
+  emits: ['FinalizerOwnerMissing'],
   description: 'Objects wait on a custom finalizer whose controller is not running',
   run(snapshot, { now }) {
     const blockers: Blocker[] = [];

@@ -7,6 +7,7 @@ import { sh } from '../util/shell.js';
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
 export const podsStuckTerminating: Check = {
   id: 'PodsStuckTerminating',
+  emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.

@@ -5,6 +5,7 @@ import { sh } from '../util/shell.js';
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
 export const pvcInUse: Check = {
   id: 'PVCInUse',
+  emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
   run(snapshot, { now }) {
     // A claim whose users are all inside their grace period waits for them (src/diagnosis/waiting.ts): same predicate.
