@@ -1,7 +1,7 @@
 // Groups the blockers of many namespaces by shared root cause (--all): one broken APIService behind 400 stuck
 // namespaces is one finding with one fix, not 400. Pure: reports in, groups out.
 import type { Blocker, BlockerId, CauseGroup, EvidenceLink, Fix, Report } from '../model/report.js';
-import { compareCodePoints } from '../gather/convert.js';
+import { compareCodePoints } from '../util/order.js';
 
 interface Cause {
   key: string;

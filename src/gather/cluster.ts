@@ -11,9 +11,8 @@ import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
+import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 const MAX_TERMINATING_PODS = 50;
 const MAX_TERMINATING_CRDS = 20;
@@ -57,7 +56,7 @@ export class ClusterReader {
     const follower = new BackendFollower(this.client, gaps, this.evidence, resourceVersion);
     const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
       Promise.all([
-        listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
+        listItems<ApiListItem>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
           .then((items) => items.map(apiServiceOf))
           .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
         this.readWebhooks(gaps, resourceVersion),
@@ -82,8 +81,8 @@ export class ClusterReader {
   private async readWebhooks(gaps: GapSink, resourceVersion: string | undefined): Promise<WebhookState[] | undefined> {
     try {
       const [validating, mutating] = await Promise.all([
-        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
-        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+        listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+        listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
       ]);
       return [
         ...validating.flatMap((c) => webhooksOf(c, 'ValidatingWebhookConfiguration')),
@@ -97,7 +96,7 @@ export class ClusterReader {
   private async readTerminatingCRDs(gaps: GapSink, resourceVersion: string | undefined): Promise<CRDState[]> {
     const names: string[] = [];
     try {
-      await listAll<Raw>(
+      await listAll<ApiListItem>(
         this.client,
         '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
         { metadataOnly: true, notOlderThan: resourceVersion },
@@ -117,7 +116,7 @@ export class ClusterReader {
     let read = this.crdReads.get(name);
     if (!read) {
       read = this.client
-        .getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`)
+        .getJson<unknown>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`)
         .then(crdOf, (error: unknown) => {
           if (error instanceof ApiError) return error.status === 404 ? undefined : error;
           throw error;
@@ -150,14 +149,14 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
   if (podsTerminating === 0 && protectedClaims.size === 0) return;
   let kept = 0;
   try {
-    await listAll<Raw>(
+    await listAll<ApiPod & ApiListItem>(
       ctx.client,
       collectionPath('', 'v1', 'pods', snapshot.namespaceName),
       { notOlderThan: ctx.notOlderThan },
       () => (kept = 0),
       (items) => {
         for (const raw of items) {
-          const usesClaim = (raw.spec?.volumes ?? []).some((v: Raw) => protectedClaims.has(v.persistentVolumeClaim?.claimName));
+          const usesClaim = (raw.spec?.volumes ?? []).some((v) => protectedClaims.has(v.persistentVolumeClaim?.claimName ?? ''));
           if ((raw.metadata.deletionTimestamp || usesClaim) && kept < MAX_TERMINATING_PODS) {
             const pod = podOf(raw);
             snapshot.pods[`${pod.namespace}/${pod.name}`] = pod;

@@ -2,7 +2,7 @@ import type { GroupVersionState } from '../model/report.js';
 import { ACCEPT, errorFromResponse, parseObject, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
-import { compareCodePoints } from './convert.js';
+import { compareCodePoints } from '../util/order.js';
 import { asApiFailure, type GapSink } from './gaps.js';
 import * as v from 'valibot';
 import { DiscoveryStateSchema, firstIssue } from '../snapshot/schema.js';

@@ -25,9 +25,8 @@ import { countedMetaOf, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, PAGE_SIZE } from './list.js';
 import { RbacReader } from './owners.js';
+import type { ApiListItem, ApiNamespace } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 /** Where the fleet gatherer is: `done` of `total` steps (one per type surveyed, one per namespace followed up). */
 export type FleetProgress = (phase: string, done: number, total: number) => void;
@@ -253,7 +252,7 @@ export class FleetGatherer {
 export async function listTerminatingNamespaces(client: KubeClient): Promise<{ namespaces: NamespaceState[]; resourceVersion?: string }> {
   const namespaces: NamespaceState[] = [];
   let resourceVersion: string | undefined;
-  await listAll<Raw>(
+  await listAll<ApiNamespace & ApiListItem>(
     client,
     '/api/v1/namespaces',
     {},
