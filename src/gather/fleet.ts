@@ -7,7 +7,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { PRIORITY } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { parseConditions } from '../diagnosis/conditions.js';
+import { parseConditions } from '../snapshot/conditions.js';
 import type { ContentSurvey, NamespaceState, ResourceType, Snapshot } from '../snapshot/types.js';
 import { BackendFollower } from './backends.js';
 import {

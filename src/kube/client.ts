@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
+import type { RequestRecord } from '../model/requests.js';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
@@ -24,15 +25,7 @@ export const ACCEPT = {
  */
 export const PRIORITY = { bulk: -1, normal: 0 } as const;
 
-export interface RequestRecord {
-  method: 'GET';
-  path: string;
-  status?: number;
-  error?: string;
-  bytes: number;
-  ms: number;
-  attempt: number;
-}
+export type { RequestRecord };
 
 export interface Response {
   status: number;

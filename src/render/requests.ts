@@ -1,5 +1,5 @@
 // `-v`: every request made, as it completes, and a total.
-import type { RequestRecord } from '../kube/client.js';
+import type { RequestRecord } from '../model/requests.js';
 import { formatBytes } from './text.js';
 
 export function formatRequest(record: RequestRecord): string {
