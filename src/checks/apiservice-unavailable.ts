@@ -3,6 +3,7 @@ import type { APIServiceState, Snapshot } from '../snapshot/types.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
 import { sh } from '../util/shell.js';
+import { isFailingAggregatedApi } from '../snapshot/kubernetes.js';
 
 /**
  * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,
@@ -31,9 +32,7 @@ export const apiServiceUnavailable: Check = {
     const explained = new Set<string>();
     for (const apiService of snapshot.apiServices ?? []) {
       const groupVersion = `${apiService.group}/${apiService.version}`;
-      const unavailable = apiService.available?.status !== 'True';
-      const discoveryFails = failingGroupVersions.has(groupVersion);
-      if (!apiService.service || (!unavailable && !discoveryFails)) continue;
+      if (!isFailingAggregatedApi(apiService, failingGroupVersions)) continue;
       explained.add(groupVersion);
       blockers.push(blockerFor(snapshot, apiService, failingGroupVersions.get(groupVersion), context));
     }

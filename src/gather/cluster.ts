@@ -3,7 +3,7 @@
 // gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { interceptsDeleteOrUpdate, isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
 import { apiServiceOf, crdOf, podOf, webhooksOf } from './convert.js';
@@ -67,10 +67,8 @@ export class ClusterReader {
     for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
 
-    const broken = (apiServices ?? []).filter(
-      (a) => a.service && (a.available?.status !== 'True' || failing.has(`${a.group}/${a.version}`)),
-    );
-    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && w.failurePolicy === 'Fail' && w.rules.some(interceptsDeleteOrUpdate));
+    const broken = (apiServices ?? []).filter((a) => isFailingAggregatedApi(a, failing));
+    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && refusesDeletionWhenDown(w));
     await Promise.all([
       ...broken.map((a) => follower.follow(a.service!)),
       ...blockingWebhooks.map((w) => follower.follow(w.service!)),
