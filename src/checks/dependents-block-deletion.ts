@@ -30,6 +30,7 @@ export const dependentsBlockDeletion: Check = {
       }
     }
     const first = owners[0];
+    if (!first) return [];
     const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
     return [
       {

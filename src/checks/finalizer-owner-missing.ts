@@ -13,6 +13,7 @@ export const finalizerOwnerMissing: Check = {
     const blockers: Blocker[] = [];
     for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
       const first = samples[0];
+      if (!first) continue;
       const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
       const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
       // Unknown owner: reported as a gap. A live one: a wait (src/diagnosis/waiting.ts), decided by the same predicate.

@@ -31,6 +31,7 @@ export const pvcInUse: Check = {
       ];
     });
     const first = claims[0];
+    if (!first) return [];
     const firstUser = pods.find((p) => p.claimNames.includes(first.meta.name));
     return [
       {

@@ -56,12 +56,13 @@ export async function run(
       snapshots = all
         ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
         : [await gatherer.gather(options.namespace!)];
-      if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
+      const first = snapshots[0];
+      if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
+        const firstLook = diagnose(first, { controllerTimeoutMs: options.controllerTimeoutMs });
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
-        const watched = await watchProgress(client, snapshots[0], options.waitMs, log, expectedBy, noFinishTime);
+        const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
@@ -77,13 +78,15 @@ export async function run(
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
-  if (progress && client) {
-    applyProgress(reports[0], progress);
-    reports[0].stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
+  const single = reports[0];
+  if (progress && client && single) {
+    applyProgress(single, progress);
+    single.stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
   }
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
-  const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
+  if (!all && !single) throw new IncompleteError('nothing was diagnosed');
+  const exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
   const stdout = all
     ? renderReportList(
         { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
@@ -91,7 +94,7 @@ export async function run(
         options.color,
         options.details,
       )
-    : renderReport(reports[0], options.output, options.color);
+    : renderReport(single!, options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 

@@ -116,7 +116,10 @@ export class FleetGatherer {
       Object.assign(snapshot.services, shared.services);
       Object.assign(snapshot.endpoints, shared.endpoints);
       for (const [key, pod] of Object.entries(shared.pods)) snapshot.pods[key] ??= pod;
-      for (const pod of Object.values(snapshot.pods)) if (pod.nodeName && shared.nodes[pod.nodeName]) snapshot.nodes[pod.nodeName] = shared.nodes[pod.nodeName];
+      for (const pod of Object.values(snapshot.pods)) {
+        const node = pod.nodeName ? shared.nodes[pod.nodeName] : undefined;
+        if (node) snapshot.nodes[node.name] = node;
+      }
       for (const gap of clusterGaps.gaps) gaps.add(gap);
     }
     this.attributeStats(members, started);

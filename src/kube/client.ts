@@ -323,7 +323,7 @@ function gunzipBounded(path: string, compressed: Buffer): Buffer {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n')[0];
+  return text.split('\n')[0] ?? '';
 }
 
 function sleep(ms: number): Promise<void> {

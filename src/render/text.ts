@@ -154,7 +154,7 @@ export function renderTextList(list: ReportList, color: boolean, details = false
   for (const group of groups) {
     lines.push('');
     const blocker: Blocker = {
-      id: group.blockerIds[0],
+      id: group.blockerIds[0]!, // a group has at least the blocker that made it
       summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
       evidence: group.evidence,
       fixes: group.fixes,
