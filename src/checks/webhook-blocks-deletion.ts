@@ -63,7 +63,7 @@ export const webhookBlocksDeletion: Check = {
           {
             safety: 'last-resort',
             description: 'let requests through while the backend is down: set failurePolicy to Ignore',
-            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks!, webhook)}/failurePolicy`, value: 'Ignore' }])}`,
+            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks ?? [], webhook)}/failurePolicy`, value: 'Ignore' }])}`,
             cost: 'the policy is not enforced for anyone while the backend is down',
           },
         ],
