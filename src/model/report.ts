@@ -9,6 +9,12 @@ export const EXIT_CODES = {
   incomplete: 2,
   notFound: 3,
   usage: 64,
+  // `fix` only; the codes above keep their meaning when fix reports a diagnosis with nothing to apply.
+  fixPlanned: 10,
+  fixApplied: 11,
+  fixStopped: 12,
+  fixRefused: 13,
+  fixFailed: 14,
 } as const;
 
 export type BlockerId =
@@ -59,6 +65,8 @@ export interface Blocker {
   summary: string;
   evidence: EvidenceLink[];
   fixes: Fix[];
+  /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
+  warnings?: string[];
 }
 
 export interface RemainingType {

@@ -13,6 +13,7 @@ export function renderMarkdown(report: Report): string {
       out.push(`- *${fix.safety}*: ${fix.description}${fix.cost ? ` — cost: ${fix.cost}` : ''}`);
       if (fix.command) out.push('', '  ```sh', `  ${fix.command}`, '  ```');
     }
+    for (const warning of blocker.warnings ?? []) out.push(`- ⚠ **warning**: ${warning}`);
     out.push('');
   }
   if (report.remaining.length) {

@@ -57,6 +57,7 @@ function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
     lines.push(`${indent}${c.dim(branch)}${c.cyan(ref)}${evidence.fact ? `  ${evidence.fact}` : ''}`);
   }
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
+  for (const warning of blocker.warnings ?? []) lines.push(`    ${c.yellow.bold('⚠ warning:')} ${warning}`);
   return lines;
 }
 
