@@ -12,6 +12,7 @@ import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
+import { runFix } from './fix.js';
 
 export interface RunResult {
   exitCode: number;
@@ -26,6 +27,7 @@ interface SnapshotFile {
 }
 
 export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
+  if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -81,7 +83,7 @@ export async function run(options: CliOptions, version: string, log: (line: stri
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
+export async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
   const terminating: string[] = [];
   try {
     await listAll<{ metadata: { name: string; deletionTimestamp?: string } }>(
@@ -106,7 +108,7 @@ export class IncompleteError extends Error {}
 const POLL_MS = 5_000;
 
 /** Polls the namespace (one cheap GET every 5 s) until it is gone or the wait is over, then surveys it again. */
-async function watchProgress(client: KubeClient, first: Snapshot, waitMs: number, log: (line: string) => void) {
+export async function watchProgress(client: KubeClient, first: Snapshot, waitMs: number, log: (line: string) => void) {
   const started = Date.now();
   const objects = (s: Snapshot) => s.content?.types.reduce((sum, t) => sum + t.count, 0) ?? 0;
   const path = `/api/v1/namespaces/${encodeURIComponent(first.namespaceName)}`;
@@ -149,7 +151,7 @@ function applyProgress(report: Report, progress: Progress): void {
   }
 }
 
-function exitCodeFor(verdict: Verdict): number {
+export function exitCodeFor(verdict: Verdict): number {
   switch (verdict) {
     case 'NotTerminating':
     case 'Progressing':
@@ -163,7 +165,7 @@ function exitCodeFor(verdict: Verdict): number {
   }
 }
 
-function exitCodeForAll(reports: Report[], stderr: string[]): number {
+export function exitCodeForAll(reports: Report[], stderr: string[]): number {
   if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
   if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
   return EXIT_CODES.ok;

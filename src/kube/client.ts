@@ -24,7 +24,7 @@ export const ACCEPT = {
 export const PRIORITY = { bulk: -1, normal: 0 } as const;
 
 export interface RequestRecord {
-  method: 'GET';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   status?: number;
   error?: string;

@@ -1,5 +1,5 @@
 // The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
-export const REPORT_API_VERSION = 'ns-doctor.dev/v1';
+export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
 export type Verdict = 'NotTerminating' | 'Progressing' | 'Blocked' | 'Incomplete' | 'NotFound';
 
