@@ -1,6 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
-import { interceptsDeleteOrUpdate } from '../snapshot/kubernetes.js';
+import { interceptsDeleteOrUpdate, mayMatchNamespace } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
@@ -18,6 +18,7 @@ export const webhookBlocksDeletion: Check = {
     const blockers: Blocker[] = [];
     for (const webhook of snapshot.webhooks ?? []) {
       if (webhook.failurePolicy !== 'Fail') continue;
+      if (!mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
       const namedByController = named.has(webhook.name);
       if (matched.length === 0 && !namedByController) continue;

@@ -99,8 +99,9 @@ export function evidenceItem(spec: EvidenceSpec, read: EvidenceRead): PlanEviden
     ref: spec.ref,
     path: spec.path,
     exists: read.exists,
-    ...(meta?.uid ? { uid: meta.uid } : {}),
-    ...(meta?.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}),
+    // A list's resourceVersion is the cluster's etcd revision: it moves with every write anywhere, so only an
+    // object's own (it has a uid) is evidence.
+    ...(meta?.uid ? { uid: meta.uid, ...(meta.resourceVersion ? { resourceVersion: meta.resourceVersion } : {}) } : {}),
     facts: factsOf(read.object, Object.keys(spec.expect)),
   };
 }

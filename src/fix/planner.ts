@@ -354,7 +354,7 @@ export function humanCommand(draft: StepDraft, request: { body: unknown }): stri
     case 'add-taint':
       return sh`kubectl taint nodes ${ref.name} ${`${draft.action.taint.key}=${draft.action.taint.value}:${draft.action.taint.effect}`}`;
     case 'finalize-namespace':
-      return sh`kubectl replace --raw ${`/api/v1/namespaces/${ref.name}/finalize`} -f -` + '   # body: the request body below';
+      return sh`kubectl replace --raw ${`/api/v1/namespaces/${ref.name}/finalize`} -f -` + '   # with the body shown above';
     default:
       return scoped(sh`kubectl patch ${draft.kubectlType} ${ref.name} --type=json -p ${JSON.stringify(request.body)}`);
   }

@@ -52,7 +52,7 @@ function renderStep(step: PlanStep, c: ChalkInstance): string[] {
   lines.push(`     ${c.dim('relies on:')}`);
   for (const e of step.evidence) {
     const ref = `${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`;
-    const version = e.exists ? ` (uid ${e.uid ?? '?'}, resourceVersion ${e.resourceVersion ?? '?'})` : '';
+    const version = e.uid ? ` (uid ${e.uid}, resourceVersion ${e.resourceVersion ?? '?'})` : '';
     const facts = Object.entries(e.facts).map(([k, v]) => `${k}=${v}`).join(', ');
     lines.push(`       ${c.cyan(ref)}${c.dim(version)}: ${facts}`);
   }
