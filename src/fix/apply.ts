@@ -72,6 +72,12 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     deps.log(`step ${step.index}/${plan.steps.length}: re-reading its evidence`);
     const reads = new Map<string, EvidenceRead>();
     for (const spec of [draft.target, ...draft.evidence]) reads.set(spec.path, await deps.read(spec));
+    if (!reads.get(draft.target.path)?.exists && !reads.get(draft.target.path)?.error && steps.some((s) => s.status === 'applied')) {
+      // What an earlier step set off (the garbage collector, the namespace controller) already removed it. Writing
+      // less than planned is always safe; writing to something else never is.
+      steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: 'skipped', message: `${draft.target.ref.kind} ${draft.target.ref.name} is already gone after the earlier steps` };
+      continue;
+    }
     const verdict = judge(draft, reads);
     const changes: EvidenceChange[] = 'problem' in verdict ? (verdict.changes ?? []) : uidChanges(step, verdict.step.evidence);
     if ('problem' in verdict || changes.length) {
@@ -104,7 +110,8 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     steps[step.index - 1] = applied;
     deps.log(`step ${step.index}/${plan.steps.length}: applied (${request.method} ${request.path} → ${response.status})`);
   }
-  return result('Applied', `applied all ${plan.steps.length} steps`, steps);
+  const skipped = steps.filter((s) => s.status === 'skipped').length;
+  return result('Applied', `applied ${plan.steps.length - skipped} of ${plan.steps.length} steps${skipped ? ` (${skipped} no longer needed)` : ''}`, steps);
 }
 
 /** An object deleted and re-created under the same name is another object: the plan was not about it. */

@@ -23,8 +23,26 @@ export interface Draft {
   warnings: PlanWarning[];
 }
 
+/**
+ * The order steps are applied in, whatever order the diagnosis listed the blockers: a webhook that refuses writes
+ * goes first (it would refuse the next steps too), owners waiting on dependents before the dependents' finalizers
+ * (otherwise the garbage collector deletes the owner under step 2), the namespace's own finalizers last.
+ */
+const STEP_ORDER: readonly string[] = [
+  'WebhookBlocksDeletion',
+  'APIServiceBackendInNamespace',
+  'APIServiceOrphaned',
+  'APIServiceUnavailable',
+  'DependentsBlockDeletion',
+  'FinalizerOwnerMissing',
+  'PodsStuckTerminating',
+  'NamespaceMetadataFinalizerRemaining',
+  'NamespaceFinalizerRemaining',
+];
+
 export function draftPlan(inputs: { report: Report; snapshot: Snapshot }[]): Draft {
   const draft: Draft = { candidates: [], manual: [], warnings: [] };
+  const rank = (id: string) => (STEP_ORDER.includes(id) ? STEP_ORDER.indexOf(id) : STEP_ORDER.length);
   for (const { report, snapshot } of inputs) {
     for (const blocker of report.blockers) {
       for (const warning of blocker.warnings ?? []) draft.warnings.push({ blockerId: blocker.id, namespace: report.namespace, warning });
@@ -33,6 +51,7 @@ export function draftPlan(inputs: { report: Report; snapshot: Snapshot }[]): Dra
       else draft.manual.push({ blockerId: blocker.id, namespace: report.namespace, summary: blocker.summary, reason });
     }
   }
+  draft.candidates.sort((a, b) => rank(a.blocker.id) - rank(b.blocker.id));
   return draft;
 }
 

@@ -84,7 +84,7 @@ export interface FixPlan {
   stats: RequestStats;
 }
 
-export type StepStatus = 'applied' | 'dry-run-passed' | 'stopped' | 'failed' | 'not-run';
+export type StepStatus = 'applied' | 'dry-run-passed' | 'stopped' | 'failed' | 'skipped' | 'not-run';
 
 export interface EvidenceChange {
   ref: ObjectRef;
