@@ -67,34 +67,8 @@ etcd_healthy() { curl -sf --max-time 2 "http://127.0.0.1:$ETCD_PORT/health"; }
 wait_until 60 "$etcd_pid" etcd etcd_healthy
 cp_log "etcd ready on 127.0.0.1:$ETCD_PORT (pid $etcd_pid)"
 
-# --enable-aggregator-routing: the aggregator and admission webhooks resolve a Service through its ready
-# EndpointSlice addresses instead of its ClusterIP; with no ready endpoint they fail without dialing anything.
-# --endpoint-reconciler-type=none: 127.0.0.1 is not a valid Endpoints address for the "kubernetes" Service.
-read -r -a extra_args <<< "${NS_DOCTOR_APISERVER_EXTRA_ARGS:-}"
-apiserver_pid=$(start_process kube-apiserver "$BIN_DIR/kube-apiserver" \
-  --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-  --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$APISERVER_PORT" \
-  --tls-cert-file="$PKI/serving.crt" --tls-private-key-file="$PKI/serving.key" \
-  --client-ca-file="$PKI/ca.crt" \
-  --authorization-mode=RBAC \
-  --service-cluster-ip-range=10.0.0.0/24 \
-  --service-account-issuer=https://kubernetes.default.svc.cluster.local \
-  --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
-  --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
-  --requestheader-client-ca-file="$PKI/ca.crt" --requestheader-allowed-names=front-proxy-client \
-  --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
-  --requestheader-extra-headers-prefix=X-Remote-Extra- \
-  --enable-aggregator-routing=true \
-  --endpoint-reconciler-type=none \
-  --allow-privileged=true \
-  --disable-admission-plugins=ServiceAccount \
-  --profiling=false \
-  "${extra_args[@]}")
-apiserver_ready() {
-  curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
-    "https://127.0.0.1:$APISERVER_PORT/readyz"
-}
-wait_until 90 "$apiserver_pid" kube-apiserver apiserver_ready
+apiserver_pid=$(start_apiserver kube-apiserver "$APISERVER_PORT")
+wait_until 90 "$apiserver_pid" kube-apiserver apiserver_ready "$APISERVER_PORT"
 cp_log "kube-apiserver ready on https://127.0.0.1:$APISERVER_PORT (pid $apiserver_pid, $((SECONDS - t0)) s after certificates)"
 
 start_kcm "${NS_DOCTOR_KCM_CONTROLLERS:-$DEFAULT_KCM_CONTROLLERS}"

@@ -42,8 +42,28 @@ export function validateNamespaceName(name: string): void {
   }
 }
 
+const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait'];
+
+/**
+ * "--wait -5s": yargs would read "-5s" as the short flags -5 and -s ("Unknown arguments: 5, s"). A value that starts
+ * with "-" and a digit after a flag that takes one is that flag's value, so the user hears what is wrong with it.
+ */
+export function joinNegativeValues(argv: string[]): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const next = argv[i + 1];
+    if (VALUE_FLAGS.includes(argv[i]!) && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${argv[i]}=${next}`);
+      i++;
+    } else {
+      joined.push(argv[i]!);
+    }
+  }
+  return joined;
+}
+
 export function buildParser(argv: string[], version: string) {
-  return yargs(argv)
+  return yargs(joinNegativeValues(argv))
     .scriptName('kubectl ns-doctor')
     .usage(
       'Explain why a namespace is stuck in Terminating, and how to fix it (safest first).\n\n' +

@@ -6,6 +6,7 @@ import { buildParser, toCliOptions, UsageError } from './args.js';
 import { IncompleteError, run } from './run.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
 import { escapeControl } from '../render/escape.js';
+import { SnapshotFileError } from '../snapshot/file.js';
 
 /** Every stderr line: arguments, server messages and paths can carry escape sequences. */
 function stderrLine(line: string): void {
@@ -51,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of result.stderr) stderrLine(line);
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError) {
+    if (error instanceof UsageError || error instanceof SnapshotFileError) {
       stderrLine(`error: ${error.message}`);
       return EXIT_CODES.usage;
     }

@@ -1,5 +1,4 @@
 // Wires the one-way flow: CLI options → snapshot(s) → diagnosis → renderer → exit code.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
@@ -9,7 +8,8 @@ import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type Reques
 import { humanDuration } from '../util/time.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
-import { SNAPSHOT_VERSION, type Snapshot } from '../snapshot/types.js';
+import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
+import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { runFix } from './fix.js';
@@ -18,12 +18,6 @@ export interface RunResult {
   exitCode: number;
   stdout: string;
   stderr: string[];
-}
-
-interface SnapshotFile {
-  snapshotVersion: number;
-  snapshots: Snapshot[];
-  all: boolean;
 }
 
 export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
@@ -59,14 +53,11 @@ export async function run(options: CliOptions, version: string, log: (line: stri
     } finally {
       client.close();
     }
-    if (options.saveSnapshot) {
-      const file: SnapshotFile = { snapshotVersion: SNAPSHOT_VERSION, snapshots, all };
-      writeFileSync(options.saveSnapshot, JSON.stringify(file, null, 2));
-    }
+    if (options.saveSnapshot) writeSnapshotFile(options.saveSnapshot, snapshots, all);
   }
 
   for (const snapshot of snapshots) {
-    const fatal = snapshot.gaps.find((g) => g.what === 'the API server');
+    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
@@ -182,18 +173,4 @@ function listStats(reports: Report[], client: KubeClient | undefined, started: n
     }),
     { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
   );
-}
-
-function readSnapshotFile(path: string): SnapshotFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new UsageError(`cannot read snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  const file = parsed as Partial<SnapshotFile>;
-  if (file?.snapshotVersion !== SNAPSHOT_VERSION || !Array.isArray(file.snapshots)) {
-    throw new UsageError(`${path} is not an ns-doctor snapshot (version ${SNAPSHOT_VERSION})`);
-  }
-  return file as SnapshotFile;
 }

@@ -53,7 +53,7 @@ export class BackendFollower {
         this.store.services[key] = { namespace: ref.namespace, name: ref.name, exists: false, ports: [] };
         return;
       }
-      this.gaps.fromError(error, `get Service ${key}`, 'cannot follow this backend');
+      this.gaps.fromError(error, { kind: 'evidence', what: `get Service ${key}`, impact: 'cannot follow this backend' });
       return;
     }
 
@@ -75,7 +75,7 @@ export class BackendFollower {
       }
       this.store.endpoints[key] = { service: key, slices: slices.length, readyAddresses: ready, notReadyAddresses: notReady, podNames: [...podNames] };
     } catch (error) {
-      this.gaps.fromError(error, `list EndpointSlices of Service ${key}`, 'cannot count ready endpoints');
+      this.gaps.fromError(error, { kind: 'evidence', what: `list EndpointSlices of Service ${key}`, impact: 'cannot count ready endpoints' });
     }
 
     await this.followPods(ref, podNames);
@@ -100,7 +100,7 @@ export class BackendFollower {
         }
       }
     } catch (error) {
-      this.gaps.fromError(error, `list Pods behind Service ${key}`, 'cannot see why the backend is down');
+      this.gaps.fromError(error, { kind: 'evidence', what: `list Pods behind Service ${key}`, impact: 'cannot see why the backend is down' });
       return;
     }
     const chosen = pods.slice(0, MAX_PODS_PER_SERVICE).map(podOf);
@@ -122,7 +122,7 @@ export class BackendFollower {
             this.store.nodes[name] = { name, exists: false, taints: [] };
             return;
           }
-          this.gaps.fromError(error, `get Node ${name}`, 'cannot tell whether the node is healthy');
+          this.gaps.fromError(error, { kind: 'evidence', what: `get Node ${name}`, impact: 'cannot tell whether the node is healthy' });
         }
       })();
       this.nodeFetches.set(name, pending);

@@ -2,7 +2,7 @@
 // metadata-only and paginated. Only counts are kept for every object; samples only for those that hold deletion.
 import { PRIORITY, type KubeClient } from '../kube/client.js';
 import type { ContentSurvey, ContentType, ObjectMeta, ObjectSample, ResourceType } from '../snapshot/types.js';
-import { compareCodePoints, metaOf } from './convert.js';
+import { compareCodePoints, countedMetaOf, metaOf } from './convert.js';
 import type { GapSink } from './gaps.js';
 import { collectionPath, listAll } from './list.js';
 
@@ -50,9 +50,9 @@ export async function surveyContent(
           },
           (items) => {
             for (const item of items) {
-              const meta = metaOf(item);
+              const meta = countedMetaOf(item);
               countObject(counts, meta);
-              const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta });
+              const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
               if ((meta.finalizers?.length || meta.deletionTimestamp) && stuck.length < STUCK_SAMPLES_PER_TYPE) stuck.push(sample());
               if (meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && dependents.length < BLOCKING_DEPENDENT_SAMPLES) {
                 dependents.push(sample());
@@ -62,7 +62,7 @@ export async function surveyContent(
         );
       } catch (error) {
         const name = type.group ? `${type.resource}.${type.group}` : type.resource;
-        gaps.fromError(error, `list ${name} in ${namespace}`, `objects of type ${name} left in the namespace are unknown`);
+        gaps.fromError(error, { kind: 'content', resource: name, what: `list ${name} in ${namespace}`, impact: `objects of type ${name} left in the namespace are unknown` });
         survey.unlisted!.push({ group: type.group, resource: type.resource });
         return;
       }

@@ -1,4 +1,20 @@
-// Trims raw API objects to the fields the checks read (see snapshot/types.ts).
+// Trims raw API objects to the fields the checks read (see snapshot/types.ts), and checks each trimmed object against
+// the snapshot's schema: an object of a shape the API never sends is a `malformed` read (a gap), never a crash.
+import * as v from 'valibot';
+import { ApiError } from '../kube/errors.js';
+import {
+  APIServiceStateSchema,
+  CRDStateSchema,
+  firstIssue,
+  isRealTime,
+  NamespaceStateSchema,
+  NodeStateSchema,
+  ObjectMetaSchema,
+  PodStateSchema,
+  ServiceStateSchema,
+  WebhookStateSchema,
+} from '../snapshot/schema.js';
+import { asApiFailure } from './gaps.js';
 import type {
   APIServiceState,
   Condition,
@@ -25,7 +41,7 @@ export function conditionsOf(raw: Raw): Condition[] {
   }));
 }
 
-export function metaOf(raw: Raw): ObjectMeta {
+function metaOfUnchecked(raw: Raw): ObjectMeta {
   const m = raw?.metadata ?? {};
   return {
     name: m.name,
@@ -39,7 +55,7 @@ export function metaOf(raw: Raw): ObjectMeta {
   };
 }
 
-export function namespaceOf(raw: Raw): NamespaceState {
+function namespaceOfUnchecked(raw: Raw): NamespaceState {
   return {
     name: raw.metadata.name,
     phase: raw.status?.phase,
@@ -51,7 +67,7 @@ export function namespaceOf(raw: Raw): NamespaceState {
   };
 }
 
-export function apiServiceOf(raw: Raw): APIServiceState {
+function apiServiceOfUnchecked(raw: Raw): APIServiceState {
   const service = raw.spec?.service;
   return {
     name: raw.metadata.name,
@@ -63,7 +79,7 @@ export function apiServiceOf(raw: Raw): APIServiceState {
   };
 }
 
-export function serviceOf(raw: Raw): ServiceState {
+function serviceOfUnchecked(raw: Raw): ServiceState {
   return {
     namespace: raw.metadata.namespace,
     name: raw.metadata.name,
@@ -79,7 +95,7 @@ export function serviceOf(raw: Raw): ServiceState {
   };
 }
 
-export function podOf(raw: Raw): PodState {
+function podOfUnchecked(raw: Raw): PodState {
   const statuses = (raw.status?.containerStatuses ?? []) as Raw[];
   const containers: ContainerState[] = statuses.map((s) => ({
     name: s.name,
@@ -121,7 +137,7 @@ export function podOf(raw: Raw): PodState {
   };
 }
 
-export function nodeOf(raw: Raw): NodeState {
+function nodeOfUnchecked(raw: Raw): NodeState {
   return {
     name: raw.metadata.name,
     exists: true,
@@ -135,7 +151,7 @@ export function nodeOf(raw: Raw): NodeState {
   };
 }
 
-export function crdOf(raw: Raw): CRDState {
+function crdOfUnchecked(raw: Raw): CRDState {
   const webhook = raw.spec?.conversion?.webhook?.clientConfig?.service;
   return {
     name: raw.metadata.name,
@@ -150,7 +166,7 @@ export function crdOf(raw: Raw): CRDState {
   };
 }
 
-export function webhooksOf(raw: Raw, configurationKind: WebhookState['configurationKind']): WebhookState[] {
+function webhooksOfUnchecked(raw: Raw, configurationKind: WebhookState['configurationKind']): WebhookState[] {
   return ((raw.webhooks ?? []) as Raw[]).map((w) => ({
     configuration: raw.metadata.name,
     configurationKind,
@@ -179,4 +195,42 @@ export function webhooksOf(raw: Raw, configurationKind: WebhookState['configurat
 /** Plain code-point order: stable across machines and locales, and free of ICU's collator start-up cost. */
 export function compareCodePoints(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function checked<T>(schema: v.GenericSchema<unknown, T> | undefined, kind: string, convert: () => T): T {
+  let value: T;
+  try {
+    value = convert();
+  } catch (error) {
+    const failure = asApiFailure(error);
+    throw new ApiError('malformed', failure.path, `malformed ${kind}: ${failure.message.replace(/^malformed response: /, '')}`);
+  }
+  if (!schema) return value;
+  const result = v.safeParse(schema, value);
+  if (!result.success) throw new ApiError('malformed', '', `malformed ${kind}: ${firstIssue(result.issues)}`);
+  return value;
+}
+
+export const metaOf = (raw: unknown): ObjectMeta => checked(ObjectMetaSchema, 'object metadata', () => metaOfUnchecked(raw));
+
+/**
+ * The metadata every listed object is counted by, checked by hand for the fields counting reads; the full schema
+ * (metaOf) runs for the few objects kept as samples, and for any object that fails here, to name the problem.
+ * Measured on 56,000 objects: the full schema for each adds ~145 ms to the trimming (~38 ms), this 10-20 ms.
+ */
+export function countedMetaOf(raw: unknown): ObjectMeta {
+  const meta = checked(undefined, 'object metadata', () => metaOfUnchecked(raw));
+  const finalizersOk = meta.finalizers === undefined || (Array.isArray(meta.finalizers) && meta.finalizers.every((f) => typeof f === 'string'));
+  const deletionOk = meta.deletionTimestamp === undefined || (typeof meta.deletionTimestamp === 'string' && isRealTime(meta.deletionTimestamp));
+  const ownersOk = meta.ownerReferences === undefined || Array.isArray(meta.ownerReferences);
+  return typeof meta.name === 'string' && finalizersOk && deletionOk && ownersOk ? meta : metaOf(raw);
+}
+export const namespaceOf = (raw: unknown): NamespaceState => checked(NamespaceStateSchema, 'Namespace', () => namespaceOfUnchecked(raw));
+export const apiServiceOf = (raw: unknown): APIServiceState => checked(APIServiceStateSchema, 'APIService', () => apiServiceOfUnchecked(raw));
+export const serviceOf = (raw: unknown): ServiceState => checked(ServiceStateSchema, 'Service', () => serviceOfUnchecked(raw));
+export const podOf = (raw: unknown): PodState => checked(PodStateSchema, 'Pod', () => podOfUnchecked(raw));
+export const nodeOf = (raw: unknown): NodeState => checked(NodeStateSchema, 'Node', () => nodeOfUnchecked(raw));
+export const crdOf = (raw: unknown): CRDState => checked(CRDStateSchema, 'CustomResourceDefinition', () => crdOfUnchecked(raw));
+export function webhooksOf(raw: unknown, configurationKind: WebhookState['configurationKind']): WebhookState[] {
+  return checked(v.array(WebhookStateSchema), configurationKind, () => webhooksOfUnchecked(raw, configurationKind));
 }

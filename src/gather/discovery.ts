@@ -1,9 +1,11 @@
 import type { GroupVersionState } from '../model/report.js';
-import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
+import { ACCEPT, errorFromResponse, parseObject, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
 import { compareCodePoints } from './convert.js';
-import type { GapSink } from './gaps.js';
+import { asApiFailure, type GapSink } from './gaps.js';
+import * as v from 'valibot';
+import { DiscoveryStateSchema, firstIssue } from '../snapshot/schema.js';
 
 interface AggregatedResource {
   resource: string;
@@ -32,11 +34,11 @@ interface AggregatedList {
 export async function discover(client: KubeClient, gaps: GapSink): Promise<DiscoveryState> {
   try {
     const aggregated = await aggregatedDiscovery(client);
-    if (aggregated) return aggregated;
-    return await legacyDiscovery(client, gaps);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
+    return checkedShape(aggregated ?? (await legacyDiscovery(client, gaps)));
+  } catch (caught) {
+    const error = asApiFailure(caught);
     gaps.add({
+      kind: 'discovery',
       what: 'API discovery (/api, /apis)',
       reason: error.reason,
       httpStatus: error.status,
@@ -53,7 +55,9 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
   for (const [i, response] of responses.entries()) {
     if (response.status !== 200) throw errorFromResponse(paths[i], response);
     if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
-    lists.push(JSON.parse(response.body) as AggregatedList);
+    const list = parseObject<AggregatedList>(paths[i]!, response.body);
+    if (list.items !== undefined && !Array.isArray(list.items)) throw new ApiError('malformed', paths[i]!, 'malformed response: items is not a list');
+    lists.push(list);
   }
   const groupVersions: GroupVersionState[] = [];
   const namespacedResources: ResourceType[] = [];
@@ -132,19 +136,26 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
             verbs: resource.verbs ?? [],
           });
         }
-      } catch (error) {
-        if (!(error instanceof ApiError)) throw error;
+      } catch (caught) {
+        const error = asApiFailure(caught);
         groupVersions.push({
           groupVersion,
           state: error.status === 503 ? 'Unavailable' : 'Error',
           reason: error.reason,
         });
         if (error.status === 403) {
-          gaps.add({ what: `discovery of ${groupVersion}`, reason: error.reason, httpStatus: 403 });
+          gaps.add({ kind: 'discovery', what: `discovery of ${groupVersion}`, reason: error.reason, httpStatus: 403 });
         }
       }
     }),
   );
   groupVersions.sort((a, b) => compareCodePoints(a.groupVersion, b.groupVersion));
   return { mode: 'legacy', groupVersions, namespacedResources };
+}
+
+/** What the checks will read of discovery has the snapshot's shape, or the whole read is one malformed gap. */
+function checkedShape(state: DiscoveryState): DiscoveryState {
+  const result = v.safeParse(DiscoveryStateSchema, state);
+  if (!result.success) throw new ApiError('malformed', '/apis', `malformed discovery response: ${firstIssue(result.issues)}`);
+  return state;
 }

@@ -1,4 +1,4 @@
-import { ACCEPT, PRIORITY, errorFromResponse, type KubeClient } from '../kube/client.js';
+import { ACCEPT, PRIORITY, errorFromResponse, parseObject, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 
 export const PAGE_SIZE = 500;
@@ -50,19 +50,28 @@ export async function listPaged<T>(
     // The continue token expired (compaction): the caller starts over from a fresh first page.
     if (response.status === 410 && continueToken) throw new ListRestartedError(collectionPath);
     if (response.status !== 200) throw errorFromResponse(path, response);
-    let page: ListPage<T>;
-    try {
-      page = JSON.parse(response.body) as ListPage<T>;
-    } catch {
-      throw new ApiError('server-error', path, 'list response was not valid JSON', response.status);
-    }
+    const page = parseObject<ListPage<T>>(path, response.body);
     if (options.metadataOnly && page.kind !== 'PartialObjectMetadataList') {
       throw new ApiError('server-error', path, 'the server did not answer metadata-only; refusing to read full objects', response.status);
     }
-    onPage(page.items ?? []);
-    continueToken = page.metadata?.continue || undefined;
+    onPage(itemsOf(path, page));
+    const next = page.metadata?.continue;
+    continueToken = typeof next === 'string' && next ? next : undefined;
     if (!continueToken) return;
   }
+}
+
+/** Every item of a list is an object with metadata and a name: the one shape all of gather relies on. */
+function itemsOf<T>(path: string, page: ListPage<T>): T[] {
+  const items: unknown = page.items ?? [];
+  if (!Array.isArray(items)) throw new ApiError('malformed', path, 'malformed response: items is not a list');
+  for (const [index, item] of items.entries()) {
+    const metadata = (item as { metadata?: { name?: unknown } } | null)?.metadata;
+    if (!metadata || typeof metadata !== 'object' || typeof metadata.name !== 'string') {
+      throw new ApiError('malformed', path, `malformed response: items[${index}] has no metadata.name`);
+    }
+  }
+  return items as T[];
 }
 
 /** The list must be redone from scratch because its continue token expired; callers reset their counters. */

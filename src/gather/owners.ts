@@ -51,7 +51,7 @@ export async function findFinalizerOwners(
       listItems<Raw>(client, `${rbac}/namespaces/${ns}/rolebindings`, { notOlderThan }),
     ]);
   } catch (error) {
-    gaps.fromError(error, 'list RBAC roles and bindings', 'cannot tell which controller owns the custom finalizers');
+    gaps.fromError(error, { kind: 'evidence', what: 'list RBAC roles and bindings', impact: 'cannot tell which controller owns the custom finalizers' });
     return targets.map((t) => ({ ...t, candidates: [], rbacReadable: false }));
   }
 
@@ -122,6 +122,6 @@ async function fillPods(client: KubeClient, gaps: GapSink, candidate: Controller
         : {}),
     }));
   } catch (error) {
-    gaps.fromError(error, `list Pods running as ServiceAccount ${namespace}/${name}`, 'cannot tell whether this controller runs');
+    gaps.fromError(error, { kind: 'evidence', what: `list Pods running as ServiceAccount ${namespace}/${name}`, impact: 'cannot tell whether this controller runs' });
   }
 }

@@ -65,7 +65,7 @@ export class SnapshotGatherer {
       await this.fill(snapshot, gaps);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      gaps.fromError(error, isFatal(error) ? 'the API server' : `diagnosis of ${namespaceName}`);
+      gaps.fromError(error, isFatal(error) ? { kind: 'fatal', what: 'the API server' } : { kind: 'namespace', what: `diagnosis of ${namespaceName}` });
     }
     const after = this.client.stats;
     snapshot.stats = {
@@ -87,7 +87,7 @@ export class SnapshotGatherer {
         return;
       }
       if (isFatal(error)) throw error;
-      gaps.fromError(error, `get Namespace ${snapshot.namespaceName}`, 'cannot tell whether the namespace is terminating');
+      gaps.fromError(error, { kind: 'namespace', what: `get Namespace ${snapshot.namespaceName}`, impact: 'cannot tell whether the namespace is terminating' });
       return;
     }
     snapshot.namespaceFound = true;
@@ -155,7 +155,7 @@ export class SnapshotGatherer {
       Promise.all([
         listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
           .then((items) => items.map(apiServiceOf))
-          .catch((error) => gaps.fromError(error, 'list APIServices', 'cannot tell which API extension is unavailable or why')),
+          .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
         this.readWebhooks(gaps, resourceVersion),
         this.readTerminatingCRDs(gaps, resourceVersion),
       ]),
@@ -186,7 +186,7 @@ export class SnapshotGatherer {
         ...mutating.flatMap((c) => webhooksOf(c, 'MutatingWebhookConfiguration')),
       ];
     } catch (error) {
-      return gaps.fromError(error, 'list admission webhook configurations', 'cannot tell whether a webhook refuses deletions');
+      return gaps.fromError(error, { kind: 'cluster', what: 'list admission webhook configurations', impact: 'cannot tell whether a webhook refuses deletions' });
     }
   }
 
@@ -201,7 +201,7 @@ export class SnapshotGatherer {
         (items) => names.push(...items.filter((i) => i.metadata?.deletionTimestamp).map((i) => i.metadata.name)),
       );
     } catch (error) {
-      gaps.fromError(error, 'list CustomResourceDefinitions', 'cannot tell whether a CRD is being deleted');
+      gaps.fromError(error, { kind: 'cluster', what: 'list CustomResourceDefinitions', impact: 'cannot tell whether a CRD is being deleted' });
       return [];
     }
     const crds = await Promise.all(names.slice(0, 20).map((name) => this.readCRD(gaps, name)));
@@ -213,7 +213,7 @@ export class SnapshotGatherer {
       return crdOf(await this.client.getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`));
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) return undefined;
-      return gaps.fromError(error, `get CustomResourceDefinition ${name}`, 'cannot check its conversion webhook or deletion state');
+      return gaps.fromError(error, { kind: 'evidence', what: `get CustomResourceDefinition ${name}`, impact: 'cannot check its conversion webhook or deletion state' });
     }
   }
 
@@ -251,7 +251,7 @@ export class SnapshotGatherer {
         },
       );
     } catch (error) {
-      gaps.fromError(error, `list Pods in ${snapshot.namespaceName}`, 'cannot see which pods are stuck or use protected claims');
+      gaps.fromError(error, { kind: 'evidence', what: `list Pods in ${snapshot.namespaceName}`, impact: 'cannot see which pods are stuck or use protected claims' });
       return;
     }
     const nodes = new Set(Object.values(snapshot.pods).map((p) => p.nodeName).filter((n): n is string => Boolean(n)));

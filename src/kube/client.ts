@@ -3,6 +3,7 @@ import type https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
+import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
 import { openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
@@ -45,8 +46,51 @@ export interface ClientOptions {
   requestTimeoutMs: number;
   concurrency: number;
   userAgent: string;
-  maxRetries?: number;
+  retry?: Partial<RetryPolicy>;
   onRequest?: (record: RequestRecord) => void;
+}
+
+/**
+ * One retry policy for every request (documented in docs/reliability.md). Retried: 429 (after Retry-After, capped),
+ * every 5xx but 501, connection resets and refusals, timeouts. Each wait is exponential with jitter ("equal
+ * jitter": half fixed, half random), so clients that failed together do not come back together; no retry starts
+ * once a request has spent `windowMs`, so one request takes at most about windowMs + requestTimeout.
+ */
+export interface RetryPolicy {
+  maxRetries: number;
+  baseMs: number;
+  capMs: number;
+  retryAfterCapMs: number;
+  windowMs: number;
+  /** Consecutive final timeouts, with no answer in between, after which the server is taken for hung. */
+  timeoutsBeforeGivingUp: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  maxRetries: 3,
+  baseMs: 250,
+  capMs: 4_000,
+  retryAfterCapMs: 10_000,
+  windowMs: 15_000,
+  timeoutsBeforeGivingUp: 3,
+};
+
+/** How long to wait before retrying this outcome, or undefined when it is final. */
+export function retryDelayMs(
+  outcome: { status?: number; retryAfterSeconds?: number; error?: ApiError },
+  attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY,
+  random: () => number = Math.random,
+): number | undefined {
+  const backoff = () => {
+    const ceiling = Math.min(policy.capMs, policy.baseMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  };
+  const asked = outcome.retryAfterSeconds === undefined ? undefined : Math.min(policy.retryAfterCapMs, outcome.retryAfterSeconds * 1000);
+  if (outcome.error) return outcome.error.kind === 'connection' || outcome.error.kind === 'timeout' ? backoff() : undefined;
+  const status = outcome.status ?? 0;
+  if (status === 429 || (status >= 500 && status !== 501)) return asked ?? backoff();
+  return undefined;
 }
 
 /**
@@ -60,6 +104,10 @@ export class KubeClient {
   private connected?: Promise<Connection>;
   private transport?: Transport;
   private retries = 0;
+  private readonly retry: RetryPolicy;
+  /** Set once the server is unreachable or hung: the requests still queued fail at once instead of each waiting. */
+  private gaveUp?: ApiError;
+  private consecutiveTimeouts = 0;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -69,6 +117,7 @@ export class KubeClient {
     if (!cluster) throw new ApiError('credentials', '', 'no cluster in the current context');
     this.server = new URL(cluster.server);
     this.queue = new PQueue({ concurrency: Math.max(1, options.concurrency) });
+    this.retry = { ...DEFAULT_RETRY, ...options.retry };
   }
 
   /** Closes kept-alive connections so the process can exit at once. */
@@ -92,11 +141,7 @@ export class KubeClient {
   async getJson<T>(path: string, accept: string = ACCEPT.json): Promise<T> {
     const response = await this.get(path, accept);
     if (response.status < 200 || response.status >= 300) throw errorFromResponse(path, response);
-    try {
-      return JSON.parse(response.body) as T;
-    } catch {
-      throw new ApiError('server-error', path, 'response was not valid JSON', response.status);
-    }
+    return parseObject<T>(path, response.body);
   }
 
   /** GET returning any HTTP status; network failures, timeouts and credential failures throw ApiError. */
@@ -105,23 +150,37 @@ export class KubeClient {
   }
 
   private async withRetries(path: string, accept: string): Promise<Response> {
-    const maxRetries = this.options.maxRetries ?? 3;
+    const started = performance.now();
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      if (this.gaveUp) throw new ApiError(this.gaveUp.kind, path, `not sent: ${this.gaveUp.message}`);
+      let response: Response | undefined;
+      let failure: ApiError | undefined;
       try {
         response = await this.once(path, accept, attempt);
+        this.consecutiveTimeouts = 0;
       } catch (error) {
-        const retryable = error instanceof ApiError && error.kind === 'connection' && attempt <= 1;
-        if (!retryable) throw error;
+        if (!(error instanceof ApiError)) throw error;
+        failure = error;
+      }
+      const delay = retryDelayMs({ ...response, ...(failure ? { error: failure } : {}) }, attempt, this.retry);
+      const final = delay === undefined || attempt > this.retry.maxRetries || performance.now() - started + delay > this.retry.windowMs;
+      if (!final) {
         this.retries++;
-        await sleep(200);
+        await sleep(delay);
         continue;
       }
-      const delay = retryDelayMs(response, attempt);
-      if (delay === undefined || attempt > maxRetries) return response;
-      this.retries++;
-      await sleep(delay);
+      if (response) return response;
+      throw this.giveUpAfter(failure!);
     }
+  }
+
+  /** A refused or reset connection that outlived its retries, or several timeouts in a row, ends every later request. */
+  private giveUpAfter(failure: ApiError): ApiError {
+    if (failure.kind === 'timeout') this.consecutiveTimeouts++;
+    if (failure.kind === 'connection' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
+      this.gaveUp ??= new ApiError(failure.kind, failure.path, `the API server stopped answering (${failure.message})`);
+    }
+    return failure;
   }
 
   private async once(path: string, accept: string, attempt: number): Promise<Response> {
@@ -167,6 +226,7 @@ export class KubeClient {
       return connection;
     });
     return this.connected.catch((error: Error) => {
+      if (error instanceof ApiError) throw error;
       throw new ApiError('credentials', path, `cannot get credentials: ${firstLine(error.message)}`);
     });
   }
@@ -184,6 +244,8 @@ export async function connect(kc: KubeConfig, server: URL, concurrency: number):
   const execInfo = execCredentialInfo(kc);
   if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
   await kc.applyToHTTPSOptions(options);
+  const problem = clientCertificateProblem(options, kc.getCurrentUser()?.name ?? '');
+  if (problem) throw new ApiError('credentials', '', problem);
   const proxied = Boolean(kc.getCurrentCluster()?.proxyUrl);
   return { transport: openTransport(server, options, concurrency, proxied), headers: { ...(options.headers as Record<string, string>) } };
 }
@@ -196,20 +258,11 @@ export function networkError(server: URL, requestTimeoutMs: number, path: string
   const where = server.host;
   const text =
     kind === 'tls'
-      ? `TLS failure talking to ${where}: ${failure.message}`
+      ? `TLS failure talking to ${where}: ${tlsProblem(failure)}`
       : failure.code === 'ECONNREFUSED'
         ? `connection refused by ${where}`
         : `cannot reach ${where}: ${failure.message}`;
   return new ApiError(kind, path, text);
-}
-
-function retryDelayMs(response: Response, attempt: number): number | undefined {
-  const asked = response.retryAfterSeconds;
-  if (response.status === 429) return Math.min(10_000, (asked ?? attempt) * 1000);
-  // 503 from an unavailable aggregated API is a finding, not a transient error: retry it only when APF asks to.
-  if (response.status === 503) return asked === undefined ? undefined : Math.min(10_000, asked * 1000);
-  if (response.status === 500 || response.status === 502 || response.status === 504) return 250 * 2 ** (attempt - 1);
-  return undefined;
 }
 
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
@@ -230,6 +283,43 @@ export function errorFromResponse(path: string, response: Response): ApiError {
     if (text) message = firstLine(text).slice(0, 300);
   }
   return new ApiError(kindForStatus(response.status), path, firstLine(message), response.status);
+}
+
+/** A JSON object, or a `malformed` ApiError naming the read: a 200 with a broken body is a gap, not a crash. */
+export function parseObject<T>(path: string, body: string): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new ApiError('malformed', path, `malformed response: not valid JSON (${body.length} bytes)`);
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ApiError('malformed', path, `malformed response: expected a JSON object, got ${Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  return value as T;
+}
+
+/**
+ * What went wrong in words a kubectl user knows (kubectl says "x509: certificate signed by unknown authority"), not
+ * Node's, whose hints (--use-system-ca, NODE_EXTRA_CA_CERTS) mean nothing to someone running a kubectl plugin.
+ */
+function tlsProblem(failure: TransportError): string {
+  switch (failure.code) {
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      return "the server's certificate is signed by an authority the kubeconfig does not trust (check the cluster's certificate-authority-data, or the --context)";
+    case 'CERT_HAS_EXPIRED':
+      return "the server's certificate has expired";
+    case 'CERT_NOT_YET_VALID':
+      return "the server's certificate is not valid yet (check this machine's clock)";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `the server's certificate is not valid for this address (${firstLine(failure.message).replace(/^Hostname\/IP does not match certificate's altnames: /, '')})`;
+    default:
+      return firstLine(failure.message).replace(/\s*\(?(Consider|Use|Try) [^.]*--use-system-ca[^.]*\.?\)?/i, '');
+  }
 }
 
 export function firstLine(text: string): string {

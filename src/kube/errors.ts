@@ -10,7 +10,9 @@ export type ApiFailureKind =
   | 'timeout'
   | 'connection'
   | 'tls'
-  | 'credentials';
+  | 'credentials'
+  /** A 2xx answer that is not what the API promises (invalid JSON, wrong shape, too large). */
+  | 'malformed';
 
 /** Any request that did not give a usable answer. Carries enough to be reported as a gap. */
 export class ApiError extends Error {

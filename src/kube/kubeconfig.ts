@@ -1,11 +1,15 @@
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { existsSync, readFileSync } from 'node:fs';
+import { readTextFileBounded } from '../util/files.js';
 import { homedir } from 'node:os';
 import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
 import { load } from 'js-yaml';
 import { proxyFromEnvironment } from './proxy-env.js';
 
 export class KubeconfigError extends Error {}
+
+/** Far above any real kubeconfig (embedded certificates included), far below what would exhaust the heap. */
+const MAX_KUBECONFIG_BYTES = 16 * 1024 * 1024;
 
 export interface KubeconfigSource {
   kubeconfig?: string;
@@ -96,9 +100,9 @@ function useProxyFromEnvironment(config: RawConfig, contextName: string, env: No
 function readFileAsConfig(file: string): RawConfig {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = readTextFileBounded(file, MAX_KUBECONFIG_BYTES);
   } catch (error) {
-    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+    throw new KubeconfigError(`cannot read kubeconfig ${file}: ${(error as Error).message}`);
   }
   let config: unknown;
   try {

@@ -22,24 +22,24 @@ export function renderText(report: Report, color: boolean): string {
   }
   if (report.gaps.length) {
     lines.push(c.yellow(`  Could not see (${report.gaps.length}) — the diagnosis may miss what these hide:`));
-    for (const line of gapLines(report.gaps)) lines.push(c.yellow(`    ? ${line}`));
+    for (const line of gapLines(report.gaps, report.namespace)) lines.push(c.yellow(`    ? ${line}`));
   }
   lines.push(c.dim(`  ${report.stats.requests} requests, ${formatBytes(report.stats.bytesReceived)} received, ${report.stats.durationMs} ms`));
   return lines.join('\n') + '\n';
 }
 
 /** Many forbidden lists read better as one line per status than one line per resource type. */
-function gapLines(gaps: Gap[]): string[] {
-  const listGaps = gaps.filter((g) => /^list \S+ in \S+$/.test(g.what) && g.httpStatus);
+function gapLines(gaps: Gap[], namespace: string): string[] {
   const byStatus = new Map<number, Gap[]>();
-  for (const gap of listGaps) byStatus.set(gap.httpStatus!, [...(byStatus.get(gap.httpStatus!) ?? []), gap]);
+  for (const gap of gaps) {
+    if (gap.kind === 'content' && gap.resource && gap.httpStatus) byStatus.set(gap.httpStatus, [...(byStatus.get(gap.httpStatus) ?? []), gap]);
+  }
   const lines: string[] = [];
   for (const gap of gaps) {
-    const group = gap.httpStatus ? byStatus.get(gap.httpStatus) : undefined;
+    const group = gap.kind === 'content' && gap.httpStatus ? byStatus.get(gap.httpStatus) : undefined;
     if (group && group.length > 3 && group.includes(gap)) {
       if (group[0] !== gap) continue;
-      const namespace = gap.what.split(' ').at(-1);
-      const types = group.map((g) => g.what.split(' ')[1]);
+      const types = group.map((g) => g.resource);
       lines.push(`list in ${namespace} (${group.length} types) failed with ${gap.httpStatus}: ${types.join(', ')} — what is left of these types is unknown`);
       continue;
     }
@@ -71,7 +71,7 @@ function renderFix(fix: Fix, label: string, c: ChalkInstance): string[] {
 
 function renderRemaining(report: Report, c: ChalkInstance): string[] {
   if (report.remaining.length === 0) {
-    const unknown = report.gaps.some((g) => g.what.startsWith('list ') || g.what.startsWith('API discovery'));
+    const unknown = report.gaps.some((g) => g.kind === 'content' || g.kind === 'discovery' || g.kind === 'fatal');
     return [`  Content left in the namespace: ${unknown ? c.yellow('unknown for some types (see below)') : 'none'}`];
   }
   const lines = ['  Content left in the namespace:'];

@@ -2,7 +2,8 @@
 // diagnosed later without a cluster (--from-snapshot). Objects are trimmed to the fields the checks read.
 import type { Gap, GroupVersionState, RemainingType } from '../model/report.js';
 
-export const SNAPSHOT_VERSION = 1;
+// 2: gaps carry a `kind`.
+export const SNAPSHOT_VERSION = 2;
 
 export interface Condition {
   type: string;

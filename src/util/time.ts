@@ -1,6 +1,7 @@
 /** kubectl-style durations: "30s", "5m", "1h30m", "250ms", or a bare number of seconds. Returns milliseconds. */
 export function parseDuration(text: string): number {
   const trimmed = text.trim();
+  if (trimmed.startsWith('-')) throw new Error(`a duration cannot be negative ("${text}")`);
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed) * 1000;
   const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
   const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;

@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { KubeClient } from '../../src/kube/client.js';
+import { DEFAULT_RETRY, KubeClient, retryDelayMs } from '../../src/kube/client.js';
 import { ApiError } from '../../src/kube/errors.js';
 import { apiFailure } from './helpers.js';
 import { listPaged } from '../../src/gather/list.js';
@@ -28,7 +28,8 @@ function clientFor(url: string, requestTimeoutMs = 2_000): KubeClient {
     contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
     currentContext: 'c',
   });
-  return new KubeClient(kc, { requestTimeoutMs, concurrency: 2, userAgent: 'test' });
+  // A short backoff keeps the suite fast; the policy's own numbers are tested below with a fixed random source.
+  return new KubeClient(kc, { requestTimeoutMs, concurrency: 2, userAgent: 'test', retry: { baseMs: 20 } });
 }
 
 describe('KubeClient', () => {
@@ -48,17 +49,46 @@ describe('KubeClient', () => {
     expect(client.stats.retries).toBe(1);
   });
 
-  it('does not retry a 503 without Retry-After: an unavailable aggregated API is a finding', async () => {
-    let calls = 0;
-    const client = await serve((_req, res) => {
-      calls++;
-      res.writeHead(503).end('{"message":"service unavailable"}');
-    });
-    const error = await apiFailure(client.getJson('/apis/metrics.k8s.io/v1beta1'));
-    expect(error).toBeInstanceOf(ApiError);
-    expect(error.kind).toBe('unavailable');
-    expect(error.reason).toBe('503 service unavailable');
-    expect(calls).toBe(1);
+  it('retries 500, 502, 503 and 504 alike, then answers with the last response', async () => {
+    for (const status of [500, 502, 503, 504]) {
+      let calls = 0;
+      const client = await serve((_req, res) => {
+        calls++;
+        res.writeHead(status).end('{"message":"try later"}');
+      });
+      const error = await apiFailure(client.getJson('/apis/metrics.k8s.io/v1beta1'));
+      expect(error.reason).toBe(`${status} try later`);
+      expect(calls).toBe(1 + DEFAULT_RETRY.maxRetries);
+      await new Promise<void>((done) => server!.close(() => done()));
+      server = undefined;
+    }
+  }, 20_000);
+
+  it('does not retry what a retry cannot change (403, 404, 501)', async () => {
+    for (const status of [403, 404, 501]) {
+      let calls = 0;
+      const client = await serve((_req, res) => {
+        calls++;
+        res.writeHead(status).end('{}');
+      });
+      await apiFailure(client.getJson('/api'));
+      expect(calls).toBe(1);
+      await new Promise<void>((done) => server!.close(() => done()));
+      server = undefined;
+    }
+  });
+
+  it('gives up on every later request once the server refuses connections, instead of retrying each', async () => {
+    const probe = createServer();
+    await new Promise<void>((ready) => probe.listen(0, '127.0.0.1', ready));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((done) => probe.close(() => done()));
+    const client = clientFor(`http://127.0.0.1:${port}`);
+    await apiFailure(client.getJson('/api'));
+    const sentBefore = client.stats.requests;
+    const later = await apiFailure(client.getJson('/apis'));
+    expect(later.message).toMatch(/^not sent: the API server stopped answering \(connection refused/);
+    expect(client.stats.requests).toBe(sentBefore);
   });
 
   it('reports a 403 with the server message', async () => {
@@ -100,13 +130,14 @@ describe('listPaged', () => {
       const query = new URL(req.url!, 'http://x').searchParams;
       seen.push(query);
       const kind = 'PartialObjectMetadataList';
-      const page = query.get('continue') ? { kind, items: [{ n: 3 }], metadata: {} } : { kind, items: [{ n: 1 }, { n: 2 }], metadata: { continue: 'tok' } };
+      const item = (name: string) => ({ metadata: { name } });
+      const page = query.get('continue') ? { kind, items: [item('c')], metadata: {} } : { kind, items: [item('a'), item('b')], metadata: { continue: 'tok' } };
       expect(req.headers.accept).toContain('as=PartialObjectMetadataList');
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(page));
     });
-    const pages: number[][] = [];
-    await listPaged<{ n: number }>(client, '/api/v1/namespaces/x/pods', { metadataOnly: true, notOlderThan: '42' }, (items) => pages.push(items.map((i) => i.n)));
-    expect(pages).toEqual([[1, 2], [3]]);
+    const pages: string[][] = [];
+    await listPaged<{ metadata: { name: string } }>(client, '/api/v1/namespaces/x/pods', { metadataOnly: true, notOlderThan: '42' }, (items) => pages.push(items.map((i) => i.metadata.name)));
+    expect(pages).toEqual([['a', 'b'], ['c']]);
     expect(seen[0].get('resourceVersion')).toBe('42');
     expect(seen[0].get('resourceVersionMatch')).toBe('NotOlderThan');
     expect(seen[0].get('limit')).toBe('500');
@@ -121,5 +152,30 @@ describe('listPaged', () => {
     const seen: unknown[] = [];
     await expect(listPaged(client, '/api/v1/namespaces/x/secrets', { metadataOnly: true }, (items) => seen.push(...items))).rejects.toThrow(/refusing to read full objects/);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('retry policy', () => {
+  const policy = DEFAULT_RETRY;
+  const connection = new ApiError('connection', '/api', 'connection reset');
+
+  it('backs off exponentially with equal jitter, capped', () => {
+    for (const [attempt, low, high] of [[1, 125, 250], [2, 250, 500], [3, 500, 1000], [6, 2000, 4000], [9, 2000, 4000]] as const) {
+      expect(retryDelayMs({ status: 500 }, attempt, policy, () => 0)).toBe(low);
+      expect(retryDelayMs({ status: 500 }, attempt, policy, () => 1)).toBe(high);
+    }
+  });
+
+  it('honours Retry-After on 429 and 503, capped at 10 s', () => {
+    expect(retryDelayMs({ status: 429, retryAfterSeconds: 2 }, 1, policy)).toBe(2_000);
+    expect(retryDelayMs({ status: 503, retryAfterSeconds: 3600 }, 1, policy)).toBe(10_000);
+    expect(retryDelayMs({ status: 429 }, 2, policy, () => 0)).toBe(250);
+  });
+
+  it('retries resets, refusals and timeouts, never TLS, credential or 4xx failures', () => {
+    expect(retryDelayMs({ error: connection }, 1, policy, () => 0)).toBe(125);
+    expect(retryDelayMs({ error: new ApiError('timeout', '/api', 'timed out') }, 1, policy, () => 0)).toBe(125);
+    for (const kind of ['tls', 'credentials', 'unauthorized'] as const) expect(retryDelayMs({ error: new ApiError(kind, '/api', 'x') }, 1, policy)).toBeUndefined();
+    for (const status of [200, 400, 401, 403, 404, 409, 410, 501]) expect(retryDelayMs({ status }, 1, policy)).toBeUndefined();
   });
 });

@@ -27,7 +27,7 @@ describe('verdicts', () => {
     const snapshot = recorded('crd-finalizer');
     snapshot.content = { types: [], stuck: [], blockingDependents: [] };
     snapshot.finalizerOwners = [];
-    snapshot.gaps.push({ what: 'list databasebackups.example.ns-doctor.dev in crd1', reason: '403 databasebackups is forbidden', httpStatus: 403 });
+    snapshot.gaps.push({ kind: 'content', resource: 'databasebackups.example.ns-doctor.dev', what: 'list databasebackups.example.ns-doctor.dev in crd1', reason: '403 databasebackups is forbidden', httpStatus: 403 });
     const report = diagnoseAt(snapshot);
     expect(report.verdict).toBe('Incomplete');
     expect(report.gaps[0].httpStatus).toBe(403);

@@ -29,7 +29,7 @@ describe('text renderer', () => {
   it('groups many forbidden lists into one line', () => {
     const snapshot = recorded('crd-finalizer');
     for (const type of ['deployments.apps', 'replicasets.apps', 'jobs.batch', 'leases.coordination.k8s.io']) {
-      snapshot.gaps.push({ what: `list ${type} in crd1`, reason: '403 forbidden', httpStatus: 403 });
+      snapshot.gaps.push({ kind: 'content', resource: type, what: `list ${type} in crd1`, reason: '403 forbidden', httpStatus: 403 });
     }
     const text = renderText(diagnoseAt(snapshot), false);
     expect(text).toContain('list in crd1 (4 types) failed with 403: deployments.apps, replicasets.apps, jobs.batch, leases.coordination.k8s.io');

@@ -28,16 +28,16 @@ gen_sa_keys() {
   openssl pkey -in "$PKI/sa.key" -pubout -out "$PKI/sa.pub"
 }
 
-# write_kubeconfig <file> <user> <cert-stem>
+# write_kubeconfig <file> <user> <cert-stem> [port]
 write_kubeconfig() {
-  local file="$1" user="$2" stem="$3"
+  local file="$1" user="$2" stem="$3" port="${4:-$APISERVER_PORT}"
   cat > "$file" <<KUBECONFIG
 apiVersion: v1
 kind: Config
 clusters:
 - name: ns-doctor-local
   cluster:
-    server: https://127.0.0.1:$APISERVER_PORT
+    server: https://127.0.0.1:$port
     certificate-authority: $PKI/ca.crt
 users:
 - name: $user

@@ -100,6 +100,40 @@ load_env() {
   source "$STATE/env"
 }
 
+# --enable-aggregator-routing: the aggregator and admission webhooks resolve a Service through its ready
+# EndpointSlice addresses instead of its ClusterIP; with no ready endpoint they fail without dialing anything.
+# --endpoint-reconciler-type=none: 127.0.0.1 is not a valid Endpoints address for the "kubernetes" Service.
+# NS_DOCTOR_APISERVER_EXTRA_ARGS (word-split) is appended.
+start_apiserver() {
+  local name="$1" port="$2"
+  local -a extra_args
+  read -r -a extra_args <<< "${NS_DOCTOR_APISERVER_EXTRA_ARGS:-}"
+  start_process "$name" "$BIN_DIR/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
+    --bind-address=127.0.0.1 --advertise-address=127.0.0.1 --secure-port="$port" \
+    --tls-cert-file="$PKI/serving.crt" --tls-private-key-file="$PKI/serving.key" \
+    --client-ca-file="$PKI/ca.crt" \
+    --authorization-mode=RBAC \
+    --service-cluster-ip-range=10.0.0.0/24 \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$PKI/sa.pub" --service-account-signing-key-file="$PKI/sa.key" \
+    --proxy-client-cert-file="$PKI/front-proxy-client.crt" --proxy-client-key-file="$PKI/front-proxy-client.key" \
+    --requestheader-client-ca-file="$PKI/ca.crt" --requestheader-allowed-names=front-proxy-client \
+    --requestheader-username-headers=X-Remote-User --requestheader-group-headers=X-Remote-Group \
+    --requestheader-extra-headers-prefix=X-Remote-Extra- \
+    --enable-aggregator-routing=true \
+    --endpoint-reconciler-type=none \
+    --allow-privileged=true \
+    --disable-admission-plugins=ServiceAccount \
+    --profiling=false \
+    "${extra_args[@]}"
+}
+
+apiserver_ready() {
+  curl -sf --max-time 2 --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$1/readyz"
+}
+
 kcm_args() {
   local controllers="$1"
   printf '%s\n' \
