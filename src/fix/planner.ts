@@ -184,21 +184,27 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         (s) => s.meta.deletionTimestamp && s.meta.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan'),
       );
       if (!owners.length) return none('the waiting objects could not be identified');
+      // What the API server itself does when such an owner is deleted again with propagationPolicy=Background (as the
+      // namespace controller does): drop the GC finalizer. Sent as a JSON patch, not as that DELETE: a DELETE with a
+      // resourceVersion precondition on an object that is already being deleted is refused by 1.34 (409, "ResourceVersion
+      // in precondition: ,"), and without one nothing would guard against a change since the re-read.
       const steps = owners.map((owner) => {
         const gcFinalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
         return step(
           blocker,
           ns,
-          'safe',
-          `delete ${owner.kind} ${owner.meta.namespace}/${owner.meta.name} again with propagationPolicy=Background, as the namespace controller does: the API server drops ${gcFinalizer}`,
-          'its dependents are deleted after it instead of before it (they are in the namespace being deleted anyway)',
+          'caution',
+          `remove ${gcFinalizer} from ${owner.kind} ${owner.meta.namespace}/${owner.meta.name}, as a background re-delete by the namespace controller would: the API server then deletes it`,
+          gcFinalizer === 'orphan'
+            ? 'its dependents are deleted instead of orphaned (in a namespace being deleted they go anyway)'
+            : 'its dependents are deleted after it instead of before it (they are in the namespace being deleted anyway)',
           contentEvidence(owner, { deleting: 'true', [`finalizer:${gcFinalizer}`]: 'present' }),
           [],
-          { type: 'delete', propagationPolicy: 'Background' },
+          { type: 'remove-finalizers', finalizers: [gcFinalizer] },
           typeName(owner),
         );
       });
-      return { options: [{ safety: 'safe', steps }], reason: '' };
+      return { options: [{ safety: 'caution', steps }], reason: '' };
     }
     case 'PodsStuckTerminating': {
       const now = new Date(snapshot.takenAt);
@@ -369,7 +375,7 @@ export function humanCommand(draft: StepDraft, request: { body: unknown }): stri
   const scoped = (command: string) => (nsFlag.length ? command.replace(/^kubectl /, `kubectl -n ${sh`${ref.namespace!}`} `) : command);
   switch (draft.action.type) {
     case 'delete':
-      return scoped(sh`kubectl delete ${draft.kubectlType} ${ref.name}` + (draft.action.propagationPolicy ? ' --cascade=background' : ''));
+      return scoped(sh`kubectl delete ${draft.kubectlType} ${ref.name}`);
     case 'add-taint':
       return sh`kubectl taint nodes ${ref.name} ${`${draft.action.taint.key}=${draft.action.taint.value}:${draft.action.taint.effect}`}`;
     case 'finalize-namespace':

@@ -33,7 +33,6 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
           apiVersion: 'v1',
           kind: 'DeleteOptions',
           preconditions: { uid: meta.uid, resourceVersion: meta.resourceVersion },
-          ...(action.propagationPolicy ? { propagationPolicy: action.propagationPolicy } : {}),
         },
       };
     case 'remove-finalizers': {

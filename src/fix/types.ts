@@ -18,7 +18,7 @@ export interface Taint {
 
 /** The change a step makes; turned into an exact request from the target object as read (requests.ts). */
 export type Action =
-  | { type: 'delete'; propagationPolicy?: 'Background' }
+  | { type: 'delete' }
   | { type: 'remove-finalizers'; finalizers: string[] }
   | { type: 'finalize-namespace'; drop: string[] }
   | { type: 'add-taint'; taint: Taint }

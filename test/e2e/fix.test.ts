@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import {
   auditEvents,
+  controllerManager,
   auditOffset,
   kubectl,
   kubectlJson,
@@ -399,6 +400,55 @@ describe('foreground deletion held by a dependent', () => {
     ]);
     const { r } = await fixJson<FixResult>([ns, '--allow', 'last-resort', '--apply', '--plan-id', plan.planId]);
     expect(r.code, r.stderr + r.stdout).toBe(11);
+    await waitGone(ns);
+  });
+});
+
+describe('foregroundDeletion before the namespace controller has run (it is stopped)', () => {
+  // On 1.34 the namespace controller's own background DeleteCollection replaces foregroundDeletion, so an owner
+  // waiting on it holds a namespace only while that controller has not run: stop it to see that state.
+  const ns = 'e2e-fix-foreground-owner';
+  const finalizer = 'example.ns-doctor.dev/hold';
+
+  beforeAll(async () => {
+    await controllerManager('restart', 'garbage-collector-controller,endpointslice-controller,serviceaccount-controller,root-ca-certificate-publisher-controller');
+    await kubectlOk(['create', 'namespace', ns]);
+    await kubectlOk(['-n', ns, 'create', 'configmap', 'owner']);
+    const owner = await kubectlJson<{ metadata: { uid: string } }>(['-n', ns, 'get', 'configmap', 'owner']);
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dependent', finalizers: [finalizer], ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, blockOwnerDeletion: true }] },
+      }),
+    });
+    await kubectlOk(['-n', ns, 'delete', 'configmap', 'owner', '--cascade=foreground', '--wait=false']);
+    await waitFor('the garbage collector deletes the dependent', async () => (await kubectlJson(['-n', ns, 'get', 'configmap', 'dependent'])).metadata.deletionTimestamp);
+    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+  });
+  afterAll(async () => {
+    await controllerManager('restart');
+    await kubectl(['-n', ns, 'patch', 'configmap', 'dependent', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
+    await waitGone(ns);
+  });
+
+  it('drops the owner\'s foregroundDeletion (caution) before the dependent\'s finalizer (last resort); the namespace controller then finishes', async () => {
+    const { out: caution } = await fixJson<FixPlan>([ns, '--allow', 'caution']);
+    expect(caution.steps.map((s) => [s.blockerId, s.safety, s.request.method, s.request.path])).toEqual([
+      ['DependentsBlockDeletion', 'caution', 'PATCH', `/api/v1/namespaces/${ns}/configmaps/owner`],
+    ]);
+    expect((caution.steps[0].request.body as unknown[]).slice(2)).toEqual([
+      { op: 'test', path: '/metadata/finalizers', value: ['foregroundDeletion'] },
+      { op: 'replace', path: '/metadata/finalizers', value: [] },
+    ]);
+    expect(caution.withheld.map((w) => w.blockerId)).toEqual(['FinalizerOwnerMissing']);
+    const { out: plan } = await fixJson<FixPlan>([ns, '--allow', 'last-resort']);
+    expect(plan.steps.map((s) => s.blockerId)).toEqual(['DependentsBlockDeletion', 'FinalizerOwnerMissing']);
+    const { r, out } = await fixJson<FixResult>([ns, '--allow', 'last-resort', '--apply', '--plan-id', plan.planId]);
+    expect(r.code, r.stderr + r.stdout).toBe(11);
+    expect(out.steps.map((s) => s.status)).toEqual(['applied', 'applied']);
+    expect(await gone(['-n', ns, 'configmap', 'owner'])).toBe(true);
+    await controllerManager('restart');
     await waitGone(ns);
   });
 });
