@@ -43,6 +43,7 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
     }
 
     let reviewed = fix.planId;
+    let planShown = false;
     if (!reviewed && fix.apply) {
       if (!process.stdin.isTTY || !process.stdout.isTTY) {
         throw new UsageError(`--apply needs --plan-id when not on a terminal: review the plan with 'kubectl ns-doctor fix ${options.all ? '--all' : options.namespace}' first`);
@@ -50,13 +51,16 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
       if (!plan.steps.length) reviewed = plan.planId;
       else {
         process.stdout.write(renderFix(plan, undefined, 'text', options.color));
+        planShown = options.output === 'text';
         reviewed = (await confirm(plan)) ? plan.planId : undefined;
         if (!reviewed) return { exitCode: EXIT_CODES.fixPlanned, stdout: '', stderr: ['not applied: not confirmed'] };
       }
     }
     const finish = (result: Omit<FixResult, 'stats'>, exitCode: number): RunResult => {
       const full: FixResult = { ...result, stats: stats() };
-      return { exitCode, stdout: renderFix(plan, full, options.output, options.color), stderr };
+      // Confirmed on a terminal: the plan is already on the screen, above the question.
+      const stdout = renderFix(plan, full, options.output, options.color);
+      return { exitCode, stdout: planShown ? stdout.slice(renderFix(plan, undefined, 'text', options.color).length + 1) : stdout, stderr };
     };
     const base = { apiVersion: REPORT_API_VERSION as typeof REPORT_API_VERSION, kind: RESULT_KIND, planId: reviewed ?? plan.planId, mode: fix.dryRun ? ('dry-run' as const) : ('apply' as const) };
 

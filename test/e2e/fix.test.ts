@@ -14,6 +14,7 @@ import {
   kubectlJson,
   kubectlOk,
   nsDoctor,
+  run,
   scenario,
   userKubeconfig,
   waitFor,
@@ -192,6 +193,21 @@ describe('namespace finalizer token: evidence changed between plan and apply', (
         { ref: { kind: 'Namespace', name: ns }, field: 'resourceVersion', planned: before.metadata.resourceVersion, now: expect.not.stringMatching(`^${before.metadata.resourceVersion}$`) },
       ]),
     );
+    expect(auditEvents(offset).filter(by(FIXER)).filter((e) => !READS.has(e.verb))).toEqual([]);
+    expect((await kubectlJson(['get', 'namespace', ns])).spec.finalizers).toEqual([token]);
+  });
+
+  it('on a terminal, --apply alone shows the plan and asks; anything but yes writes nothing', async () => {
+    const offset = auditOffset();
+    // script(1) gives the plugin a terminal; the answer comes through it.
+    const r = await run('script', ['-qec', `kubectl ns-doctor fix ${ns} --allow last-resort --apply`, '/dev/null'], {
+      kubeconfig: fixerKubeconfig,
+      input: 'no\n',
+      env: { XDG_CACHE_HOME: cacheHome },
+    });
+    expect(r.code, r.stdout).toBe(10);
+    expect(r.stdout).toMatch(/Apply the 1 step\(s\) of plan [0-9a-f]{16}\? Type yes to apply/);
+    expect(r.stdout).toContain('not applied: not confirmed');
     expect(auditEvents(offset).filter(by(FIXER)).filter((e) => !READS.has(e.verb))).toEqual([]);
     expect((await kubectlJson(['get', 'namespace', ns])).spec.finalizers).toEqual([token]);
   });
