@@ -124,7 +124,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
-  if (all && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
+  if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   const duration = (flag: string) => {

@@ -75,7 +75,13 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
             : 'the plan differs'
         : `the plan reviewed is not on this machine, so what changed cannot be shown; review the new plan`;
       return finish(
-        { ...base, outcome: 'Stopped', message: `nothing written: plan ${reviewed} is no longer the plan (now ${plan.planId}): ${what}`, steps: [], ...(changes.length ? { changes } : {}) },
+        {
+          ...base,
+          outcome: 'Stopped',
+          message: `nothing written: plan ${reviewed} is no longer the plan (now ${plan.planId})${changes.length ? '; what changed is listed below' : `: ${what}`}`,
+          steps: [],
+          ...(changes.length ? { changes } : {}),
+        },
         EXIT_CODES.fixStopped,
       );
     }

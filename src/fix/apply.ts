@@ -104,8 +104,9 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     const applied: StepResult = { index: step.index, blockerId: step.blockerId, status: 'applied', request, httpStatus: response.status };
     for (const event of eventRequests(plan, { ...step, request }, namespaceUids, deps.now())) {
       const recorded = await deps.writer.send(event);
-      if (recorded.status < 300) applied.event = { namespace: EVENT_NAMESPACE, name: recorded.body?.metadata?.name ?? '' };
-      else applied.message = `applied, but its Event could not be recorded (${recorded.status}): ${recorded.message}`;
+      const about = (event.body as { involvedObject: { name: string } }).involvedObject.name;
+      if (recorded.status < 300) (applied.events ??= []).push({ namespace: EVENT_NAMESPACE, name: recorded.body?.metadata?.name ?? '', about });
+      else applied.message = `applied, but its Event about namespace ${about} could not be recorded (${recorded.status}): ${recorded.message}`;
     }
     steps[step.index - 1] = applied;
     deps.log(`step ${step.index}/${plan.steps.length}: applied (${request.method} ${request.path} → ${response.status})`);

@@ -102,8 +102,9 @@ export interface StepResult {
   httpStatus?: number;
   message?: string;
   changes?: EvidenceChange[];
-  /** The Event recorded for this step: `kubectl get events -n default --field-selector reason=NsDoctorFixApplied`. */
-  event?: { namespace: string; name: string };
+  /** The Events recorded for this step, one per namespace it unblocks (`kubectl get events -n default
+   * --field-selector reason=NsDoctorFixApplied`). */
+  events?: { namespace: string; name: string; about: string }[];
 }
 
 export type FixOutcome = 'Applied' | 'DryRunPassed' | 'Stopped' | 'Refused' | 'Failed' | 'NothingToApply';

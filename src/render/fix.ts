@@ -64,7 +64,7 @@ export function renderFixResultText(result: FixResult, color: boolean): string {
   const outcomeColor = { Applied: c.green.bold, DryRunPassed: c.green.bold, NothingToApply: c.bold, Stopped: c.yellow.bold, Refused: c.red.bold, Failed: c.red.bold }[result.outcome];
   const lines = [outcomeColor(`${result.mode === 'dry-run' ? 'Dry run' : 'Apply'} of plan ${result.planId}: ${result.outcome} — ${result.message}`)];
   for (const step of result.steps) {
-    const detail = [step.httpStatus ? `HTTP ${step.httpStatus}` : '', step.message ?? '', step.event ? `event ${step.event.namespace}/${step.event.name}` : ''].filter(Boolean).join('; ');
+    const detail = [step.httpStatus ? `HTTP ${step.httpStatus}` : '', step.message ?? '', ...(step.events ?? []).map((e) => `event ${e.namespace}/${e.name} about namespace ${e.about}`)].filter(Boolean).join('; ');
     lines.push(`  ${step.index}. ${step.status}${detail ? ` (${detail})` : ''} ${c.dim(`[${step.blockerId}]`)}`);
   }
   for (const change of result.changes ?? []) {
@@ -76,10 +76,10 @@ export function renderFixResultText(result: FixResult, color: boolean): string {
   for (const p of result.progress ?? []) {
     lines.push(
       p.namespaceGone
-        ? c.green(`  namespace ${p.namespace} is gone (${p.waitedSeconds}s after the last step)`)
+        ? c.green(`  namespace ${p.namespace} is gone (after ${p.waitedSeconds}s of watching)`)
         : `  namespace ${p.namespace} still there after ${p.waitedSeconds}s (${p.objectsBefore} → ${p.objectsAfter} objects)`,
     );
   }
-  if (result.steps.some((s) => s.event)) lines.push(c.dim('  Recorded: kubectl get events -n default --field-selector reason=NsDoctorFixApplied'));
+  if (result.steps.some((s) => s.events?.length)) lines.push(c.dim('  Recorded: kubectl get events -n default --field-selector reason=NsDoctorFixApplied'));
   return lines.join('\n') + '\n';
 }

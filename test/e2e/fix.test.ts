@@ -147,7 +147,8 @@ describe('orphaned APIService behind two namespaces (--all): plan, dry run, appl
     const { r, out } = await fixJson<FixResult>(['--all', '--allow', 'caution', '--apply', '--plan-id', plan.planId]);
     expect(r.code, r.stderr + r.stdout).toBe(11);
     expect(out).toMatchObject({ outcome: 'Applied', mode: 'apply', planId: plan.planId });
-    expect(out.steps).toEqual([expect.objectContaining({ index: 1, status: 'applied', httpStatus: 200, event: expect.objectContaining({ namespace: 'default' }) })]);
+    expect(out.steps).toEqual([expect.objectContaining({ index: 1, status: 'applied', httpStatus: 200 })]);
+    expect(out.steps[0].events?.map((e) => [e.namespace, e.about]).sort()).toEqual([['default', nsA], ['default', nsB]]);
     const writes = auditEvents(offset).filter(by(FIXER)).filter(persisted);
     expect(writes.map(describeWrite).sort()).toEqual(['create events default/', 'create events default/', `delete apiservices /${apiservice}`]);
     await waitGone(nsA);
@@ -187,7 +188,7 @@ describe('namespace finalizer token: evidence changed between plan and apply', (
     const { r, out } = await fixJson<FixResult>([ns, '--allow', 'last-resort', '--apply', '--plan-id', plan.planId]);
     expect(r.code, r.stderr + r.stdout).toBe(12);
     expect(out.outcome).toBe('Stopped');
-    expect(out.message).toContain(`plan ${plan.planId} is no longer the plan`);
+    expect(out.message).toContain(`nothing written: plan ${plan.planId} is no longer the plan`);
     expect(out.changes).toEqual(
       expect.arrayContaining([
         { ref: { kind: 'Namespace', name: ns }, field: 'resourceVersion', planned: before.metadata.resourceVersion, now: expect.not.stringMatching(`^${before.metadata.resourceVersion}$`) },

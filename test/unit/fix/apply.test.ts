@@ -65,7 +65,7 @@ describe('applyPlan', () => {
     const dry = server.sent.find((r) => r.method === 'DELETE' && r.query.dryRun === 'All')!;
     expect(dry.body).toMatchObject({ dryRun: ['All'], preconditions: expect.any(Object) });
     expect(server.writes()[1].body).toMatchObject({ reason: 'NsDoctorFixApplied', involvedObject: { kind: 'Namespace', name: 'orph1' }, type: 'Warning' });
-    expect(result.steps).toEqual([expect.objectContaining({ status: 'applied', event: { namespace: 'default', name: 'orph1.ns-doctor-abcde' } })]);
+    expect(result.steps).toEqual([expect.objectContaining({ status: 'applied', events: [{ namespace: 'default', name: 'orph1.ns-doctor-abcde', about: 'orph1' }] })]);
   });
 
   it('dry-run mode sends nothing but SSARs and dry runs', async () => {
