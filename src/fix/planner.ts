@@ -106,55 +106,26 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
     case 'NamespaceFinalizerRemaining': {
       const foreign = (snapshot.namespace?.specFinalizers ?? []).filter((f) => f !== 'kubernetes');
       if (!foreign.length) return none('no finalizer token other than kubernetes is left');
-      const expect = Object.fromEntries([['deleting', 'true'], ...foreign.map((f) => [`specFinalizer:${f}`, 'present'])]);
-      const target = namespaceEvidence(ns, expect);
-      return {
-        options: [
-          {
-            safety: 'last-resort',
-            steps: [
-              step(
-                blocker,
-                ns,
-                'last-resort',
-                `remove ${foreign.join(', ')} from spec.finalizers of namespace ${ns} through /finalize (the kubernetes token, if any, stays for the namespace controller)`,
-                'whatever the owner of the token would have cleaned up is never cleaned up; objects still in the namespace stay in etcd and reappear if it is re-created',
-                target,
-                [],
-                { type: 'finalize-namespace', drop: foreign },
-                'namespace',
-              ),
-            ],
-          },
-        ],
-        reason: '',
-      };
+      return lastResortOnNamespace(
+        blocker,
+        ns,
+        `remove ${foreign.join(', ')} from spec.finalizers of namespace ${ns} through /finalize (the kubernetes token, if any, stays for the namespace controller)`,
+        'whatever the owner of the token would have cleaned up is never cleaned up; objects still in the namespace stay in etcd and reappear if it is re-created',
+        foreign.map((f) => `specFinalizer:${f}`),
+        { type: 'finalize-namespace', drop: foreign },
+      );
     }
     case 'NamespaceMetadataFinalizerRemaining': {
       const finalizers = snapshot.namespace?.metadataFinalizers ?? [];
       if (!finalizers.length) return none('metadata.finalizers is already empty');
-      const expect = Object.fromEntries([['deleting', 'true'], ...finalizers.map((f) => [`finalizer:${f}`, 'present'])]);
-      return {
-        options: [
-          {
-            safety: 'last-resort',
-            steps: [
-              step(
-                blocker,
-                ns,
-                'last-resort',
-                `remove ${finalizers.join(', ')} from metadata.finalizers of namespace ${ns}`,
-                'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
-                namespaceEvidence(ns, expect),
-                [],
-                { type: 'remove-finalizers', finalizers },
-                'namespace',
-              ),
-            ],
-          },
-        ],
-        reason: '',
-      };
+      return lastResortOnNamespace(
+        blocker,
+        ns,
+        `remove ${finalizers.join(', ')} from metadata.finalizers of namespace ${ns}`,
+        'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
+        finalizers.map((f) => `finalizer:${f}`),
+        { type: 'remove-finalizers', finalizers },
+      );
     }
     case 'FinalizerOwnerMissing': {
       const finalizer = /waiting on finalizer (\S+)$/.exec(blocker.evidence[0]?.fact ?? '')?.[1];
@@ -326,6 +297,20 @@ function step(
   kubectlType: string,
 ): StepDraft {
   return { blockerId: blocker.id, namespace, safety, description, cost, target, evidence, action, kubectlType };
+}
+
+/** A last-resort change to the namespace object itself, relying on it being deleted with the finalizers named. */
+function lastResortOnNamespace(
+  blocker: Blocker,
+  ns: string,
+  description: string,
+  cost: string,
+  presentFacts: string[],
+  action: StepDraft['action'],
+): { options: Candidate[]; reason: string } {
+  const expect = Object.fromEntries([['deleting', 'true'], ...presentFacts.map((f) => [f, 'present'])]);
+  const target = namespaceEvidence(ns, expect);
+  return { options: [{ safety: 'last-resort', steps: [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')] }], reason: '' };
 }
 
 function namespaceEvidence(ns: string, expect: Record<string, string>): EvidenceSpec {

@@ -23,6 +23,7 @@ import {
   type RunOptions,
   type RunResult,
 } from './harness.js';
+import { apiServiceServedFrom, foregroundHeldByDependent } from './stalls.js';
 
 const FIXER = 'ns-doctor-fixer';
 const cacheHome = mkdtempSync(join(tmpdir(), 'ns-doctor-fix-cache-'));
@@ -353,16 +354,7 @@ describe('APIService served from inside the namespace', () => {
   const apiservice = 'v1alpha1.widgets.fix-inside.example.com';
 
   beforeAll(async () => {
-    await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['-n', ns, 'create', 'service', 'clusterip', 'widgets-api', '--tcp=443:8443']);
-    await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'apiregistration.k8s.io/v1',
-        kind: 'APIService',
-        metadata: { name: apiservice },
-        spec: { group: 'widgets.fix-inside.example.com', version: 'v1alpha1', service: { namespace: ns, name: 'widgets-api', port: 443 }, insecureSkipTLSVerify: true, groupPriorityMinimum: 1000, versionPriority: 15 },
-      }),
-    });
+    await apiServiceServedFrom(ns, apiservice);
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
     await waitForNamespaceCondition(ns, 'NamespaceDeletionDiscoveryFailure', 'True');
   });
@@ -390,18 +382,7 @@ describe('foreground deletion held by a dependent', () => {
   const finalizer = 'example.ns-doctor.dev/hold';
 
   beforeAll(async () => {
-    await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['-n', ns, 'create', 'configmap', 'owner']);
-    const owner = await kubectlJson<{ metadata: { uid: string } }>(['-n', ns, 'get', 'configmap', 'owner']);
-    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'dependent', finalizers: [finalizer], ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, blockOwnerDeletion: true }] },
-      }),
-    });
-    await kubectlOk(['-n', ns, 'delete', 'configmap', 'owner', '--cascade=foreground', '--wait=false']);
-    await waitFor('the garbage collector deletes the dependent', async () => (await kubectlJson(['-n', ns, 'get', 'configmap', 'dependent'])).metadata.deletionTimestamp);
+    await foregroundHeldByDependent(ns, finalizer);
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
     await waitForNamespaceCondition(ns, 'NamespaceFinalizersRemaining', 'True');
   });
@@ -429,18 +410,7 @@ describe('foregroundDeletion before the namespace controller has run (it is stop
 
   beforeAll(async () => {
     await controllerManager('restart', 'garbage-collector-controller,endpointslice-controller,serviceaccount-controller,root-ca-certificate-publisher-controller');
-    await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['-n', ns, 'create', 'configmap', 'owner']);
-    const owner = await kubectlJson<{ metadata: { uid: string } }>(['-n', ns, 'get', 'configmap', 'owner']);
-    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: { name: 'dependent', finalizers: [finalizer], ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, blockOwnerDeletion: true }] },
-      }),
-    });
-    await kubectlOk(['-n', ns, 'delete', 'configmap', 'owner', '--cascade=foreground', '--wait=false']);
-    await waitFor('the garbage collector deletes the dependent', async () => (await kubectlJson(['-n', ns, 'get', 'configmap', 'dependent'])).metadata.deletionTimestamp);
+    await foregroundHeldByDependent(ns, finalizer);
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
   });
   afterAll(async () => {
