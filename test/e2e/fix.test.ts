@@ -439,3 +439,19 @@ describe('foregroundDeletion before the namespace controller has run (it is stop
     await waitGone(ns);
   });
 });
+
+describe('fix where there is nothing to fix', () => {
+  it('keeps the diagnosis exit codes: 3 for a namespace that does not exist, 0 for an Active one; nothing is written', async () => {
+    const offset = auditOffset();
+    const missing = await fix(['e2e-fix-no-such-namespace']);
+    expect(missing.code, missing.stderr).toBe(3);
+    const { r, out } = await fixJson<FixPlan>(['default', '--allow', 'last-resort']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(out.steps).toEqual([]);
+    expect(out.namespaces).toEqual([expect.objectContaining({ namespace: 'default', verdict: 'NotTerminating' })]);
+    const applied = await fixJson<FixResult>(['default', '--apply', '--plan-id', out.planId]);
+    expect(applied.r.code).toBe(0);
+    expect(applied.out.outcome).toBe('NothingToApply');
+    expect(auditEvents(offset).filter(by(FIXER)).filter((e) => !READS.has(e.verb))).toEqual([]);
+  });
+});
