@@ -27,7 +27,20 @@ export interface ApplyDeps {
   now(): Date;
 }
 
+const ok = (status: number) => status >= 200 && status < 300;
+
 export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply' | 'dry-run', deps: ApplyDeps): Promise<Omit<FixResult, 'stats'>> {
+  // A request that never got an answer (timeout, reset) may or may not have been applied: it ends the run as a
+  // failure, with what was done so far, instead of an exception that would hide it.
+  const writer: Writer = {
+    async send(request) {
+      try {
+        return await deps.writer.send(request);
+      } catch (error) {
+        return { status: 0, body: undefined, message: `no answer: ${(error as Error).message}` };
+      }
+    },
+  };
   const result = (outcome: FixResult['outcome'], message: string, steps: StepResult[], extra: Partial<FixResult> = {}): Omit<FixResult, 'stats'> => ({
     ...extra,
     apiVersion: REPORT_API_VERSION,
@@ -45,7 +58,7 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     if (refusal) return result('Refused', `step ${step.index} refused: ${refusal}`, notRun());
   }
 
-  const missing = await missingPermissions(plan, deps.writer);
+  const missing = await missingPermissions(plan, writer);
   if (missing.length) {
     const names = missing.map((m) => `${m.verb} ${m.resource}${m.subresource ? `/${m.subresource}` : ''}${m.group ? `.${m.group}` : ''}${m.namespace ? ` in ${m.namespace}` : ''}${m.name ? ` (${m.name})` : ''}`);
     return result('Refused', `refused before writing anything: you may not ${[...new Set(names)].join(', ')}`, notRun(), { missingPermissions: missing });
@@ -57,8 +70,8 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
   const steps = notRun();
   for (const step of plan.steps) {
     for (const request of [step.request, ...eventRequests(plan, step, namespaceUids, deps.now())]) {
-      const response = await deps.writer.send(dryRunOf(request));
-      if (response.status >= 300) {
+      const response = await writer.send(dryRunOf(request));
+      if (!ok(response.status)) {
         steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: 'failed', request: dryRunOf(request), httpStatus: response.status, message: response.message };
         return result('Failed', `the server-side dry run of step ${step.index} was refused (${response.status}): ${response.message}; nothing was written`, steps);
       }
@@ -88,13 +101,13 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     const request = verdict.step.request;
     const refusal = guardRequest({ ...step, request });
     if (refusal) return result('Refused', `step ${step.index} refused: ${refusal}`, steps);
-    const dry = await deps.writer.send(dryRunOf(request));
-    if (dry.status >= 300) {
+    const dry = await writer.send(dryRunOf(request));
+    if (!ok(dry.status)) {
       steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: dry.status === 409 || dry.status === 422 ? 'stopped' : 'failed', request: dryRunOf(request), httpStatus: dry.status, message: dry.message };
       return result(dry.status === 409 || dry.status === 422 ? 'Stopped' : 'Failed', `the dry run of step ${step.index} was refused (${dry.status}): ${dry.message}; it was not written`, steps);
     }
-    const response = await deps.writer.send(request);
-    if (response.status >= 300) {
+    const response = await writer.send(request);
+    if (!ok(response.status)) {
       // 409: the object changed between the re-read and the write; 422: a JSON-patch test op failed. Either way
       // the server wrote nothing.
       const moved = response.status === 409 || response.status === 422;
@@ -103,9 +116,9 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     }
     const applied: StepResult = { index: step.index, blockerId: step.blockerId, status: 'applied', request, httpStatus: response.status };
     for (const event of eventRequests(plan, { ...step, request }, namespaceUids, deps.now())) {
-      const recorded = await deps.writer.send(event);
+      const recorded = await writer.send(event);
       const about = (event.body as { involvedObject: { name: string } }).involvedObject.name;
-      if (recorded.status < 300) (applied.events ??= []).push({ namespace: EVENT_NAMESPACE, name: recorded.body?.metadata?.name ?? '', about });
+      if (ok(recorded.status)) (applied.events ??= []).push({ namespace: EVENT_NAMESPACE, name: recorded.body?.metadata?.name ?? '', about });
       else applied.message = `applied, but its Event about namespace ${about} could not be recorded (${recorded.status}): ${recorded.message}`;
     }
     steps[step.index - 1] = applied;
@@ -196,7 +209,7 @@ async function missingPermissions(plan: FixPlan, writer: Writer): Promise<Missin
       contentType: 'application/json',
       body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview', spec: { resourceAttributes } },
     });
-    if (response.status >= 300 || response.body?.status?.allowed !== true) missing.push(attributes);
+    if (!ok(response.status) || response.body?.status?.allowed !== true) missing.push(attributes);
   }
   return missing;
 }

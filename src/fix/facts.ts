@@ -18,9 +18,9 @@ export function factOf(object: Obj | undefined, name: string): string {
     case 'deleting':
       return meta.deletionTimestamp ? 'true' : 'false';
     case 'finalizer':
-      return presence((meta.finalizers ?? []).includes(arg));
+      return presence(strings(meta.finalizers).includes(arg));
     case 'specFinalizer':
-      return presence((object.spec?.finalizers ?? []).includes(arg));
+      return presence(strings(object.spec?.finalizers).includes(arg));
     case 'apiservice.service': {
       const service = object.spec?.service;
       return service ? `${service.namespace}/${service.name}` : 'Local';
@@ -30,12 +30,12 @@ export function factOf(object: Obj | undefined, name: string): string {
     case 'node.ready':
       return condition(object, 'Ready');
     case 'taint':
-      return presence((object.spec?.taints ?? []).some((t: Obj) => t.key === arg));
+      return presence(objects(object.spec?.taints).some((t: Obj) => t.key === arg));
     case 'pod.node':
       return object.spec?.nodeName ?? '';
     case 'webhook': {
       const [webhookName, field] = splitLast(arg, '.');
-      const webhook = (object.webhooks ?? []).find((w: Obj) => w.name === webhookName);
+      const webhook = objects(object.webhooks).find((w: Obj) => w.name === webhookName);
       if (!webhook) return 'absent';
       if (field === 'failurePolicy') return webhook.failurePolicy ?? 'Fail';
       if (field === 'service') return webhook.clientConfig?.service ? `${webhook.clientConfig.service.namespace}/${webhook.clientConfig.service.name}` : 'url';
@@ -43,8 +43,8 @@ export function factOf(object: Obj | undefined, name: string): string {
     }
     case 'endpoints.ready':
       return String(
-        (object.items ?? []).reduce(
-          (sum: number, slice: Obj) => sum + (slice.endpoints ?? []).filter((e: Obj) => e.conditions?.ready !== false).length,
+        objects(object.items).reduce(
+          (sum: number, slice: Obj) => sum + objects(slice.endpoints).filter((e: Obj) => e.conditions?.ready !== false).length,
           0,
         ),
       );
@@ -65,7 +65,16 @@ export function factChanges(expected: Record<string, string>, actual: Record<str
 }
 
 function condition(object: Obj, type: string): string {
-  return (object.status?.conditions ?? []).find((c: Obj) => c.type === type)?.status ?? 'none';
+  return String(objects(object.status?.conditions).find((c: Obj) => c.type === type)?.status ?? 'none');
+}
+
+/** Anything from the cluster is untrusted: a field that should be a list of strings but is not counts as empty. */
+export function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+}
+
+function objects(value: unknown): Obj[] {
+  return Array.isArray(value) ? value.filter((v) => v && typeof v === 'object') : [];
 }
 
 function presence(present: boolean): string {

@@ -3,6 +3,7 @@
 // JSON-patch `test` ops, or the resourceVersion in a PUT body. An object that changed since it was read is never
 // clobbered: the API server refuses the request instead (409 Conflict / 422 on a failed test).
 import type { ApiRequest } from '../model/plan.js';
+import { strings } from './facts.js';
 import type { Action, Taint } from './types.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -14,7 +15,7 @@ const JSON_PATCH = 'application/json-patch+json';
 export class RequestBuildError extends Error {}
 
 export function buildRequest(action: Action, path: string, target: Obj | undefined): ApiRequest {
-  if (!target?.metadata?.uid || !target.metadata.resourceVersion) {
+  if (typeof target?.metadata?.uid !== 'string' || typeof target.metadata.resourceVersion !== 'string') {
     throw new RequestBuildError(`${path} was not found or has no uid/resourceVersion`);
   }
   const meta = target.metadata;
@@ -36,7 +37,7 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
         },
       };
     case 'remove-finalizers': {
-      const current: string[] = meta.finalizers ?? [];
+      const current = strings(meta.finalizers);
       const missing = action.finalizers.filter((f) => !current.includes(f));
       if (missing.length) throw new RequestBuildError(`${path} no longer has finalizer ${missing.join(', ')}`);
       return patch(path, [
@@ -46,7 +47,7 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
       ]);
     }
     case 'finalize-namespace': {
-      const current: string[] = target.spec?.finalizers ?? [];
+      const current = strings(target.spec?.finalizers);
       const missing = action.drop.filter((f) => !current.includes(f));
       if (missing.length) throw new RequestBuildError(`${path} no longer has spec.finalizers ${missing.join(', ')}`);
       // /finalize takes metadata and spec from the body: send the object as read (its resourceVersion is the
@@ -66,7 +67,7 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
       };
     }
     case 'add-taint': {
-      const taints: Taint[] = target.spec?.taints ?? [];
+      const taints: Taint[] = Array.isArray(target.spec?.taints) ? target.spec.taints : [];
       if (taints.some((t) => t.key === action.taint.key)) throw new RequestBuildError(`${path} already has taint ${action.taint.key}`);
       return patch(path, [
         ...guard,
@@ -74,7 +75,7 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
       ]);
     }
     case 'exclude-namespace': {
-      const index = (target.webhooks ?? []).findIndex((w: Obj) => w.name === action.webhook);
+      const index = Array.isArray(target.webhooks) ? target.webhooks.findIndex((w: Obj) => w?.name === action.webhook) : -1;
       if (index < 0) throw new RequestBuildError(`${path} no longer has webhook ${action.webhook}`);
       const selector = target.webhooks[index].namespaceSelector;
       const expression = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [action.namespace] };

@@ -23,7 +23,7 @@ const isPodOrClaim = (t: ResourceType) => t.group === '' && (t.resource === 'pod
 
 /** Connection, TLS and credential failures mean nothing can be read: the run stops with one clear line. */
 export function isFatal(error: unknown): error is ApiError {
-  return error instanceof ApiError && ['connection', 'tls', 'credentials', 'unauthorized'].includes(error.kind);
+  return error instanceof ApiError && ['connection', 'unreachable', 'tls', 'credentials', 'unauthorized'].includes(error.kind);
 }
 
 interface ClusterFacts {

@@ -48,6 +48,8 @@ export interface ClientOptions {
   userAgent: string;
   retry?: Partial<RetryPolicy>;
   onRequest?: (record: RequestRecord) => void;
+  /** Bytes go through this instead of the network: lets unit tests drive every layer above the client. */
+  transport?: Transport;
 }
 
 /**
@@ -87,7 +89,7 @@ export function retryDelayMs(
     return Math.round(ceiling / 2 + (random() * ceiling) / 2);
   };
   const asked = outcome.retryAfterSeconds === undefined ? undefined : Math.min(policy.retryAfterCapMs, outcome.retryAfterSeconds * 1000);
-  if (outcome.error) return outcome.error.kind === 'connection' || outcome.error.kind === 'timeout' ? backoff() : undefined;
+  if (outcome.error) return ['connection', 'unreachable', 'timeout'].includes(outcome.error.kind) ? backoff() : undefined;
   const status = outcome.status ?? 0;
   if (status === 429 || (status >= 500 && status !== 501)) return asked ?? backoff();
   return undefined;
@@ -174,10 +176,13 @@ export class KubeClient {
     }
   }
 
-  /** A refused or reset connection that outlived its retries, or several timeouts in a row, ends every later request. */
+  /**
+   * A server that cannot be connected to any more (after the retries), or several timeouts in a row, ends every later
+   * request at once. One path that keeps resetting or cutting its answer does not: the server itself is there.
+   */
   private giveUpAfter(failure: ApiError): ApiError {
     if (failure.kind === 'timeout') this.consecutiveTimeouts++;
-    if (failure.kind === 'connection' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
+    if (failure.kind === 'unreachable' || this.consecutiveTimeouts >= this.retry.timeoutsBeforeGivingUp) {
       this.gaveUp ??= new ApiError(failure.kind, failure.path, `the API server stopped answering (${failure.message})`);
     }
     return failure;
@@ -221,7 +226,7 @@ export class KubeClient {
 
   /** Credentials (exec plugins included) are resolved once per run; a failure is an expired or broken credential. */
   private connection(path: string): Promise<Connection> {
-    this.connected ??= connect(this.kc, this.server, this.options.concurrency).then((connection) => {
+    this.connected ??= connect(this.kc, this.server, this.options.concurrency, this.options.transport).then((connection) => {
       this.transport = connection.transport;
       return connection;
     });
@@ -238,7 +243,7 @@ export interface Connection {
 }
 
 /** TLS, auth headers and a transport for the current context: shared by this client and the fix writer. */
-export async function connect(kc: KubeConfig, server: URL, concurrency: number): Promise<Connection> {
+export async function connect(kc: KubeConfig, server: URL, concurrency: number, transport?: Transport): Promise<Connection> {
   const options: https.RequestOptions = { headers: {} };
   // client-node starts exec plugins with this process' environment: give them what kubectl gives them.
   const execInfo = execCredentialInfo(kc);
@@ -247,7 +252,7 @@ export async function connect(kc: KubeConfig, server: URL, concurrency: number):
   const problem = clientCertificateProblem(options, kc.getCurrentUser()?.name ?? '');
   if (problem) throw new ApiError('credentials', '', problem);
   const proxied = Boolean(kc.getCurrentCluster()?.proxyUrl);
-  return { transport: openTransport(server, options, concurrency, proxied), headers: { ...(options.headers as Record<string, string>) } };
+  return { transport: transport ?? openTransport(server, options, concurrency, proxied), headers: { ...(options.headers as Record<string, string>) } };
 }
 
 /** A transport failure as the one-line ApiError the CLI prints. */

@@ -8,7 +8,10 @@ export type ApiFailureKind =
   | 'server-error'
   | 'client-error'
   | 'timeout'
+  /** A connection that broke during an exchange (reset, cut short). */
   | 'connection'
+  /** No connection could be made at all (refused, no route, no such host). */
+  | 'unreachable'
   | 'tls'
   | 'credentials'
   /** A 2xx answer that is not what the API promises (invalid JSON, wrong shape, too large). */
@@ -47,5 +50,6 @@ export function kindForNetworkError(code: string | undefined): ApiFailureKind {
   // OpenSSL's verification codes (CERT_HAS_EXPIRED, UNABLE_TO_VERIFY_LEAF_SIGNATURE, …) and Node's TLS errors.
   if (/^(ERR_TLS|ERR_SSL|UNABLE_TO_)|CERT|^HOSTNAME_MISMATCH$|^EPROTO$/.test(code)) return 'tls';
   if (code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT') return 'timeout';
+  if (['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EADDRNOTAVAIL'].includes(code)) return 'unreachable';
   return 'connection';
 }

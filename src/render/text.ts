@@ -28,19 +28,25 @@ export function renderText(report: Report, color: boolean): string {
   return lines.join('\n') + '\n';
 }
 
-/** Many forbidden lists read better as one line per status than one line per resource type. */
+/**
+ * Many failed lists read better as one line than one line per resource type: grouped by HTTP status (403s name
+ * each type in their message), or by the reason itself when there is none (e.g. the server went away).
+ */
 function gapLines(gaps: Gap[], namespace: string): string[] {
-  const byStatus = new Map<number, Gap[]>();
+  const keyOf = (gap: Gap) => (gap.kind === 'content' && gap.resource ? String(gap.httpStatus ?? gap.reason) : undefined);
+  const groups = new Map<string, Gap[]>();
   for (const gap of gaps) {
-    if (gap.kind === 'content' && gap.resource && gap.httpStatus) byStatus.set(gap.httpStatus, [...(byStatus.get(gap.httpStatus) ?? []), gap]);
+    const key = keyOf(gap);
+    if (key !== undefined) groups.set(key, [...(groups.get(key) ?? []), gap]);
   }
   const lines: string[] = [];
   for (const gap of gaps) {
-    const group = gap.kind === 'content' && gap.httpStatus ? byStatus.get(gap.httpStatus) : undefined;
-    if (group && group.length > 3 && group.includes(gap)) {
+    const key = keyOf(gap);
+    const group = key === undefined ? undefined : groups.get(key);
+    if (group && group.length > 3) {
       if (group[0] !== gap) continue;
-      const types = group.map((g) => g.resource);
-      lines.push(`list in ${namespace} (${group.length} types) failed with ${gap.httpStatus}: ${types.join(', ')} — what is left of these types is unknown`);
+      const how = gap.httpStatus ? `failed with ${gap.httpStatus}` : `failed (${gap.reason})`;
+      lines.push(`list in ${namespace} (${group.length} types) ${how}: ${group.map((g) => g.resource).join(', ')} — what is left of these types is unknown`);
       continue;
     }
     lines.push(`${gap.what}: ${gap.reason}${gap.impact ? ` — ${gap.impact}` : ''}`);

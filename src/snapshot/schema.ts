@@ -254,7 +254,7 @@ export const SnapshotFileSchema = v.object({
 export function firstIssue(issues: [v.BaseIssue<unknown>, ...v.BaseIssue<unknown>[]]): string {
   const issue = issues[0];
   const path = v.getDotPath(issue);
-  return `${path ? `${path}: ` : ''}${issue.message}`;
+  return `${path ? `${path}: ` : ''}${issue.input === undefined ? 'missing' : issue.message}`;
 }
 
 // The schema and the TypeScript model must describe the same thing: this fails to compile when they drift apart.

@@ -118,7 +118,7 @@ describe('KubeClient', () => {
     const port = (probe.address() as AddressInfo).port;
     await new Promise<void>((done) => probe.close(() => done()));
     const error = await apiFailure(clientFor(`http://127.0.0.1:${port}`).getJson('/api'));
-    expect(error.kind).toBe('connection');
+    expect(error.kind).toBe('unreachable');
     expect(error.message).toBe(`connection refused by 127.0.0.1:${port}`);
   });
 });
@@ -175,6 +175,7 @@ describe('retry policy', () => {
   it('retries resets, refusals and timeouts, never TLS, credential or 4xx failures', () => {
     expect(retryDelayMs({ error: connection }, 1, policy, () => 0)).toBe(125);
     expect(retryDelayMs({ error: new ApiError('timeout', '/api', 'timed out') }, 1, policy, () => 0)).toBe(125);
+    expect(retryDelayMs({ error: new ApiError('unreachable', '/api', 'connection refused') }, 1, policy, () => 0)).toBe(125);
     for (const kind of ['tls', 'credentials', 'unauthorized'] as const) expect(retryDelayMs({ error: new ApiError(kind, '/api', 'x') }, 1, policy)).toBeUndefined();
     for (const status of [200, 400, 401, 403, 404, 409, 410, 501]) expect(retryDelayMs({ status }, 1, policy)).toBeUndefined();
   });

@@ -16,9 +16,15 @@ export type FixtureName =
   | 'pod-terminating'
   | 'webhook-delete';
 
+export const FIXTURES: FixtureName[] = ['metrics-server', 'apiservice-orphaned', 'crd-finalizer', 'ns-finalizer', 'pod-terminating', 'webhook-delete'];
+
+/** The whole saved file, as --save-snapshot wrote it. */
+export function recordedFile(name: FixtureName): { snapshotVersion: number; snapshots: Snapshot[]; all: boolean } {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}.snapshot.json`, import.meta.url), 'utf8'));
+}
+
 export function recorded(name: FixtureName): Snapshot {
-  const file = JSON.parse(readFileSync(new URL(`../fixtures/${name}.snapshot.json`, import.meta.url), 'utf8'));
-  return structuredClone(file.snapshots[0]) as Snapshot;
+  return recordedFile(name).snapshots[0]!;
 }
 
 export function contextFor(snapshot: Snapshot, overrides: Partial<CheckContext> = {}): CheckContext {

@@ -127,6 +127,18 @@ describe('applyPlan', () => {
     expect(result.steps[0]).toMatchObject({ status: 'stopped', httpStatus: 409 });
     expect(server.writes().map((r) => r.method)).toEqual(['DELETE']);
   });
+
+  it('a write that gets no answer ends the run as Failed, saying so, instead of throwing', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = {
+      send: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? Promise.reject(new Error('timed out after 30s')) : send(r)),
+    };
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Failed');
+    expect(result.steps[0]).toMatchObject({ status: 'failed', message: 'no answer: timed out after 30s' });
+  });
 });
 
 describe('guards: what ns-doctor never writes', () => {
