@@ -16,7 +16,7 @@ import { SnapshotGatherer } from '../gather/snapshot.js';
 import { EXIT_CODES, type Report } from '../model/report.js';
 import { RESULT_KIND, REPORT_API_VERSION, type FixPlan, type FixResult } from '../model/plan.js';
 import { renderFix } from '../render/index.js';
-import { formatRequest } from '../render/requests.js';
+import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { UsageError, type CliOptions, type FixOptions } from './args.js';
 import { exitCodeFor, exitCodeForAll, gatherAll, watchProgress, type RunResult } from './run.js';
@@ -114,6 +114,10 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
   } finally {
     client.close();
     writer.close();
+    if (options.verbose) {
+      const writes = writer.records.length;
+      log(`${formatRequestTotal({ ...client.stats, requests: client.stats.requests + writes }, Math.round(performance.now() - started))} (${writes} with a body)`);
+    }
   }
 }
 
