@@ -455,3 +455,51 @@ describe('fix where there is nothing to fix', () => {
     expect(auditEvents(offset).filter(by(FIXER)).filter((e) => !READS.has(e.verb))).toEqual([]);
   });
 });
+
+describe('admission webhook served from inside the namespace being deleted', () => {
+  const ns = 'e2e-fix-webhook-inside';
+  const vwc = `${ns}-guard`;
+
+  beforeAll(async () => {
+    await kubectlOk(['create', 'namespace', ns]);
+    await kubectlOk(['-n', ns, 'create', 'service', 'clusterip', 'guard', '--tcp=443:9443']);
+    await kubectlOk(['-n', ns, 'create', 'configmap', 'settings']);
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingWebhookConfiguration',
+        metadata: { name: vwc },
+        webhooks: [
+          {
+            name: 'guard.example.com',
+            clientConfig: { service: { namespace: ns, name: 'guard', path: '/validate', port: 443 } },
+            rules: [{ operations: ['DELETE'], apiGroups: [''], apiVersions: ['v1'], resources: ['configmaps'], scope: 'Namespaced' }],
+            namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
+            failurePolicy: 'Fail',
+            sideEffects: 'None',
+            admissionReviewVersions: ['v1'],
+            timeoutSeconds: 5,
+          },
+        ],
+      }),
+    });
+    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+    await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True');
+  });
+  afterAll(async () => {
+    await kubectl(['delete', 'validatingwebhookconfiguration', vwc, '--ignore-not-found']);
+    await waitGone(ns);
+  });
+
+  it('deleting its configuration is a safe step; applied, the namespace finishes', async () => {
+    const { r: planned, out: plan } = await fixJson<FixPlan>([ns]);
+    expect(planned.code, planned.stderr).toBe(10);
+    expect(plan.steps.map((s) => [s.blockerId, s.safety, s.request.method, s.request.path])).toEqual([
+      ['WebhookBlocksDeletion', 'safe', 'DELETE', `/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/${vwc}`],
+    ]);
+    const { r } = await fixJson<FixResult>([ns, '--apply', '--plan-id', plan.planId]);
+    expect(r.code, r.stderr + r.stdout).toBe(11);
+    expect(await gone(['validatingwebhookconfiguration', vwc])).toBe(true);
+    await waitGone(ns);
+  });
+});
