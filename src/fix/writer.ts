@@ -2,8 +2,7 @@
 // server-side dry runs, the steps themselves, and the Events that record them). Never retried: a write that
 // timed out may have happened, and the next step re-reads the evidence anyway.
 import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
-import { gunzipSync } from 'node:zlib';
-import { connect, networkError, type Connection, type RequestRecord } from '../kube/client.js';
+import { connect, gunzipBounded, networkError, type Connection, type RequestRecord } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { TransportError } from '../kube/transport.js';
 import type { ApiRequest } from '../model/plan.js';
@@ -68,7 +67,7 @@ export class KubeWriter implements Writer {
       );
       record.status = raw.status;
       finish();
-      const text = (raw.headers['content-encoding'] === 'gzip' ? gunzipSync(raw.body) : raw.body).toString('utf8');
+      const text = (raw.headers['content-encoding'] === 'gzip' ? gunzipBounded(path, raw.body) : raw.body).toString('utf8');
       let body: unknown;
       try {
         body = JSON.parse(text);
