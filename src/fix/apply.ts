@@ -28,6 +28,8 @@ export interface ApplyDeps {
 }
 
 const ok = (status: number) => status >= 200 && status < 300;
+/** The server refused because the object is not as read: gone (404), changed (409), a JSON-patch test failed (422). */
+const moved = (status: number) => status === 404 || status === 409 || status === 422;
 
 export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply' | 'dry-run', deps: ApplyDeps): Promise<Omit<FixResult, 'stats'>> {
   // A request that never got an answer (timeout, reset) may or may not have been applied: it ends the run as a
@@ -72,8 +74,8 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     for (const request of [step.request, ...eventRequests(plan, step, namespaceUids, deps.now())]) {
       const response = await writer.send(dryRunOf(request));
       if (!ok(response.status)) {
-        steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: 'failed', request: dryRunOf(request), httpStatus: response.status, message: response.message };
-        return result('Failed', `the server-side dry run of step ${step.index} was refused (${response.status}): ${response.message}; nothing was written`, steps);
+        steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: moved(response.status) ? 'stopped' : 'failed', request: dryRunOf(request), httpStatus: response.status, message: response.message };
+        return result(moved(response.status) ? 'Stopped' : 'Failed', `the server-side dry run of step ${step.index} was refused (${response.status}): ${response.message}; nothing was written`, steps);
       }
     }
     steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: 'dry-run-passed' };
@@ -103,16 +105,15 @@ export async function applyPlan(plan: FixPlan, drafts: StepDraft[], mode: 'apply
     if (refusal) return result('Refused', `step ${step.index} refused: ${refusal}`, steps);
     const dry = await writer.send(dryRunOf(request));
     if (!ok(dry.status)) {
-      steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: dry.status === 409 || dry.status === 422 ? 'stopped' : 'failed', request: dryRunOf(request), httpStatus: dry.status, message: dry.message };
-      return result(dry.status === 409 || dry.status === 422 ? 'Stopped' : 'Failed', `the dry run of step ${step.index} was refused (${dry.status}): ${dry.message}; it was not written`, steps);
+      steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: moved(dry.status) ? 'stopped' : 'failed', request: dryRunOf(request), httpStatus: dry.status, message: dry.message };
+      return result(moved(dry.status) ? 'Stopped' : 'Failed', `the dry run of step ${step.index} was refused (${dry.status}): ${dry.message}; it was not written`, steps);
     }
     const response = await writer.send(request);
     if (!ok(response.status)) {
-      // 409: the object changed between the re-read and the write; 422: a JSON-patch test op failed. Either way
-      // the server wrote nothing.
-      const moved = response.status === 409 || response.status === 422;
-      steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: moved ? 'stopped' : 'failed', request, httpStatus: response.status, message: response.message };
-      return result(moved ? 'Stopped' : 'Failed', `step ${step.index} was refused (${response.status}): ${response.message}`, steps);
+      // The object changed between the re-read and the write: the server wrote nothing.
+      const stop = moved(response.status);
+      steps[step.index - 1] = { index: step.index, blockerId: step.blockerId, status: stop ? 'stopped' : 'failed', request, httpStatus: response.status, message: response.message };
+      return result(stop ? 'Stopped' : 'Failed', `step ${step.index} was refused (${response.status}): ${response.message}`, steps);
     }
     const applied: StepResult = { index: step.index, blockerId: step.blockerId, status: 'applied', request, httpStatus: response.status };
     for (const event of eventRequests(plan, { ...step, request }, namespaceUids, deps.now())) {
