@@ -19,7 +19,8 @@ import { renderFix } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { UsageError, type CliOptions, type FixOptions } from './args.js';
-import { exitCodeFor, exitCodeForAll, gatherAll, watchProgress, type RunResult } from './run.js';
+import { watchProgress } from '../gather/watch.js';
+import { exitCodeFor, exitCodeForAll, gatherAll, type RunResult } from './run.js';
 
 export async function runFix(options: CliOptions & { fix: FixOptions }, version: string, log: (line: string) => void): Promise<RunResult> {
   const started = performance.now();
@@ -30,7 +31,7 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
   const client = new KubeClient(kc, { requestTimeoutMs: options.requestTimeoutMs, concurrency: options.concurrency, userAgent, ...onRequest });
   const writer = new KubeWriter(kc, { requestTimeoutMs: options.requestTimeoutMs, userAgent, ...onRequest });
   try {
-    const made = await makePlan(client, options, stderr);
+    const made = await makePlan(client, options, stderr, log);
     const { plan, drafts, reports, snapshots } = made;
     const stats = () => ({ ...client.stats, requests: client.stats.requests + writer.records.length, durationMs: Math.round(performance.now() - started) });
     const diagnosisExit = options.all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
@@ -98,7 +99,7 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
     if (result.outcome === 'Applied' && options.waitMs > 0) {
       result.progress = [];
       for (const snapshot of snapshots.filter((s) => plan.steps.some((step) => step.namespaces.includes(s.namespaceName)))) {
-        const watched = await watchProgress(client, snapshot, options.waitMs, log);
+        const watched = await watchProgress(client, snapshot, options.waitMs, log, undefined, 'the namespace controller retries on its own schedule (backoff up to 60 s)');
         result.progress.push({ namespace: snapshot.namespaceName, ...watched.progress });
       }
     }
@@ -121,11 +122,11 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
   }
 }
 
-async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[]) {
+async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[], log: (line: string) => void) {
   const gatherer = new SnapshotGatherer(client);
-  const snapshots: Snapshot[] = options.all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+  const snapshots: Snapshot[] = options.all ? await gatherAll(client, stderr, () => undefined, options.verbose ? log : undefined) : [await gatherer.gather(options.namespace!)];
   for (const snapshot of snapshots) {
-    const fatal = snapshot.gaps.find((g) => g.what === 'the API server');
+    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports: Report[] = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
