@@ -28,11 +28,8 @@ export const crdTerminating: Check = {
           ],
           fixes: [
             { safety: 'safe', description: `fix what holds the ${crd.plural} (see the finalizer findings); the CRD then finishes by itself` },
-            {
-              safety: 'caution',
-              description: `never remove the CRD's ${'customresourcecleanup.apiextensions.k8s.io'} finalizer: it would orphan the stored objects`,
-            },
           ],
+          warnings: [`never remove the CRD's customresourcecleanup.apiextensions.k8s.io finalizer: it would orphan the stored objects`],
         };
       });
   },

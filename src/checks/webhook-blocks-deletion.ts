@@ -1,6 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
-import { interceptsDeleteOrUpdate, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
+import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
@@ -19,6 +19,7 @@ export const webhookBlocksDeletion: Check = {
     const blockers: Blocker[] = [];
     for (const webhook of snapshot.webhooks ?? []) {
       if (!refusesDeletionWhenDown(webhook)) continue;
+      if (!mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
       const namedByController = named.has(webhook.name);
       if (matched.length === 0 && !namedByController) continue;

@@ -16,6 +16,7 @@ import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
+import { runFix } from './fix.js';
 
 export interface RunResult {
   exitCode: number;
@@ -30,6 +31,7 @@ export async function run(
   log: (line: string) => void,
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
+  if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -98,7 +100,7 @@ export async function run(
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(
+export async function gatherAll(
   client: KubeClient,
   stderr: string[],
   onProgress: (phase: string, done: number, total: number) => void,
@@ -128,7 +130,7 @@ function describePlan(plan: SurveyPlan): string {
 
 export class IncompleteError extends Error {}
 
-function exitCodeFor(verdict: Verdict): number {
+export function exitCodeFor(verdict: Verdict): number {
   switch (verdict) {
     case 'NotTerminating':
     case 'Progressing':
@@ -142,7 +144,7 @@ function exitCodeFor(verdict: Verdict): number {
   }
 }
 
-function exitCodeForAll(reports: Report[], stderr: string[]): number {
+export function exitCodeForAll(reports: Report[], stderr: string[]): number {
   if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
   if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
   return EXIT_CODES.ok;

@@ -3,7 +3,7 @@ import type { Gap, GapKind, GroupVersionState, RemainingType } from './shared.js
 
 export type { Gap, GapKind, GroupVersionState, RemainingType };
 
-export const REPORT_API_VERSION = 'ns-doctor.dev/v1';
+export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
 export type Verdict = 'NotTerminating' | 'Progressing' | 'Blocked' | 'Incomplete' | 'NotFound';
 
@@ -13,6 +13,12 @@ export const EXIT_CODES = {
   incomplete: 2,
   notFound: 3,
   usage: 64,
+  // `fix` only; the codes above keep their meaning when fix reports a diagnosis with nothing to apply.
+  fixPlanned: 10,
+  fixApplied: 11,
+  fixStopped: 12,
+  fixRefused: 13,
+  fixFailed: 14,
 } as const;
 
 export type BlockerId =
@@ -63,6 +69,8 @@ export interface Blocker {
   summary: string;
   evidence: EvidenceLink[];
   fixes: Fix[];
+  /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
+  warnings?: string[];
 }
 
 export interface DeletionCondition {

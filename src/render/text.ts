@@ -61,6 +61,7 @@ function gapLines(gaps: Gap[], namespace: string): string[] {
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
   const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
+  for (const warning of blocker.warnings ?? []) lines.push(`    ${c.yellow.bold('⚠ warning:')} ${warning}`);
   return lines;
 }
 

@@ -34,3 +34,22 @@ export function refusesDeletionWhenDown(webhook: WebhookState): boolean {
 export function interceptsDeleteOrUpdate(rule: WebhookState['rules'][number]): boolean {
   return rule.operations.some((op) => op === '*' || op === 'DELETE' || op === 'UPDATE');
 }
+
+const NAME_LABEL = 'kubernetes.io/metadata.name';
+
+/**
+ * False when the webhook's namespaceSelector provably leaves this namespace out. Only the label every namespace
+ * carries (kubernetes.io/metadata.name, set by the API server to its name) can be judged without reading the
+ * namespace's labels; any other selector is assumed to match.
+ */
+export function mayMatchNamespace(selector: WebhookState['namespaceSelector'], namespace: string): boolean {
+  const named = selector?.matchLabels?.[NAME_LABEL];
+  if (named !== undefined && named !== namespace) return false;
+  for (const expression of (selector?.matchExpressions ?? []) as { key?: string; operator?: string; values?: string[] }[]) {
+    if (expression.key !== NAME_LABEL) continue;
+    if (expression.operator === 'In' && !expression.values?.includes(namespace)) return false;
+    if (expression.operator === 'NotIn' && expression.values?.includes(namespace)) return false;
+    if (expression.operator === 'DoesNotExist') return false;
+  }
+  return true;
+}
