@@ -186,7 +186,7 @@ export async function waitFor<T>(
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ''}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
   }
@@ -234,7 +234,7 @@ export async function userKubeconfig(user: string, groups: string[] = []): Promi
 }
 
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 
