@@ -1,17 +1,19 @@
 import { since } from '../util/time.js';
+import { formatCounts } from '../util/format.js';
 import { link, type Check } from './types.js';
 
 /** A CRD deleted while instances remain waits for them; its own finalizer must never be stripped. */
 export const crdTerminating: Check = {
   id: 'CRDTerminating',
+  emits: ['CRDTerminating'],
   description: 'A CustomResourceDefinition is being deleted and waits for its instances',
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.deletionTimestamp)
-      .filter((crd) => snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural))
-      .map((crd) => {
+      .flatMap((crd) => {
+        const remaining = snapshot.content?.types.find((t) => t.group === crd.group && t.resource === crd.plural);
+        if (!remaining) return [];
         const terminating = crd.conditions.find((c) => c.type === 'Terminating');
-        const remaining = snapshot.content!.types.find((t) => t.group === crd.group && t.resource === crd.plural)!;
         return {
           id: 'CRDTerminating' as const,
           summary: `CRD ${crd.name} is being deleted (${since(crd.deletionTimestamp, now)}) and waits for ${remaining.count} ${crd.plural} in this namespace`,
@@ -26,17 +28,9 @@ export const crdTerminating: Check = {
           ],
           fixes: [
             { safety: 'safe', description: `fix what holds the ${crd.plural} (see the finalizer findings); the CRD then finishes by itself` },
-            {
-              safety: 'caution',
-              description: `never remove the CRD's ${'customresourcecleanup.apiextensions.k8s.io'} finalizer: it would orphan the stored objects`,
-            },
           ],
+          warnings: [`never remove the CRD's customresourcecleanup.apiextensions.k8s.io finalizer: it would orphan the stored objects`],
         };
       });
   },
 };
-
-export function formatCounts(counts: Record<string, number>): string {
-  const entries = Object.entries(counts);
-  return entries.length ? entries.map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
-}

@@ -7,6 +7,7 @@ import { sh } from '../util/shell.js';
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
 export const podsStuckTerminating: Check = {
   id: 'PodsStuckTerminating',
+  emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.
@@ -41,7 +42,7 @@ export const podsStuckTerminating: Check = {
     }
     const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
     const first = stuck[0];
-    fixes.push({
+    if (first) fixes.push({
       safety: 'last-resort',
       description: 'force-delete the pods (one shown)',
       command: sh`kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,

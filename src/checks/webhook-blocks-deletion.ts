@@ -1,6 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
-import { interceptsDeleteOrUpdate } from '../snapshot/kubernetes.js';
+import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
@@ -10,6 +10,7 @@ const FAILED_CALLING = /failed calling webhook "([^"]+)"/g;
 /** An admission webhook with failurePolicy Fail that intercepts DELETE/UPDATE and cannot answer refuses every delete. */
 export const webhookBlocksDeletion: Check = {
   id: 'WebhookBlocksDeletion',
+  emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook with failurePolicy Fail matches DELETE/UPDATE of what is left and its backend is down',
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
@@ -17,7 +18,8 @@ export const webhookBlocksDeletion: Check = {
     const remaining = snapshot.content?.types ?? [];
     const blockers: Blocker[] = [];
     for (const webhook of snapshot.webhooks ?? []) {
-      if (webhook.failurePolicy !== 'Fail') continue;
+      if (!refusesDeletionWhenDown(webhook)) continue;
+      if (!mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
       const namedByController = named.has(webhook.name);
       if (matched.length === 0 && !namedByController) continue;
@@ -62,7 +64,7 @@ export const webhookBlocksDeletion: Check = {
           {
             safety: 'last-resort',
             description: 'let requests through while the backend is down: set failurePolicy to Ignore',
-            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks!, webhook)}/failurePolicy`, value: 'Ignore' }])}`,
+            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks ?? [], webhook)}/failurePolicy`, value: 'Ignore' }])}`,
             cost: 'the policy is not enforced for anyone while the backend is down',
           },
         ],

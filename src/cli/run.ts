@@ -2,13 +2,11 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
-import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { SnapshotGatherer } from '../gather/snapshot.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
-import { compareCodePoints } from '../gather/convert.js';
-import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
+import { REPORT_API_VERSION, type Progress, type Report, type RequestStats } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
@@ -16,12 +14,9 @@ import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
-
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string[];
-}
+import { runFix } from './fix.js';
+import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
+import { gatherAll } from './gather-all.js';
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
 export async function run(
@@ -30,6 +25,7 @@ export async function run(
   log: (line: string) => void,
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
+  if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -56,12 +52,13 @@ export async function run(
       snapshots = all
         ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
         : [await gatherer.gather(options.namespace!)];
-      if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
+      const first = snapshots[0];
+      if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
+        const firstLook = diagnose(first, { controllerTimeoutMs: options.controllerTimeoutMs });
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
-        const watched = await watchProgress(client, snapshots[0], options.waitMs, log, expectedBy, noFinishTime);
+        const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
@@ -77,13 +74,15 @@ export async function run(
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
-  if (progress && client) {
-    applyProgress(reports[0], progress);
-    reports[0].stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
+  const single = reports[0];
+  if (progress && client && single) {
+    applyProgress(single, progress);
+    single.stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
   }
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
-  const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
+  if (!all && !single) throw new IncompleteError('nothing was diagnosed');
+  const exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
   const stdout = all
     ? renderReportList(
         { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
@@ -91,58 +90,8 @@ export async function run(
         options.color,
         options.details,
       )
-    : renderReport(reports[0], options.output, options.color);
+    : renderReport(single!, options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
-}
-
-async function gatherAll(
-  client: KubeClient,
-  stderr: string[],
-  onProgress: (phase: string, done: number, total: number) => void,
-  verboseLog?: (line: string) => void,
-): Promise<Snapshot[]> {
-  onProgress('listing namespaces', 0, 1);
-  let listed: Awaited<ReturnType<typeof listTerminatingNamespaces>>;
-  try {
-    listed = await listTerminatingNamespaces(client);
-  } catch (error) {
-    if (isFatal(error)) throw error;
-    stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
-    throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
-  }
-  listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
-  const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
-  verboseLog?.(describePlan(plan));
-  return snapshots;
-}
-
-function describePlan(plan: SurveyPlan): string {
-  const byReason = new Map<string, string[]>();
-  for (const { type, reason } of plan.perNamespace) byReason.set(reason, [...(byReason.get(reason) ?? []), type]);
-  const perNamespace = [...byReason].map(([reason, types]) => `${types.length} per namespace (${reason}): ${types.join(', ')}`);
-  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `; ${perNamespace.join('; ')}` : ''}`;
-}
-
-export class IncompleteError extends Error {}
-
-function exitCodeFor(verdict: Verdict): number {
-  switch (verdict) {
-    case 'NotTerminating':
-    case 'Progressing':
-      return EXIT_CODES.ok;
-    case 'Blocked':
-      return EXIT_CODES.blocked;
-    case 'Incomplete':
-      return EXIT_CODES.incomplete;
-    case 'NotFound':
-      return EXIT_CODES.notFound;
-  }
-}
-
-function exitCodeForAll(reports: Report[], stderr: string[]): number {
-  if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
-  if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
-  return EXIT_CODES.ok;
 }
 
 function listStats(reports: Report[], client: KubeClient | undefined, started: number): RequestStats {

@@ -1,11 +1,11 @@
 // Turns a snapshot into a report: runs every check, then decides the verdict. No I/O here.
 import { CHECKS } from '../checks/registry.js';
 import type { CheckContext } from '../checks/types.js';
-import { formatCounts } from '../checks/crd-terminating.js';
+import { formatCounts } from '../util/format.js';
 import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { approxDuration, clockTime, humanDuration } from '../util/time.js';
-import { parseConditions } from './conditions.js';
+import { parseConditions } from '../snapshot/conditions.js';
 import { explainWaiting, type WaitingExplanation } from './waiting.js';
 
 export interface DiagnoseOptions {

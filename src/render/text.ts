@@ -1,7 +1,7 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
-import { humanDuration } from '../util/time.js';
+import { clockTime, humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -61,6 +61,7 @@ function gapLines(gaps: Gap[], namespace: string): string[] {
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
   const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
+  for (const warning of blocker.warnings ?? []) lines.push(`    ${c.yellow.bold('⚠ warning:')} ${warning}`);
   return lines;
 }
 
@@ -154,7 +155,7 @@ export function renderTextList(list: ReportList, color: boolean, details = false
   for (const group of groups) {
     lines.push('');
     const blocker: Blocker = {
-      id: group.blockerIds[0],
+      id: group.blockerIds[0]!, // a group has at least the blocker that made it
       summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
       evidence: group.evidence,
       fixes: group.fixes,
@@ -182,10 +183,19 @@ function fleetTable(list: ReportList, c: ChalkInstance): string[] {
   const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
   for (const r of list.items) {
     const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
-    const cause = causes.get(r.namespace)?.join(', ') ?? (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : '-');
+    const cause =
+      causes.get(r.namespace)?.join(', ') ??
+      (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : r.verdict === 'Progressing' ? waitingCause(r) : '-');
     lines.push(`${r.namespace.padEnd(width)}  ${age.padEnd(7)}  ${r.verdict.padEnd(12)}  ${cause}`);
   }
   return lines;
+}
+
+/** For a Progressing namespace in the --all table: what it waits on, and until when. */
+function waitingCause(report: Report): string {
+  const reasons = [...new Set((report.waitingOn ?? []).map((w) => w.reason))].join(',');
+  if (!reasons) return '-';
+  return `${reasons} (${report.expectedBy ? `by ${clockTime(Date.parse(report.expectedBy), new Date())}` : 'no finish time known'})`;
 }
 
 export function formatBytes(bytes: number): string {

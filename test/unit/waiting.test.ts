@@ -3,10 +3,10 @@
 // finalizer's operator has RBAC and a Ready pod), plus pod-terminating (2 s grace, node NotReady).
 import { describe, expect, it } from 'vitest';
 import { applyProgress } from '../../src/diagnosis/progress.js';
-import type { Report, Wait } from '../../src/model/report.js';
+import { REPORT_API_VERSION, type Report, type Wait } from '../../src/model/report.js';
 import { renderReport } from '../../src/render/index.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
-import { renderText } from '../../src/render/text.js';
+import { renderText, renderTextList } from '../../src/render/text.js';
 import { graceEnds, passAfterPods, requeueSeconds } from '../../src/snapshot/deadlines.js';
 import type { ObjectSample, Snapshot } from '../../src/snapshot/types.js';
 import { diagnoseAt, recorded } from './helpers.js';
@@ -317,5 +317,14 @@ describe('--wait against the expected finish', () => {
     applyProgress(gone, { waitedSeconds: 20, objectsBefore: 1, objectsAfter: 0, namespaceGone: true, stalled: false, expectedBy: '2026-12-01T10:02:00Z', late: false }, now);
     expect(gone.verdict).toBe('NotTerminating');
     expect(gone.summary).toBe('namespace grace1 finished deleting while watched (20s; 1 object was left at the start) — on time (expected by 10:02:00 UTC)');
+  });
+});
+
+describe('--all', () => {
+  it('the table says what each Progressing namespace waits on, and until when', () => {
+    const items = [diagnoseAt(recorded('pod-grace')), diagnoseAt(recorded('finalizer-live'))];
+    const text = renderTextList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items, stats: { requests: 1, bytesReceived: 1, durationMs: 1, retries: 0 } }, false);
+    expect(text).toMatch(/\ngrace1 +\S+ +Progressing +PodGracePeriod,NamespaceControllerPass \(by (2026-12-01 )?10:04(:35)? UTC\)\n/);
+    expect(text).toMatch(/\nlive1 +\S+ +Progressing +FinalizerController,NamespaceControllerPass \(no finish time known\)\n/);
   });
 });

@@ -3,7 +3,6 @@ import { conversionWebhookDown } from '../../../src/checks/conversion-webhook-do
 import { crdTerminating } from '../../../src/checks/crd-terminating.js';
 import { dependentsBlockDeletion } from '../../../src/checks/dependents-block-deletion.js';
 import { pvcInUse } from '../../../src/checks/pvc-in-use.js';
-import type { PodState } from '../../../src/snapshot/types.js';
 import { contextFor, facts, recorded } from '../helpers.js';
 
 const crdName = 'databasebackups.example.ns-doctor.dev';
@@ -18,7 +17,9 @@ describe('CRDTerminating', () => {
     const [blocker] = crdTerminating.run(snapshot, contextFor(snapshot));
     expect(blocker.id).toBe('CRDTerminating');
     expect(facts([blocker])[0]).toContain('InstanceDeletionInProgress');
-    expect(blocker.fixes[1].description).toContain('never remove');
+    // A warning is not a fix: it must never become a step of a fix plan.
+    expect(blocker.warnings).toEqual([expect.stringContaining('never remove')]);
+    expect(blocker.fixes.map((f) => f.description).join('\n')).not.toContain('never remove');
   });
 
   it('is silent for a CRD that is not being deleted', () => {
@@ -58,7 +59,7 @@ describe('PVCInUse', () => {
       group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim',
       meta: { name: 'data', namespace: 'pod1', deletionTimestamp: snapshot.takenAt, finalizers: ['kubernetes.io/pvc-protection'] },
     });
-    const pod = Object.values(snapshot.pods)[0] as PodState;
+    const pod = Object.values(snapshot.pods)[0];
     pod.claimNames = ['data'];
     const [blocker] = pvcInUse.run(snapshot, contextFor(snapshot));
     expect(blocker.id).toBe('PVCInUse');
