@@ -111,6 +111,7 @@ type summary struct {
 	CDHash     string `json:"cdHash"`
 	SeaSegment bool   `json:"seaSegment"`
 	SeaBlob    uint64 `json:"seaBlobBytes"`
+	SeaOffset  uint32 `json:"seaBlobOffset"`
 }
 
 func verify(path string) {
@@ -162,7 +163,7 @@ func verify(path string) {
 	if seg := f.Segment("NODE_SEA"); seg != nil {
 		s.SeaSegment = true
 		if sec := f.Section("NODE_SEA", "__NODE_SEA_BLOB"); sec != nil {
-			s.SeaBlob = sec.Size
+			s.SeaBlob, s.SeaOffset = sec.Size, sec.Offset
 		}
 	}
 	if !s.SeaSegment || s.SeaBlob == 0 {
