@@ -179,5 +179,8 @@ if ((${#targets[@]} == ${#ALL[@]})); then
   # The release manifest: every platform's uri (this version's GitHub release) and sha256.
   node "$here/update-krew-manifest.mjs" --output "$out/ns-doctor.yaml" "${archives[@]}"
   printf '%s\n' "$out/ns-doctor.yaml"
+  # What out/ was made from, so the e2e tests can reuse it while that is unchanged (test/e2e/packaged.ts).
+  (LC_ALL=C; sha256sum dist/ns-doctor.cjs LICENSE package.json $(find scripts/package -type f | sort)) \
+    | sha256sum | cut -d' ' -f1 > "$out/.inputs.sha256"
 fi
 printf '%s\n' "${archives[@]/%/}" "${archives[@]/%/.sha256}"

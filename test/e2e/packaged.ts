@@ -2,7 +2,8 @@
 // step that makes it: reused when out/ is newer than everything it is made from, since a full build of the five
 // platforms takes minutes.
 import { execFile } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const root = resolve(import.meta.dirname, '../..');
@@ -45,28 +46,26 @@ export async function runFileOk(file: string, args: string[], env?: NodeJS.Proce
   return r.stdout;
 }
 
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const st = statSync(p);
-    if (st.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(p).map((e) => join(p, e))));
-    else newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
+// The same digest package.sh writes into out/.inputs.sha256 once it has built all five platforms.
+function inputsDigest(): string {
+  const files = ['dist/ns-doctor.cjs', 'LICENSE', 'package.json'];
+  const walk = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(`${dir}/${e.name}`) : [`${dir}/${e.name}`],
+    );
+  files.push(...walk('scripts/package').sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b))));
+  const lines = files.map((f) => `${createHash('sha256').update(readFileSync(join(root, f))).digest('hex')}  ${f}\n`);
+  return createHash('sha256').update(lines.join('')).digest('hex');
 }
 
-const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);
-
 /**
- * Packages all five platforms unless out/ is newer than everything it is made from, without rewriting a
- * dist/cli.cjs that other tests may be executing right now if that one is fresh (package.sh --no-build).
+ * Packages all five platforms unless out/ was made from exactly the current bundle, LICENSE, package.json and
+ * packaging scripts. The global setup has just rebuilt dist/, so package.sh --no-build: rebuilding it again here
+ * would rewrite a file other tests may be executing.
  */
 export async function ensurePackaged(): Promise<void> {
-  const bundleInputs = ['src', 'package.json', 'scripts/build.mjs'].map((p) => join(root, p));
-  const bundleFresh = mtime(join(root, 'dist/ns-doctor.cjs')) > newestMtime(bundleInputs);
-  const inputs = [join(root, 'dist/ns-doctor.cjs'), join(root, 'LICENSE'), join(root, 'scripts/package')];
-  const oldest = Math.min(...PLATFORMS.map((p) => mtime(archive(p))), mtime(join(out, 'ns-doctor.yaml')));
-  if (bundleFresh && oldest > newestMtime(inputs)) return;
-  await runFileOk('bash', ['scripts/package/package.sh', ...(bundleFresh ? ['--no-build'] : [])], process.env, 900_000);
+  const stamp = join(out, '.inputs.sha256');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === inputsDigest()) return;
+  await runFileOk('bash', ['scripts/package/package.sh', '--no-build'], process.env, 900_000);
+  if (readFileSync(stamp, 'utf8').trim() !== inputsDigest()) throw new Error('out/.inputs.sha256 does not match after packaging');
 }
