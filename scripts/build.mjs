@@ -48,7 +48,8 @@ const loadOnFirstUse = {
   setup(b) {
     const filter = new RegExp(`^(${Object.keys(LAZY).join('|')})$`);
     b.onResolve({ filter }, async (args) => {
-      if (args.pluginData?.real) return undefined;
+      // cli-progress calls its (CommonJS) string-width directly, and is itself loaded only when a bar is drawn.
+      if (args.pluginData?.real || args.importer.includes(`${path.sep}cli-progress${path.sep}`)) return undefined;
       const real = await b.resolve(args.path, { resolveDir: args.resolveDir, kind: args.kind, pluginData: { real: true } });
       if (real.errors.length) return { errors: real.errors };
       // The path shown in the bundle's comments is relative, so the output does not depend on the checkout's location.

@@ -19,7 +19,11 @@ const cp = path.join(repo, 'scripts/control-plane');
 const { values: opt } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
-    only: { type: 'string', default: 'a,b,c,d' },
+    only: { type: 'string', default: 'a,b,c,d,e' },
+    fleet: { type: 'string' },
+    'fleet-active': { type: 'string' },
+    'fleet-recipe-sample': { type: 'string' },
+    'fleet-single-sample': { type: 'string' },
     'state-dir': { type: 'string' },
     'keep-cluster': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
@@ -34,10 +38,11 @@ const { values: opt } = parseArgs({
   },
 });
 
-const full = { crds: 50, crsPerCRD: 30, heldPerCRD: 20, coreScale: 1, pods: 12, rsLarge: 56000, rsSmall: 5000, nodes: 15000, repeat: 9 };
-const quick = { crds: 8, crsPerCRD: 10, heldPerCRD: 5, coreScale: 0.1, pods: 6, rsLarge: 3000, rsSmall: 500, nodes: 1000, repeat: 1 };
+// fleetSingleSample 0: the single-namespace command runs once for every namespace of the fleet (no extrapolation).
+const full = { crds: 50, crsPerCRD: 30, heldPerCRD: 20, coreScale: 1, pods: 12, rsLarge: 56000, rsSmall: 5000, nodes: 15000, repeat: 9, fleet: 1000, fleetActive: 200, fleetRecipeSample: 20, fleetSingleSample: 0 };
+const quick = { crds: 8, crsPerCRD: 10, heldPerCRD: 5, coreScale: 0.1, pods: 6, rsLarge: 3000, rsSmall: 500, nodes: 1000, repeat: 1, fleet: 60, fleetActive: 20, fleetRecipeSample: 3, fleetSingleSample: 0 };
 const cfg = { ...(opt.quick ? quick : full) };
-for (const [flag, key] of [['repeat', 'repeat'], ['crds', 'crds'], ['rs-large', 'rsLarge'], ['rs-small', 'rsSmall'], ['nodes', 'nodes']]) {
+for (const [flag, key] of [['repeat', 'repeat'], ['crds', 'crds'], ['rs-large', 'rsLarge'], ['rs-small', 'rsSmall'], ['nodes', 'nodes'], ['fleet', 'fleet'], ['fleet-active', 'fleetActive'], ['fleet-recipe-sample', 'fleetRecipeSample'], ['fleet-single-sample', 'fleetSingleSample']]) {
   if (opt[flag] !== undefined) cfg[key] = Number(opt[flag]);
 }
 const only = new Set(opt.only.split(','));
@@ -46,8 +51,15 @@ const CONCURRENCY_SWEEP = [2, 4, 8, 16, 32];
 const started = Date.now();
 const log = (msg) => process.stderr.write(`[bench +${((Date.now() - started) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
 
-const stateDir = opt['state-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ns-doctor-bench-'));
-const cpEnv = { ...process.env, NS_DOCTOR_STATE_DIR: stateDir };
+// (e) runs on a control plane of its own (a second state dir): the other scenarios leave namespaces Terminating that
+// --all would count, and (e)'s broken APIService would add a blocker to (a).
+const baseStateDir = opt['state-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ns-doctor-bench-'));
+let stateDir = baseStateDir;
+let cpEnv = { ...process.env, NS_DOCTOR_STATE_DIR: stateDir };
+function useStateDir(dir) {
+  stateDir = dir;
+  cpEnv = { ...process.env, NS_DOCTOR_STATE_DIR: dir };
+}
 let adminClient;
 const TOOL_USER = 'bench-ns-doctor';
 const RECIPE_USER = 'bench-recipe';
@@ -116,22 +128,29 @@ async function main() {
   if (!fs.existsSync('/usr/bin/time')) throw new Error('GNU time is needed for peak RSS: apt-get install time');
   const cli = await ensureBuilt();
   const results = { config: cfg, machine: machine(), runs: {} };
-  try {
-    await measureAll(cli, results);
-  } finally {
-    adminClient?.close();
-    await stopControlPlane();
+  for (const [set, measureSet] of [['abcd', measureAll], ['e', measureFleet]]) {
+    if (![...set].some((x) => only.has(x))) continue;
+    if (set === 'e' && stateDir === baseStateDir && [...'abcd'].some((x) => only.has(x))) useStateDir(`${baseStateDir}-fleet`);
+    try {
+      await measureSet(cli, results);
+    } finally {
+      adminClient?.close();
+      adminClient = undefined;
+      await stopControlPlane();
+    }
   }
   const table = figures(results);
   results.table = table;
   results.totalSeconds = (Date.now() - started) / 1000;
+  results.machine.loadAtEnd = os.loadavg().map((x) => +x.toFixed(2));
   const md = renderMarkdown(results);
-  process.stdout.write(`\n${md}\n`);
+  process.stdout.write(`\n${[md.main, md.fleet].filter(Boolean).join('\n\n')}\n`);
   if (opt['json-out']) fs.writeFileSync(opt['json-out'], JSON.stringify(results, null, 2));
   if (opt['write-docs']) writeDocs(md);
 }
 
-async function measureAll(builtCli, results) {
+/** Starts a control plane and what every measurement needs: a private copy of the CLI, the admin client, the audit log. */
+async function setUp(builtCli, results) {
   const k = await startControlPlane();
   // A private copy: a rebuild of dist/ during the run must not mix two versions of the tool in one table.
   const cli = path.join(stateDir, 'cli.cjs');
@@ -148,6 +167,11 @@ async function measureAll(builtCli, results) {
   const kubectl = path.join(k.binDir, 'kubectl');
   // The bundle's shebang (env -S node …) finds node on PATH: make it the Node running this benchmark.
   const toolEnv = { ...process.env, PATH: `${path.dirname(process.execPath)}:${process.env.PATH}`, KUBECONFIG: k.toolKubeconfig, NO_COLOR: '1' };
+  return { k, cli, admin, ctx, kubectl, toolEnv };
+}
+
+async function measureAll(builtCli, results) {
+  const { k, cli, admin, ctx, kubectl, toolEnv } = await setUp(builtCli, results);
 
   const nsDoctor = (label, ns) =>
     measure(ctx, { label, username: TOOL_USER, cmd: cli, args: [ns, '-o', 'json'], env: toolEnv, json: true });
@@ -313,6 +337,87 @@ async function measureAll(builtCli, results) {
   }
 }
 
+// (e) --all on a fleet of stuck namespaces, in waves of 10, 100 and all: the request count at each size shows what
+// grows with namespaces; the single-namespace command once per namespace and the classic recipe per namespace run
+// side by side on the same cluster after the last wave.
+async function measureFleet(builtCli, results) {
+  const { cli, admin, ctx, kubectl, toolEnv, k } = await setUp(builtCli, results);
+  const N = cfg.fleet;
+  log(`(e) building ${N} namespaces to be deleted and ${cfg.fleetActive} Active ones, ~20 objects of 5 kinds each`);
+  const t = Date.now();
+  results.runs.fleetContent = await sc.buildFleet(admin, { terminating: N, active: cfg.fleetActive, log });
+  log(`  built in ${fmtMs(Date.now() - t)}: ${JSON.stringify(results.runs.fleetContent)}`);
+  const waves = [...new Set([10, 100, N].filter((w) => w <= N))];
+  results.runs.fleetWaves = [];
+  let deleted = 0;
+  const all = (label, extra = []) => measure(ctx, { label, username: TOOL_USER, cmd: cli, args: ['--all', ...extra], env: toolEnv, json: !extra.length || extra.includes('json') });
+  for (const wave of waves) {
+    await sh(path.join(cp, 'lib/kcm.sh'), ['restart', 'namespace-controller']);
+    log(`(e) deleting namespaces ${deleted}..${wave - 1}; the namespace controller acts on them`);
+    const t1 = Date.now();
+    await sc.deleteFleet(admin, deleted, wave, log);
+    deleted = wave;
+    // The controller retries every blocked namespace with backoff: stopped, so only the contender talks to the server.
+    await sh(path.join(cp, 'lib/kcm.sh'), ['stop']);
+    log(`  ${wave} Terminating after ${fmtMs(Date.now() - t1)}; kube-controller-manager stopped for the measurements`);
+    await all('warm-up', ['-o', 'json']);
+    const runs = [];
+    const n = wave === N ? Math.min(cfg.repeat, 5) : Math.min(cfg.repeat, 3);
+    for (let i = 0; i < n; i++) {
+      const r = await all(`ns-doctor --all (${wave} Terminating)`, ['-o', 'json']);
+      log(`  --all, ${wave} Terminating #${i + 1}: ${fmtMs(r.wallMs)}, ${r.audit.requests} requests (${r.audit.lists} LISTs), ${fmtBytes(r.server.responseBytes)}, RSS ${r.maxRssMB?.toFixed(0)} MB, etcd LISTs ${r.server.etcdListsOwn}, exit ${r.exitCode}`);
+      if (r.exitCode !== 1) log(`  stderr: ${r.stderrTail}`);
+      runs.push(r);
+    }
+    const groups = runs[0].report?.groups?.map((g) => ({ key: g.key, namespaces: g.namespaces.length, ids: g.blockerIds })) ?? [];
+    const verdicts = {};
+    for (const item of runs[0].report?.items ?? []) verdicts[item.verdict] = (verdicts[item.verdict] ?? 0) + 1;
+    results.runs.fleetWaves.push({ namespaces: wave, runs: runs.map(slim), groups, verdicts, byResource: runs[0].audit.byResource });
+    log(`  groups: ${groups.map((g) => `${g.namespaces} × ${g.key}`).join('; ')}`);
+  }
+  const text = await all('ns-doctor --all (text)', ['--no-color']);
+  results.runs.fleetText = { lines: text.stdoutLines, head: text.stdoutHead, wallMs: text.wallMs };
+
+  // Side by side, same cluster: the single-namespace command once per namespace, and the recipe per namespace.
+  const names = Array.from({ length: N }, (_, i) => sc.fleetName(i));
+  const sample = (count) => (count > 0 && count < N ? Array.from({ length: count }, (_, j) => names[(j * (Math.floor(N / count) + 1)) % N]) : names);
+  const singles = sample(cfg.fleetSingleSample);
+  const listFile = path.join(stateDir, 'fleet-single.txt');
+  fs.writeFileSync(listFile, singles.join('\n') + '\n');
+  log(`(e) the single-namespace command once for each of ${singles.length} namespaces${singles.length < N ? ' (a sample)' : ''}`);
+  const single = await measure(ctx, {
+    label: 'single-namespace command per namespace', username: TOOL_USER, cmd: 'bash',
+    args: ['-c', `while read -r ns; do ${JSON.stringify(cli)} "$ns" -o json >/dev/null || true; done < ${JSON.stringify(listFile)}`],
+    env: toolEnv,
+  });
+  log(`  ${fmtMs(single.wallMs)}, ${single.audit.requests} requests, etcd LISTs ${single.server.etcdListsOwn}`);
+  results.runs.fleetSingle = { ...slim(single), namespaces: singles.length, of: N };
+  const recipeNames = sample(cfg.fleetRecipeSample);
+  const recipeFile = path.join(stateDir, 'fleet-recipe.txt');
+  fs.writeFileSync(recipeFile, recipeNames.join('\n') + '\n');
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-doctor-bench-recipe-'));
+  log(`(e) the classic recipe for each of ${recipeNames.length} namespaces${recipeNames.length < N ? ' (a sample)' : ''}: ${recipeNames.join(', ')}`);
+  const recipe = await measure(ctx, {
+    label: 'classic recipe per namespace', username: RECIPE_USER, cmd: 'bash',
+    args: ['-c', `while read -r ns; do kubectl api-resources --verbs=list --namespaced -o name | xargs -n 1 kubectl get --show-kind --ignore-not-found -n "$ns" >/dev/null; done < ${JSON.stringify(recipeFile)}`],
+    env: { ...process.env, PATH: `${k.binDir}:${process.env.PATH}`, KUBECONFIG: k.recipeKubeconfig, HOME: home },
+  });
+  fs.rmSync(home, { recursive: true, force: true });
+  log(`  ${fmtMs(recipe.wallMs)}, ${recipe.audit.requests} requests, etcd LISTs ${recipe.server.etcdListsOwn}`);
+  results.runs.fleetRecipe = { ...slim(recipe), namespaces: recipeNames.length, of: N };
+  void kubectl;
+}
+
+/** A run without its parsed report and audit detail: a thousand reports are megabytes in --json-out. */
+function slim(r) {
+  return {
+    wallMs: r.wallMs, maxRssMB: r.maxRssMB, cpuSeconds: r.cpuSeconds, exitCode: r.exitCode, serverCpuSeconds: r.serverCpuSeconds,
+    stdoutBytes: r.stdoutBytes,
+    audit: { requests: r.audit.requests, lists: r.audit.lists, listsWithoutCacheRV: r.audit.listsWithoutCacheRV.length },
+    server: { responseBytes: r.server.responseBytes, etcdListsOwn: r.server.etcdListsOwn, etcdListsOwnByResource: r.server.etcdListsOwnByResource, etcdCounts: r.server.etcdCounts },
+  };
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 
 function machine() {
@@ -324,6 +429,8 @@ function machine() {
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
     date: new Date().toISOString(),
+    // Other work on this shared machine moves the times: the 1/5/15-minute load averages at the start and the end.
+    loadAtStart: os.loadavg().map((x) => +x.toFixed(2)),
   };
 }
 
@@ -394,12 +501,63 @@ function figures(results) {
       met: ok,
     });
   }
+  const fleet = fleetFigures(r);
+  if (fleet) {
+    out.fleet = fleet;
+    const last = fleet.waves.at(-1);
+    out.targets.push({ id: 'e1', what: `--all on ${last.namespaces} Terminating namespaces in < 10 s (loopback)`, value: fmtMs(last.wallMs), met: last.wallMs < 10_000 });
+    out.targets.push({ id: 'e2', what: `peak RSS < 300 MB at ${last.namespaces}`, value: `${last.maxRssMB.toFixed(0)} MB`, met: last.maxRssMB < 300 });
+    out.targets.push({
+      id: 'e3',
+      what: 'requests grow with types and findings, not namespaces × types',
+      value: `${fleet.waves.map((w) => `${w.requests} at ${w.namespaces}`).join(', ')} (one namespace at a time: ${fleet.singleRequests} for ${fleet.single.namespaces})`,
+      met: last.requests < fleet.singleRequests / 10,
+    });
+    out.targets.push({ id: 'e4', what: 'etcd-served LISTs of --all', value: String(Math.max(...fleet.waves.map((w) => w.etcdLists))), met: fleet.waves.every((w) => w.etcdLists === 0) });
+    out.targets.push({ id: 'e5', what: '≥ 20× faster than the single-namespace command once per namespace', value: `${fleet.singleSpeedup.toFixed(1)}×`, met: fleet.singleSpeedup >= 20 });
+    out.targets.push({ id: 'e6', what: '≥ 20× faster than the classic recipe per namespace', value: `${fleet.recipeSpeedup.toFixed(1)}×${fleet.recipe.namespaces < fleet.recipe.of ? ' (extrapolated from a sample)' : ''}`, met: fleet.recipeSpeedup >= 20 });
+  }
   const etcdLists = [A, C0, C, S, L].filter(Boolean).map((x) => x.etcdLists);
   if (etcdLists.length) {
     const worst = Math.max(...etcdLists);
     out.targets.push({ id: 'd', what: 'LISTs served by etcd instead of the watch cache', value: String(worst), met: worst === 0 });
   }
   return out;
+}
+
+function fleetFigures(r) {
+  if (!r.fleetWaves?.length) return undefined;
+  const waves = r.fleetWaves.map((w) => ({
+    namespaces: w.namespaces,
+    n: w.runs.length,
+    wallMs: median(w.runs.map((x) => x.wallMs)),
+    bestWallMs: Math.min(...w.runs.map((x) => x.wallMs)),
+    maxRssMB: Math.max(...w.runs.map((x) => x.maxRssMB ?? 0)),
+    requests: median(w.runs.map((x) => x.audit.requests)),
+    lists: median(w.runs.map((x) => x.audit.lists)),
+    bytes: median(w.runs.map((x) => x.server.responseBytes)),
+    cpuSeconds: median(w.runs.map((x) => x.cpuSeconds)),
+    apiserverCpuSeconds: median(w.runs.map((x) => x.serverCpuSeconds?.['kube-apiserver'] ?? NaN)),
+    etcdLists: Math.max(...w.runs.map((x) => x.server.etcdListsOwn)),
+    groups: w.groups,
+    verdicts: w.verdicts,
+  }));
+  const last = waves.at(-1);
+  const single = r.fleetSingle;
+  const recipe = r.fleetRecipe;
+  // A sample is scaled to the whole fleet, linearly: each namespace costs about the same to a per-namespace tool.
+  const scale = (x) => x.wallMs * (x.of / x.namespaces);
+  return {
+    waves,
+    single,
+    recipe,
+    singleWallMs: scale(single),
+    recipeWallMs: scale(recipe),
+    singleRequests: Math.round(single.audit.requests * (single.of / single.namespaces)),
+    recipeRequests: Math.round(recipe.audit.requests * (recipe.of / recipe.namespaces)),
+    singleSpeedup: scale(single) / last.wallMs,
+    recipeSpeedup: scale(recipe) / last.wallMs,
+  };
 }
 
 const pct = (x, base) => `${x >= base ? '+' : ''}${(((x - base) / base) * 100).toFixed(1)}%`;
@@ -409,11 +567,14 @@ function renderMarkdown(results) {
   const m = results.machine;
   const lines = [];
   lines.push(`ns-doctor build: \`dist/ns-doctor.cjs\` sha256 ${results.cliSha256}…`, '');
-  lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, Node ${m.node}; Kubernetes v1.34.4 (kube-apiserver + etcd v3.6.16 on loopback).`);
+  lines.push(`Measured ${m.date.slice(0, 16).replace('T', ' ')} UTC on ${m.nproc} × ${m.cpuModel}, ${m.memoryGiB} GiB RAM, ${m.kernel}, Node ${m.node}; Kubernetes v1.34.4 (kube-apiserver + etcd v3.6.16 on loopback). Load average (1, 5, 15 min) ${m.loadAtStart?.join(' / ')} at the start, ${m.loadAtEnd?.join(' / ')} at the end (the machine is shared).`);
   const argv = process.argv.slice(2).join(' ');
   lines.push('');
   lines.push(`Command: \`npm run bench${argv ? ` -- ${argv}` : ''}\` (whole run ${results.totalSeconds.toFixed(0)} s). Requests: the API server's audit events for the contender's own user. Bytes: the server's \`apiserver_response_sizes\` sum over the contender's window. etcd-served LISTs: the server's \`etcd_requests_total{operation="list"}\` over the same window (1.34 answers a consistent LIST without resourceVersion from the watch cache; it is not counted there).`);
   lines.push('');
+  const header = [...lines];
+  const fleetLines = [...header, ...renderFleetMarkdown(results)];
+  if (![...'abcd'].some((x) => only.has(x))) return { main: '', fleet: fleetLines.join('\n') };
   lines.push('| run | wall time | requests (LIST) | bytes received | peak RSS | client CPU | API server CPU | etcd-served LISTs | verdict |');
   lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
   const cpu = (s) => (Number.isFinite(s) ? `${s.toFixed(2)} s` : '–');
@@ -421,7 +582,7 @@ function renderMarkdown(results) {
     x && lines.push(`| ${name} | ${fmtMs(x.wallMs)} | ${x.requests} (${x.lists}) | ${fmtBytes(x.bytes)} | ${x.maxRssMB ? `${x.maxRssMB.toFixed(0)} MB` : '–'} | ${cpu(x.cpuSeconds)} | ${cpu(x.apiserverCpuSeconds)} | ${x.etcdLists} | ${x.verdict ?? `exit ${x.exitCodes.join(',')}`} |`);
   const c = results.runs.stuckContent;
   const objs = c ? c.customResources + Object.values(c.core).reduce((a, b) => a + b, 0) + c.pods : 0;
-  row(`(a) ns-doctor, stuck ns (${cfg.crds} CRDs, ${objs} objects), median of ${t.A?.n}`, t.A);
+  if (t.A) row(`(a) ns-doctor, stuck ns (${cfg.crds} CRDs, ${objs} objects), median of ${t.A?.n}`, t.A);
   row('(a) `kubectl ns-doctor` via the plugin shim', t.shim);
   row(`(a) classic recipe \`api-resources \\| xargs kubectl get\`, median of ${t.recipe?.n}`, t.recipe);
   row(`(a) ns-doctor over a simulated ${opt['rtt-ms']} ms round trip, median of ${results.runs.nsDoctorRtt?.length}`, agg(results.runs.nsDoctorRtt));
@@ -447,7 +608,7 @@ function renderMarkdown(results) {
     lines.push(`ns-doctor's own floor: starting the process and printing \`--version\` takes ${fmtMs(results.runs.startupFloorMs)}; the diagnosis itself (the report's \`stats.durationMs\`) took ${fmtMs(t.A?.reportDurationMs)} in (a) and ${fmtMs(t.L?.reportDurationMs ?? NaN)} at ${cfg.rsLarge} ReplicaSets.`, '');
   }
   lines.push('| target | measured | met |', '|---|---|---|');
-  for (const x of t.targets) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
+  for (const x of t.targets.filter((x) => !x.id.startsWith('e'))) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
   const etcd = [t.A, t.C, t.S, t.L].filter((x) => x?.etcdLists);
   if (etcd.length) {
     lines.push('', 'etcd-served LISTs by resource (first run of each):');
@@ -461,13 +622,44 @@ function renderMarkdown(results) {
     for (const l of consistent.slice(0, 8)) lines.push(`- \`${decodeURIComponent(l.uri)}\``);
     if (consistent.length > 8) lines.push(`- … and ${consistent.length - 8} more`);
   }
-  return lines.join('\n');
+  return { main: lines.join('\n'), fleet: only.has('e') ? fleetLines.join('\n') : '' };
 }
 
-function writeDocs(md) {
+function renderFleetMarkdown(results) {
+  const t = results.table;
+  const lines = [];
+  const f = t.fleet;
+  if (!f) return lines;
+  {
+    const content = results.runs.fleetContent;
+    lines.push(`(e) \`--all\` on a fleet: ${content.terminating} namespaces deleted in waves of ${f.waves.map((w) => w.namespaces).join(', ')} (${content.causes.apiservice} blocked by the broken APIService only, ${content.causes.finalizer} also by widgets on a finalizer with no controller, ${content.causes.pods} also by pods on a NotReady node) and ${content.active} Active namespaces; ${content.objects} objects of 5 kinds created, before the namespace controller deleted what it could. Its own control plane; kube-controller-manager stopped during the measurements.`, '');
+    lines.push('| run | wall time | requests (LIST) | bytes received | peak RSS | client CPU | API server CPU | etcd-served LISTs | groups (namespaces) |');
+    lines.push('|---|---:|---:|---:|---:|---:|---:|---:|---|');
+    const cpu = (s) => (Number.isFinite(s) ? `${s.toFixed(2)} s` : '–');
+    for (const w of f.waves) {
+      lines.push(`| (e) \`ns-doctor --all\`, ${w.namespaces} Terminating, median of ${w.n} | ${fmtMs(w.wallMs)} | ${w.requests} (${w.lists}) | ${fmtBytes(w.bytes)} | ${w.maxRssMB.toFixed(0)} MB | ${cpu(w.cpuSeconds)} | ${cpu(w.apiserverCpuSeconds)} | ${w.etcdLists} | ${w.groups.map((g) => g.namespaces).join(', ')} |`);
+    }
+    const sideRow = (name, x) => lines.push(`| ${name} | ${fmtMs(x.wallMs)} | ${x.audit.requests} (${x.audit.lists}) | ${fmtBytes(x.server.responseBytes)} | ${x.maxRssMB ? `${x.maxRssMB.toFixed(0)} MB` : '–'} | ${cpu(x.cpuSeconds)} | ${cpu(x.serverCpuSeconds?.['kube-apiserver'])} | ${x.server.etcdListsOwn} | |`);
+    sideRow(`(e) single-namespace command once per namespace, ${f.single.namespaces} of ${f.single.of}`, f.single);
+    sideRow(`(e) classic recipe per namespace, ${f.recipe.namespaces} of ${f.recipe.of}`, f.recipe);
+    lines.push('');
+    const scaled = (x, wall) => (x.namespaces < x.of ? `${fmtMs(wall)} extrapolated to ${x.of} namespaces from ${x.namespaces} (×${(x.of / x.namespaces).toFixed(0)})` : fmtMs(wall));
+    lines.push(`Side by side at ${f.waves.at(-1).namespaces}: \`--all\` ${fmtMs(f.waves.at(-1).wallMs)}; the single-namespace command once per namespace ${scaled(f.single, f.singleWallMs)} (**${f.singleSpeedup.toFixed(1)}×**); the classic recipe per namespace ${scaled(f.recipe, f.recipeWallMs)} (**${f.recipeSpeedup.toFixed(1)}×**).`, '');
+    const byResource = results.runs.fleetWaves.at(-1).byResource;
+    lines.push(`Requests of \`--all\` at ${f.waves.at(-1).namespaces}, by resource: ${Object.entries(byResource).sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ')}.`, '');
+  }
+  lines.push('| target | measured | met |', '|---|---|---|');
+  for (const x of t.targets.filter((x) => x.id.startsWith('e'))) lines.push(`| (${x.id}) ${x.what} | ${x.value} | ${x.met ? 'yes' : '**no**'} |`);
+  return lines;
+}
+
+function writeDocs({ main, fleet }) {
+  if (main) writeBetween('<!-- bench:results:start -->', '<!-- bench:results:end -->', main);
+  if (fleet) writeBetween('<!-- bench:fleet:start -->', '<!-- bench:fleet:end -->', fleet);
+}
+
+function writeBetween(start, end, md) {
   const file = path.join(repo, 'docs/benchmarks.md');
-  const start = '<!-- bench:results:start -->';
-  const end = '<!-- bench:results:end -->';
   const text = fs.readFileSync(file, 'utf8');
   const a = text.indexOf(start);
   const b = text.indexOf(end);

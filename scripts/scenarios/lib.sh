@@ -78,6 +78,42 @@ finalize_ns() {
   printf '%s' "$body" | k replace --raw "/api/v1/namespaces/$ns/finalize" -f - >/dev/null
 }
 
+# ready_node <name>: a Node whose kubelet reports Ready (written through the status subresource: no kubelet runs here).
+ready_node() {
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Node
+metadata:
+  name: $1
+  labels: {kubernetes.io/hostname: $1, kubernetes.io/os: linux}
+YAML
+  k patch node "$1" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"conditions":[
+  {"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status","lastHeartbeatTime":"$(ago 0)","lastTransitionTime":"$(ago 86400)"}],
+  "nodeInfo":{"kubeletVersion":"v1.34.4","kubeProxyVersion":"","osImage":"Debian GNU/Linux 12","kernelVersion":"6.1.0","containerRuntimeVersion":"containerd://2.0.0","operatingSystem":"linux","architecture":"amd64","machineID":"m","systemUUID":"s","bootID":"b"}}}
+JSON
+)" >/dev/null
+  # Only a node lifecycle controller (not run here) lifts the not-ready taint a new Node is created with.
+  k taint node "$1" node.kubernetes.io/not-ready:NoSchedule- >/dev/null 2>&1 || true
+}
+
+# pod_running_ready <ns> <pod> <age-s>: what a kubelet would report for a pod whose one container runs and is Ready.
+pod_running_ready() {
+  local container image
+  container="$(k get pod "$2" -n "$1" -o 'jsonpath={.spec.containers[0].name}')"
+  image="$(k get pod "$2" -n "$1" -o 'jsonpath={.spec.containers[0].image}')"
+  k patch pod "$2" -n "$1" --subresource=status --type=merge -p "$(cat <<JSON
+{"status":{"phase":"Running","startTime":"$(ago "$3")",
+  "conditions":[{"type":"Ready","status":"True","lastTransitionTime":"$(ago $(($3 - 100)))"}],
+  "containerStatuses":[{"name":"$container","ready":true,"restartCount":0,"image":"$image","imageID":"","started":true,
+    "state":{"running":{"startedAt":"$(ago "$3")"}}}]}}
+JSON
+)" >/dev/null
+}
+
+# pod_deleted <ns> <pod>: the pod has a deletionTimestamp.
+pod_deleted() { [[ -n "$(k get pod "$2" -n "$1" -o 'jsonpath={.metadata.deletionTimestamp}')" ]]; }
+
 delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
 
 usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }

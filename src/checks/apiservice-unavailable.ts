@@ -11,6 +11,7 @@ import { sh } from '../util/shell.js';
  */
 export const apiServiceUnavailable: Check = {
   id: 'APIServiceUnavailable',
+  emits: ['APIServiceUnavailable', 'APIServiceOrphaned', 'APIServiceBackendInNamespace'],
   description: 'An aggregated API (APIService) is unavailable, so discovery fails and the namespace controller will not finish',
   run(snapshot, context) {
     const ns = snapshot.namespace;

@@ -5,6 +5,7 @@ import { sh } from '../util/shell.js';
 /** A CRD served through a conversion webhook cannot be listed or deleted in other versions while that webhook is down. */
 export const conversionWebhookDown: Check = {
   id: 'ConversionWebhookDown',
+  emits: ['ConversionWebhookDown'],
   description: "A CRD's conversion webhook is down, so its objects cannot be read or deleted",
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)

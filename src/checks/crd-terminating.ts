@@ -1,9 +1,11 @@
 import { since } from '../util/time.js';
+import { formatCounts } from '../util/format.js';
 import { link, type Check } from './types.js';
 
 /** A CRD deleted while instances remain waits for them; its own finalizer must never be stripped. */
 export const crdTerminating: Check = {
   id: 'CRDTerminating',
+  emits: ['CRDTerminating'],
   description: 'A CustomResourceDefinition is being deleted and waits for its instances',
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
@@ -35,8 +37,3 @@ export const crdTerminating: Check = {
       });
   },
 };
-
-export function formatCounts(counts: Record<string, number>): string {
-  const entries = Object.entries(counts);
-  return entries.length ? entries.map(([k, v]) => `${k} ×${v}`).join(', ') : 'none';
-}

@@ -1,14 +1,20 @@
 import type { EvidenceLink } from '../model/report.js';
+import { blockingDependents, foregroundDependentsGoing } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion: Check = {
   id: 'DependentsBlockDeletion',
+  emits: ['DependentsBlockDeletion'],
   description: 'Objects wait on foregroundDeletion/orphan: dependents or the garbage collector hold them',
-  run(snapshot) {
+  run(snapshot, { now }) {
+    // An owner whose dependents are all on their way out is a wait (src/diagnosis/waiting.ts), by the same predicate.
     const owners = (snapshot.content?.stuck ?? []).filter(
-      (s) => s.meta.deletionTimestamp && s.meta.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan'),
+      (s) =>
+        s.meta.deletionTimestamp &&
+        s.meta.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan') &&
+        !foregroundDependentsGoing(snapshot, s, now),
     );
     if (owners.length === 0) return [];
     const evidence: EvidenceLink[] = [];
@@ -16,9 +22,7 @@ export const dependentsBlockDeletion: Check = {
     for (const owner of owners.slice(0, 10)) {
       const finalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
       evidence.push(link({ kind: owner.kind, namespace: owner.meta.namespace, name: owner.meta.name }, `waiting on ${finalizer}`, 0));
-      const dependents = (snapshot.content?.blockingDependents ?? []).filter((d) =>
-        d.meta.ownerReferences?.some((o) => o.uid === owner.meta.uid && o.blockOwnerDeletion),
-      );
+      const dependents = blockingDependents(snapshot, owner);
       dependentsFound += dependents.length;
       for (const d of dependents.slice(0, 5)) {
         const state = d.meta.deletionTimestamp ? `Terminating; finalizers ${d.meta.finalizers?.join(', ') || 'none'}` : 'not yet deleted';

@@ -1,35 +1,24 @@
 import type { Blocker, EvidenceLink } from '../model/report.js';
-import type { ObjectSample } from '../snapshot/types.js';
 import { since } from '../util/time.js';
-import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+import { deletedWithCustomFinalizer, finalizerOwner } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
 export const finalizerOwnerMissing: Check = {
   id: 'FinalizerOwnerMissing',
+  emits: ['FinalizerOwnerMissing'],
   description: 'Objects wait on a custom finalizer whose controller is not running',
   run(snapshot, { now }) {
-    const byTypeAndFinalizer = new Map<string, { finalizer: string; samples: ObjectSample[] }>();
-    for (const sample of snapshot.content?.stuck ?? []) {
-      if (!sample.meta.deletionTimestamp) continue;
-      for (const finalizer of sample.meta.finalizers ?? []) {
-        if (isBuiltInFinalizer(finalizer)) continue;
-        const key = `${sample.group}/${sample.resource}/${finalizer}`;
-        const entry = byTypeAndFinalizer.get(key) ?? { finalizer, samples: [] };
-        entry.samples.push(sample);
-        byTypeAndFinalizer.set(key, entry);
-      }
-    }
     const blockers: Blocker[] = [];
-    for (const { finalizer, samples } of byTypeAndFinalizer.values()) {
+    for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
       const first = samples[0];
       const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
       const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
-      const owners = snapshot.finalizerOwners.find((o) => o.group === first.group && o.resource === first.resource);
-      if (!owners?.rbacReadable) continue; // owner unknown, not proven missing: reported as a gap instead
-      const running = owners.candidates.filter((c) => c.pods.some((p) => p.ready));
-      if (running.length) continue; // a live controller holds it: progressing, not stuck
+      // Unknown owner: reported as a gap. A live one: a wait (src/diagnosis/waiting.ts), decided by the same predicate.
+      const owner = finalizerOwner(snapshot, first.group, first.resource);
+      if (owner.state !== 'missing') continue;
+      const owners = { candidates: owner.candidates };
       const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
       const evidence: EvidenceLink[] = samples.slice(0, 5).map((s) =>
         link(

@@ -1,17 +1,17 @@
 import type { EvidenceLink, Fix } from '../model/report.js';
 import { describeNode, describePod } from './backend-chain.js';
+import { namespacePods, podPastGrace } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
 export const podsStuckTerminating: Check = {
   id: 'PodsStuckTerminating',
+  emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
   run(snapshot, { now }) {
-    // deletionTimestamp of a pod is the moment its grace period ends.
-    const stuck = Object.values(snapshot.pods).filter(
-      (p) => p.namespace === snapshot.namespaceName && p.deletionTimestamp && Date.parse(p.deletionTimestamp) < now.getTime(),
-    );
+    // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.
+    const stuck = namespacePods(snapshot).filter((p) => podPastGrace(p, now));
     if (stuck.length === 0) return [];
     const evidence: EvidenceLink[] = [];
     const fixes: Fix[] = [];

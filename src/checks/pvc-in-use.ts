@@ -1,16 +1,24 @@
+import { claimWaitsForPodsInGrace, namespacePods } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
 export const pvcInUse: Check = {
   id: 'PVCInUse',
+  emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
-  run(snapshot) {
+  run(snapshot, { now }) {
+    // A claim whose users are all inside their grace period waits for them (src/diagnosis/waiting.ts): same predicate.
     const claims = (snapshot.content?.stuck ?? []).filter(
-      (s) => s.group === '' && s.resource === 'persistentvolumeclaims' && s.meta.deletionTimestamp && s.meta.finalizers?.includes('kubernetes.io/pvc-protection'),
+      (s) =>
+        s.group === '' &&
+        s.resource === 'persistentvolumeclaims' &&
+        s.meta.deletionTimestamp &&
+        s.meta.finalizers?.includes('kubernetes.io/pvc-protection') &&
+        !claimWaitsForPodsInGrace(snapshot, s.meta.name, now),
     );
     if (claims.length === 0) return [];
-    const pods = Object.values(snapshot.pods).filter((p) => p.namespace === snapshot.namespaceName);
+    const pods = namespacePods(snapshot);
     const evidence = claims.flatMap((claim) => {
       const users = pods.filter((p) => p.claimNames.includes(claim.meta.name));
       return [

@@ -1,16 +1,15 @@
 // Every root cause ns-doctor knows. Adding one means adding a file with a Check and listing it here.
 import { apiServiceUnavailable } from './apiservice-unavailable.js';
-import {
-  contentDeletionFailed,
-  groupVersionParseFailure,
-  namespaceControllerForbidden,
-  namespaceControllerNotRunning,
-} from './controller-health.js';
+import { contentDeletionFailed } from './content-deletion-failed.js';
+import { groupVersionParseFailure } from './group-version-parse-failure.js';
+import { namespaceControllerForbidden } from './namespace-controller-forbidden.js';
+import { namespaceControllerNotRunning } from './namespace-controller-not-running.js';
 import { conversionWebhookDown } from './conversion-webhook-down.js';
 import { crdTerminating } from './crd-terminating.js';
 import { dependentsBlockDeletion } from './dependents-block-deletion.js';
 import { finalizerOwnerMissing } from './finalizer-owner-missing.js';
-import { namespaceFinalizerRemaining, namespaceMetadataFinalizerRemaining } from './namespace-finalizers.js';
+import { namespaceFinalizerRemaining } from './namespace-finalizer-remaining.js';
+import { namespaceMetadataFinalizerRemaining } from './namespace-metadata-finalizer-remaining.js';
 import { podsStuckTerminating } from './pods-stuck-terminating.js';
 import { pvcInUse } from './pvc-in-use.js';
 import type { Check } from './types.js';

@@ -11,7 +11,10 @@ export interface CheckContext {
 
 /** One root cause: an id, what it looks for, and a pure function from a snapshot to the blockers it proves. */
 export interface Check {
+  /** The rule's name: the blocker id it is about. */
   id: BlockerId;
+  /** Every blocker id this check can report (a check may tell variants apart, e.g. a broken vs an orphaned API). */
+  emits: readonly BlockerId[];
   description: string;
   /** A catch-all: reported only when no specific check found anything. */
   fallback?: boolean;

@@ -10,6 +10,7 @@ const FAILED_CALLING = /failed calling webhook "([^"]+)"/g;
 /** An admission webhook with failurePolicy Fail that intercepts DELETE/UPDATE and cannot answer refuses every delete. */
 export const webhookBlocksDeletion: Check = {
   id: 'WebhookBlocksDeletion',
+  emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook with failurePolicy Fail matches DELETE/UPDATE of what is left and its backend is down',
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];

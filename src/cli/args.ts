@@ -6,6 +6,8 @@ import { parseDuration } from '../util/time.js';
 export interface CliOptions {
   namespace?: string;
   all: boolean;
+  /** --all: the full report of every namespace after the grouped summary (text, markdown). */
+  details: boolean;
   output: OutputFormat;
   kubeconfig?: string;
   context?: string;
@@ -61,7 +63,8 @@ export function buildParser(argv: string[], version: string) {
     .command('$0 [namespace]', false as unknown as string, (y) =>
       y.positional('namespace', { type: 'string', describe: 'namespace to diagnose' }),
     )
-    .option('all', { alias: 'A', type: 'boolean', default: false, describe: 'diagnose every Terminating namespace: one line each, then details' })
+    .option('all', { alias: 'A', type: 'boolean', default: false, describe: 'diagnose every Terminating namespace: grouped by root cause, then one line each' })
+    .option('details', { type: 'boolean', default: false, describe: 'with --all: the full report of every namespace after the summary by root cause' })
     .option('output', { alias: 'o', type: 'string', choices: [...OUTPUT_FORMATS], default: 'text', describe: 'output format' })
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
     .option('context', { type: 'string', describe: 'kubeconfig context to use' })
@@ -75,7 +78,7 @@ export function buildParser(argv: string[], version: string) {
     .option('from-snapshot', { type: 'string', describe: 'diagnose a saved snapshot instead of a live cluster' })
     .example('kubectl ns-doctor payments', 'why is namespace payments stuck?')
     .example('kubectl ns-doctor payments -o json', 'the same, for a runbook (exit code: 0 ok, 1 blocked, 2 incomplete, 3 not found)')
-    .example('kubectl ns-doctor --all', 'every Terminating namespace')
+    .example('kubectl ns-doctor --all', 'every Terminating namespace, grouped by root cause (--details: every report in full)')
     .epilogue(
       'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
         'Read-only: never changes the cluster and never reads Secret data.',
@@ -97,6 +100,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
   if (all && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
+  if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   const duration = (flag: string) => {
@@ -109,6 +113,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   return {
     ...(namespace ? { namespace } : {}),
     all,
+    details: Boolean(parsed.details),
     output: parsed.output as OutputFormat,
     ...(parsed.kubeconfig ? { kubeconfig: String(parsed.kubeconfig) } : {}),
     ...(parsed.context ? { context: String(parsed.context) } : {}),

@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
 
   try {
     const options = toCliOptions(parsed);
-    const result = await run(options, VERSION, stderrLine);
+    const result = await run(options, VERSION, stderrLine, process.stderr);
     process.stdout.write(result.stdout);
     for (const line of result.stderr) stderrLine(line);
     return result.exitCode;

@@ -2,16 +2,20 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { listAll } from '../gather/list.js';
+import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
 import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { watchProgress } from '../gather/watch.js';
+import { applyProgress } from '../diagnosis/progress.js';
+import { groupByCause } from '../diagnosis/groups.js';
+import { compareCodePoints } from '../gather/convert.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
-import { humanDuration } from '../util/time.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
+import { progressBar } from './progress.js';
 
 export interface RunResult {
   exitCode: number;
@@ -19,7 +23,13 @@ export interface RunResult {
   stderr: string[];
 }
 
-export async function run(options: CliOptions, version: string, log: (line: string) => void): Promise<RunResult> {
+/** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
+export async function run(
+  options: CliOptions,
+  version: string,
+  log: (line: string) => void,
+  progressStream?: NodeJS.WriteStream,
+): Promise<RunResult> {
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -41,14 +51,22 @@ export async function run(options: CliOptions, version: string, log: (line: stri
       ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
     });
     const gatherer = new SnapshotGatherer(client);
+    const bar = await progressBar(progressStream, all && !options.verbose);
     try {
-      snapshots = all ? await gatherAll(client, gatherer, stderr) : [await gatherer.gather(options.namespace!)];
+      snapshots = all
+        ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
+        : [await gatherer.gather(options.namespace!)];
       if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
-        const watched = await watchProgress(client, snapshots[0], options.waitMs, log);
+        // What the first look expects is what the watch is measured against.
+        const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
+        const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
+        const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
+        const watched = await watchProgress(client, snapshots[0], options.waitMs, log, expectedBy, noFinishTime);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
     } finally {
+      bar.stop();
       client.close();
     }
     if (options.saveSnapshot) writeSnapshotFile(options.saveSnapshot, snapshots, all);
@@ -67,78 +85,45 @@ export async function run(options: CliOptions, version: string, log: (line: stri
 
   const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
   const stdout = all
-    ? renderReportList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, stats: listStats(reports, client, started) }, options.output, options.color)
+    ? renderReportList(
+        { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
+        options.output,
+        options.color,
+        options.details,
+      )
     : renderReport(reports[0], options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(client: KubeClient, gatherer: SnapshotGatherer, stderr: string[]): Promise<Snapshot[]> {
-  const terminating: string[] = [];
+async function gatherAll(
+  client: KubeClient,
+  stderr: string[],
+  onProgress: (phase: string, done: number, total: number) => void,
+  verboseLog?: (line: string) => void,
+): Promise<Snapshot[]> {
+  onProgress('listing namespaces', 0, 1);
+  let listed: Awaited<ReturnType<typeof listTerminatingNamespaces>>;
   try {
-    await listAll<{ metadata: { name: string; deletionTimestamp?: string } }>(
-      client,
-      '/api/v1/namespaces',
-      { metadataOnly: true },
-      () => (terminating.length = 0),
-      (items) => terminating.push(...items.filter((i) => i.metadata.deletionTimestamp).map((i) => i.metadata.name)),
-    );
+    listed = await listTerminatingNamespaces(client);
   } catch (error) {
     if (isFatal(error)) throw error;
     stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
     throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
   }
-  const snapshots: Snapshot[] = [];
-  for (const name of terminating.sort()) snapshots.push(await gatherer.gather(name));
+  listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
+  const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
+  verboseLog?.(describePlan(plan));
   return snapshots;
 }
 
+function describePlan(plan: SurveyPlan): string {
+  const byReason = new Map<string, string[]>();
+  for (const { type, reason } of plan.perNamespace) byReason.set(reason, [...(byReason.get(reason) ?? []), type]);
+  const perNamespace = [...byReason].map(([reason, types]) => `${types.length} per namespace (${reason}): ${types.join(', ')}`);
+  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `; ${perNamespace.join('; ')}` : ''}`;
+}
+
 export class IncompleteError extends Error {}
-
-const POLL_MS = 5_000;
-
-/** Polls the namespace (one cheap GET every 5 s) until it is gone or the wait is over, then surveys it again. */
-async function watchProgress(client: KubeClient, first: Snapshot, waitMs: number, log: (line: string) => void) {
-  const started = Date.now();
-  const objects = (s: Snapshot) => s.content?.types.reduce((sum, t) => sum + t.count, 0) ?? 0;
-  const path = `/api/v1/namespaces/${encodeURIComponent(first.namespaceName)}`;
-  let gone = false;
-  log(`watching namespace ${first.namespaceName} for up to ${humanDuration(waitMs)}…`);
-  while (Date.now() - started < waitMs) {
-    await new Promise((resolveSleep) => setTimeout(resolveSleep, Math.min(POLL_MS, waitMs - (Date.now() - started))));
-    const response = await client.get(path);
-    if (response.status === 404) {
-      gone = true;
-      break;
-    }
-  }
-  const last = gone ? { ...first, namespaceFound: false as const, namespace: undefined } : await new SnapshotGatherer(client).gather(first.namespaceName);
-  const before = objects(first);
-  const after = gone ? 0 : objects(last);
-  const progress: Progress = {
-    waitedSeconds: Math.round((Date.now() - started) / 1000),
-    objectsBefore: before,
-    objectsAfter: after,
-    namespaceGone: gone,
-    stalled: !gone && after >= before,
-  };
-  return { snapshot: last, progress };
-}
-
-function applyProgress(report: Report, progress: Progress): void {
-  report.progress = progress;
-  const waited = humanDuration(progress.waitedSeconds * 1000);
-  if (progress.namespaceGone) {
-    // Gone while we watched is the happy ending, not "not found".
-    report.verdict = 'NotTerminating';
-    report.summary = `namespace ${report.namespace} finished deleting while watched (${waited}; ${progress.objectsBefore} objects were left at the start)`;
-  } else if (progress.stalled) {
-    report.summary += progress.objectsAfter
-      ? ` — no progress in ${waited} (${progress.objectsAfter} objects left)`
-      : ` — nothing left to delete, yet still there after ${waited}`;
-  } else {
-    report.summary += ` — ${progress.objectsBefore - progress.objectsAfter} objects went away in ${waited} (${progress.objectsAfter} left)`;
-  }
-}
 
 function exitCodeFor(verdict: Verdict): number {
   switch (verdict) {
@@ -167,7 +152,8 @@ function listStats(reports: Report[], client: KubeClient | undefined, started: n
       requests: sum.requests + r.stats.requests,
       bytesReceived: sum.bytesReceived + r.stats.bytesReceived,
       retries: sum.retries + r.stats.retries,
-      durationMs: sum.durationMs + r.stats.durationMs,
+      // A fleet's items each carry the whole run's duration (they were read together).
+      durationMs: Math.max(sum.durationMs, r.stats.durationMs),
     }),
     { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 },
   );

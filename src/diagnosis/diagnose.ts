@@ -1,11 +1,12 @@
 // Turns a snapshot into a report: runs every check, then decides the verdict. No I/O here.
 import { CHECKS } from '../checks/registry.js';
 import type { CheckContext } from '../checks/types.js';
-import { formatCounts } from '../checks/crd-terminating.js';
+import { formatCounts } from '../util/format.js';
 import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { humanDuration } from '../util/time.js';
+import { approxDuration, clockTime, humanDuration } from '../util/time.js';
 import { parseConditions } from './conditions.js';
+import { explainWaiting, type WaitingExplanation } from './waiting.js';
 
 export interface DiagnoseOptions {
   now?: Date;
@@ -17,8 +18,10 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
   const ns = snapshot.namespace;
   const conditions = parseConditions(ns?.conditions ?? []);
   const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';
-  const blockers = terminating ? runChecks(snapshot, { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions }) : [];
+  const context = { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions };
+  const blockers = terminating ? runChecks(snapshot, context) : [];
   const verdict = decideVerdict(snapshot, terminating, blockers);
+  const waiting = verdict === 'Progressing' ? explainWaiting(snapshot, context) : undefined;
   const terminatingForMs = ns?.deletionTimestamp ? now.getTime() - Date.parse(ns.deletionTimestamp) : undefined;
   return {
     apiVersion: REPORT_API_VERSION,
@@ -28,7 +31,7 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
     ...(ns?.deletionTimestamp ? { deletionTimestamp: ns.deletionTimestamp } : {}),
     ...(terminatingForMs !== undefined ? { terminatingForSeconds: Math.round(terminatingForMs / 1000) } : {}),
     verdict,
-    summary: summarize(snapshot, verdict, blockers, terminatingForMs),
+    summary: summarize(snapshot, verdict, blockers, terminatingForMs) + (waiting ? finishLine(waiting, now) : ''),
     blockers,
     remaining: snapshot.content?.types ?? [],
     namespaceFinalizers: { spec: ns?.specFinalizers ?? [], metadata: ns?.metadataFinalizers ?? [] },
@@ -46,8 +49,18 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
       failing: (snapshot.discovery?.groupVersions ?? []).filter((gv) => gv.state !== 'Current'),
     },
     gaps: snapshot.gaps,
+    ...(waiting ? { waitingOn: waiting.waitingOn } : {}),
+    ...(waiting?.expectedBy !== undefined ? { expectedBy: new Date(waiting.expectedBy).toISOString() } : {}),
     stats: snapshot.stats,
   };
+}
+
+/** "; should finish by 09:42 UTC, in ~9m" — or why no finish time is known. */
+function finishLine(waiting: WaitingExplanation, now: Date): string {
+  if (waiting.expectedBy !== undefined) {
+    return `; should finish by ${clockTime(waiting.expectedBy, now)}, in ${approxDuration(waiting.expectedBy - now.getTime())}`;
+  }
+  return waiting.unknownBecause ? `; no finish time known: ${waiting.unknownBecause}` : '';
 }
 
 function runChecks(snapshot: Snapshot, context: CheckContext): Blocker[] {

@@ -24,6 +24,64 @@ export function deletableTypes(resources: ResourceType[], includeEvents = false)
   );
 }
 
+/**
+ * Counts and samples of one resource type in one namespace, fed one object's metadata at a time: what a survey keeps
+ * instead of the objects themselves. Shared by the per-namespace survey and the cluster-wide one of --all.
+ */
+export class TypeTally {
+  counts: ContentType;
+  stuck: ObjectSample[] = [];
+  dependents: ObjectSample[] = [];
+
+  constructor(readonly type: ResourceType) {
+    this.counts = emptyCounts(type);
+  }
+
+  reset(): void {
+    this.counts = emptyCounts(this.type);
+    this.stuck = [];
+    this.dependents = [];
+  }
+
+  /** `meta`: the item's metadata as counted (countedMetaOf), when the caller has it already. */
+  add(item: unknown, meta: ObjectMeta = countedMetaOf(item)): void {
+    const type = this.type;
+    countObject(this.counts, meta);
+    const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
+    if ((meta.finalizers?.length || meta.deletionTimestamp) && this.stuck.length < STUCK_SAMPLES_PER_TYPE) this.stuck.push(sample());
+    if (meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && this.dependents.length < BLOCKING_DEPENDENT_SAMPLES) {
+      this.dependents.push(sample());
+    }
+  }
+
+  /** Adds what was counted to a survey (types are sorted once the survey is complete, see sortSurvey). */
+  addTo(survey: ContentSurvey): void {
+    if (this.counts.count > 0) survey.types.push(this.counts);
+    survey.stuck.push(...this.stuck);
+    survey.blockingDependents.push(...this.dependents.slice(0, BLOCKING_DEPENDENT_SAMPLES - survey.blockingDependents.length));
+  }
+}
+
+export function emptySurvey(): ContentSurvey {
+  return { types: [], stuck: [], blockingDependents: [], unlisted: [] };
+}
+
+export function sortSurvey(survey: ContentSurvey): ContentSurvey {
+  survey.types.sort(byGroupAndResource);
+  return survey;
+}
+
+export function typeLabel(type: { group: string; resource: string }): string {
+  return type.group ? `${type.resource}.${type.group}` : type.resource;
+}
+
+/** Records a type whose list failed: a gap (what is left of it is unknown) and an unlisted type, never "none". */
+export function recordUnlisted(survey: ContentSurvey, gaps: GapSink, namespace: string, type: ResourceType, error: unknown): void {
+  const name = typeLabel(type);
+  gaps.fromError(error, { kind: 'content', resource: name, what: `list ${name} in ${namespace}`, impact: `objects of type ${name} left in the namespace are unknown` });
+  survey.unlisted!.push({ group: type.group, resource: type.resource });
+}
+
 /** Lists each of `types` (see deletableTypes) in the namespace and keeps counts and samples. */
 export async function surveyContent(
   client: KubeClient,
@@ -32,47 +90,28 @@ export async function surveyContent(
   types: ResourceType[],
   notOlderThan: string | undefined,
 ): Promise<ContentSurvey> {
-  const survey: ContentSurvey = { types: [], stuck: [], blockingDependents: [], unlisted: [] };
+  const survey = emptySurvey();
   await Promise.all(
     types.map(async (type) => {
-      const counts = emptyCounts(type);
-      let stuck: ObjectSample[] = [];
-      let dependents: ObjectSample[] = [];
+      const tally = new TypeTally(type);
       try {
         await listAll<unknown>(
           client,
           collectionPath(type.group, type.version, type.resource, namespace),
           { metadataOnly: true, notOlderThan, priority: PRIORITY.bulk },
-          () => {
-            Object.assign(counts, emptyCounts(type));
-            stuck = [];
-            dependents = [];
-          },
+          () => tally.reset(),
           (items) => {
-            for (const item of items) {
-              const meta = countedMetaOf(item);
-              countObject(counts, meta);
-              const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
-              if ((meta.finalizers?.length || meta.deletionTimestamp) && stuck.length < STUCK_SAMPLES_PER_TYPE) stuck.push(sample());
-              if (meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && dependents.length < BLOCKING_DEPENDENT_SAMPLES) {
-                dependents.push(sample());
-              }
-            }
+            for (const item of items) tally.add(item);
           },
         );
       } catch (error) {
-        const name = type.group ? `${type.resource}.${type.group}` : type.resource;
-        gaps.fromError(error, { kind: 'content', resource: name, what: `list ${name} in ${namespace}`, impact: `objects of type ${name} left in the namespace are unknown` });
-        survey.unlisted!.push({ group: type.group, resource: type.resource });
+        recordUnlisted(survey, gaps, namespace, type, error);
         return;
       }
-      if (counts.count > 0) survey.types.push(counts);
-      survey.stuck.push(...stuck);
-      survey.blockingDependents.push(...dependents.slice(0, BLOCKING_DEPENDENT_SAMPLES - survey.blockingDependents.length));
+      tally.addTo(survey);
     }),
   );
-  survey.types.sort(byGroupAndResource);
-  return survey;
+  return sortSurvey(survey);
 }
 
 /** One survey from two taken of different types. */

@@ -126,6 +126,9 @@ function podOfUnchecked(raw: Raw): PodState {
     ...(raw.metadata.deletionGracePeriodSeconds !== undefined
       ? { deletionGracePeriodSeconds: raw.metadata.deletionGracePeriodSeconds }
       : {}),
+    ...(raw.spec?.terminationGracePeriodSeconds !== undefined
+      ? { terminationGracePeriodSeconds: raw.spec.terminationGracePeriodSeconds }
+      : {}),
     finalizers: raw.metadata.finalizers ?? [],
     conditions: conditionsOf(raw),
     containers,

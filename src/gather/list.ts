@@ -6,7 +6,7 @@ export const PAGE_SIZE = 500;
 export interface ListPage<T> {
   kind?: string;
   items: T[];
-  metadata?: { continue?: string; resourceVersion?: string };
+  metadata?: { continue?: string; resourceVersion?: string; remainingItemCount?: number };
 }
 
 export interface ListOptions {
@@ -30,7 +30,7 @@ export async function listPaged<T>(
   client: KubeClient,
   collectionPath: string,
   options: ListOptions,
-  onPage: (items: T[]) => void,
+  onPage: (items: T[], page: ListPage<T>) => void,
 ): Promise<void> {
   let continueToken: string | undefined;
   for (;;) {
@@ -54,7 +54,7 @@ export async function listPaged<T>(
     if (options.metadataOnly && page.kind !== 'PartialObjectMetadataList') {
       throw new ApiError('server-error', path, 'the server did not answer metadata-only; refusing to read full objects', response.status);
     }
-    onPage(itemsOf(path, page));
+    onPage(itemsOf(path, page), page);
     const next = page.metadata?.continue;
     continueToken = typeof next === 'string' && next ? next : undefined;
     if (!continueToken) return;
@@ -87,7 +87,7 @@ export async function listAll<T>(
   collectionPath: string,
   options: ListOptions,
   reset: () => void,
-  onPage: (items: T[]) => void,
+  onPage: (items: T[], page: ListPage<T>) => void,
 ): Promise<void> {
   try {
     await listPaged(client, collectionPath, options, onPage);

@@ -3,7 +3,7 @@
 import type { KubeClient } from '../kube/client.js';
 import type { ControllerCandidate, FinalizerOwnerEvidence } from '../snapshot/types.js';
 import type { GapSink } from './gaps.js';
-import { listItems } from './list.js';
+import { listAll, listItems } from './list.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type Raw = any;
@@ -28,28 +28,111 @@ export function ruleGrantsFinalizerWrite(rule: Rule, group: string, resource: st
   return groupMatches && resourceMatches && verbs.some((v) => WRITE_VERBS.includes(v));
 }
 
+interface RbacObjects {
+  roles: Raw[];
+  bindings: Raw[];
+}
+
+const RBAC = '/apis/rbac.authorization.k8s.io/v1';
+
+/**
+ * The RBAC objects and controller pods the owner search reads, each read once per run: with --all, many namespaces
+ * ask about the same ClusterRoles, bindings and ServiceAccounts. Failed reads are kept as rejected promises so every
+ * namespace that needed them records the gap.
+ */
+export class RbacReader {
+  private cluster?: Promise<RbacObjects>;
+  private readonly perNamespace = new Map<string, Promise<RbacObjects>>();
+  private readonly pods = new Map<string, Promise<Raw[]>>();
+
+  constructor(
+    private readonly client: KubeClient,
+    private readonly notOlderThan: string | undefined,
+  ) {}
+
+  clusterWide(): Promise<RbacObjects> {
+    this.cluster ??= Promise.all([
+      listItems<Raw>(this.client, `${RBAC}/clusterroles`, { notOlderThan: this.notOlderThan }),
+      listItems<Raw>(this.client, `${RBAC}/clusterrolebindings`, { notOlderThan: this.notOlderThan }),
+    ]).then(([roles, bindings]) => ({ roles, bindings }));
+    return this.cluster;
+  }
+
+  namespaced(namespace: string): Promise<RbacObjects> {
+    let read = this.perNamespace.get(namespace);
+    if (!read) {
+      const ns = encodeURIComponent(namespace);
+      read = Promise.all([
+        listItems<Raw>(this.client, `${RBAC}/namespaces/${ns}/roles`, { notOlderThan: this.notOlderThan }),
+        listItems<Raw>(this.client, `${RBAC}/namespaces/${ns}/rolebindings`, { notOlderThan: this.notOlderThan }),
+      ]).then(([roles, bindings]) => ({ roles, bindings }));
+      this.perNamespace.set(namespace, read);
+    }
+    return read;
+  }
+
+  /**
+   * Roles and RoleBindings of many namespaces in two paginated cluster-wide lists instead of two lists per namespace;
+   * only the objects of those namespaces are kept.
+   */
+  prefetchNamespaces(namespaces: string[]): void {
+    const wanted = new Set(namespaces.filter((ns) => !this.perNamespace.has(ns)));
+    if (wanted.size === 0) return;
+    const collect = async (resource: string) => {
+      const byNamespace = new Map<string, Raw[]>();
+      await listAll<Raw>(
+        this.client,
+        `${RBAC}/${resource}`,
+        { notOlderThan: this.notOlderThan },
+        () => byNamespace.clear(),
+        (items) => {
+          for (const item of items) {
+            const ns = item.metadata?.namespace;
+            if (wanted.has(ns)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), item]);
+          }
+        },
+      );
+      return byNamespace;
+    };
+    const both = Promise.all([collect('roles'), collect('rolebindings')]);
+    for (const ns of wanted) {
+      this.perNamespace.set(
+        ns,
+        both.then(([roles, bindings]) => ({ roles: roles.get(ns) ?? [], bindings: bindings.get(ns) ?? [] })),
+      );
+    }
+    both.catch(() => undefined); // each namespace's promise reports the failure to its own gaps
+  }
+
+  podsOf(namespace: string, serviceAccount: string): Promise<Raw[]> {
+    const key = `${namespace}/${serviceAccount}`;
+    let read = this.pods.get(key);
+    if (!read) {
+      read = listItems<Raw>(this.client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+        fieldSelector: `spec.serviceAccountName=${serviceAccount}`,
+        notOlderThan: this.notOlderThan,
+      });
+      this.pods.set(key, read);
+    }
+    return read;
+  }
+}
+
 /**
  * Who may update the objects' type in `namespace`: subjects of ClusterRoleBindings, and of RoleBindings in that
  * namespace only (a RoleBinding grants nothing elsewhere), so only that namespace's Roles and RoleBindings are read.
  */
 export async function findFinalizerOwners(
-  client: KubeClient,
+  rbac: RbacReader,
   gaps: GapSink,
   namespace: string,
   targets: { group: string; resource: string }[],
-  notOlderThan: string | undefined,
 ): Promise<FinalizerOwnerEvidence[]> {
   if (targets.length === 0) return [];
   let clusterRoles: Raw[], clusterBindings: Raw[], roles: Raw[], bindings: Raw[];
-  const rbac = '/apis/rbac.authorization.k8s.io/v1';
-  const ns = encodeURIComponent(namespace);
   try {
-    [clusterRoles, clusterBindings, roles, bindings] = await Promise.all([
-      listItems<Raw>(client, `${rbac}/clusterroles`, { notOlderThan }),
-      listItems<Raw>(client, `${rbac}/clusterrolebindings`, { notOlderThan }),
-      listItems<Raw>(client, `${rbac}/namespaces/${ns}/roles`, { notOlderThan }),
-      listItems<Raw>(client, `${rbac}/namespaces/${ns}/rolebindings`, { notOlderThan }),
-    ]);
+    const [cluster, local] = await Promise.all([rbac.clusterWide(), rbac.namespaced(namespace)]);
+    [clusterRoles, clusterBindings, roles, bindings] = [cluster.roles, cluster.bindings, local.roles, local.bindings];
   } catch (error) {
     gaps.fromError(error, { kind: 'evidence', what: 'list RBAC roles and bindings', impact: 'cannot tell which controller owns the custom finalizers' });
     return targets.map((t) => ({ ...t, candidates: [], rbacReadable: false }));
@@ -92,7 +175,7 @@ export async function findFinalizerOwners(
       }
     }
     const candidates = [...accounts.values()].slice(0, MAX_CANDIDATES);
-    await Promise.all(candidates.map((candidate) => fillPods(client, gaps, candidate, notOlderThan)));
+    await Promise.all(candidates.map((candidate) => fillPods(rbac, gaps, candidate)));
     evidence.push({ ...target, candidates, rbacReadable: true });
   }
   return evidence;
@@ -106,13 +189,10 @@ function isBootstrapRole(role: Raw): boolean {
   return role.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults';
 }
 
-async function fillPods(client: KubeClient, gaps: GapSink, candidate: ControllerCandidate, notOlderThan: string | undefined): Promise<void> {
+async function fillPods(rbac: RbacReader, gaps: GapSink, candidate: ControllerCandidate): Promise<void> {
   const { namespace, name } = candidate.serviceAccount;
   try {
-    const pods = await listItems<Raw>(client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
-      fieldSelector: `spec.serviceAccountName=${name}`,
-      notOlderThan,
-    });
+    const pods = await rbac.podsOf(namespace, name);
     candidate.pods = pods.slice(0, 10).map((pod) => ({
       name: pod.metadata.name,
       ready: (pod.status?.conditions ?? []).some((c: Raw) => c.type === 'Ready' && c.status === 'True'),

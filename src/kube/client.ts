@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
-import { openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
+import { MAX_RESPONSE_BYTES, openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
 export const ACCEPT = {
   json: 'application/json',
@@ -214,7 +214,7 @@ export class KubeClient {
     }
     record.status = raw.status;
     finish();
-    const body = raw.headers['content-encoding'] === 'gzip' ? gunzipSync(raw.body) : raw.body;
+    const body = raw.headers['content-encoding'] === 'gzip' ? gunzipBounded(path, raw.body) : raw.body;
     return {
       status: raw.status,
       contentType: String(raw.headers['content-type'] ?? ''),
@@ -228,6 +228,7 @@ export class KubeClient {
     if (failure.code === 'NS_DOCTOR_TIMEOUT') {
       return new ApiError('timeout', path, `timed out after ${this.options.requestTimeoutMs / 1000}s`);
     }
+    if (failure.code === 'NS_DOCTOR_TOO_LARGE') return new ApiError('malformed', path, `${failure.message}: refused`);
     if (failure.whileReading) return new ApiError('connection', path, `connection lost while reading: ${failure.message}`);
     const kind = kindForNetworkError(failure.code);
     const where = this.server.host;
@@ -315,6 +316,16 @@ function tlsProblem(failure: TransportError): string {
       return `the server's certificate is not valid for this address (${firstLine(failure.message).replace(/^Hostname\/IP does not match certificate's altnames: /, '')})`;
     default:
       return firstLine(failure.message).replace(/\s*\(?(Consider|Use|Try) [^.]*--use-system-ca[^.]*\.?\)?/i, '');
+  }
+}
+
+/** A gzip body is bounded after decompression too: a few KiB can inflate to gigabytes. */
+function gunzipBounded(path: string, compressed: Buffer): Buffer {
+  try {
+    return gunzipSync(compressed, { maxOutputLength: MAX_RESPONSE_BYTES });
+  } catch (error) {
+    const tooBig = (error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE';
+    throw new ApiError('malformed', path, tooBig ? `response larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB once decompressed: refused` : 'malformed response: invalid gzip body');
   }
 }
 

@@ -123,6 +123,39 @@ function connectTls(server: URL, settings: tls.ConnectionOptions, timeoutMs: num
   });
 }
 
+/**
+ * A hostile or broken server can send a body of any length: past this an answer is refused and its stream closed,
+ * before it can exhaust the heap. A JSON body costs up to ~7x its size in heap (measured for snapshot files, which
+ * share the limit); the largest real answers (a page of 500 full Pods, aggregated discovery of hundreds of CRDs) are
+ * a few MiB.
+ */
+export const MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** Collects a body and counts its bytes; refuses it once it is over MAX_RESPONSE_BYTES. */
+class Body {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+
+  constructor(private readonly exchange: Exchange) {}
+
+  /** False once the body is too large: the caller closes the stream and rejects with tooLarge(). */
+  add(chunk: Buffer): boolean {
+    this.size += chunk.length;
+    this.exchange.onBytes(chunk.length);
+    if (this.size > MAX_RESPONSE_BYTES) return false;
+    this.chunks.push(chunk);
+    return true;
+  }
+
+  get buffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}
+
+function tooLarge(): TransportError {
+  return new TransportError(`response larger than ${MAX_RESPONSE_BYTES / 1024 / 1024} MiB`, 'NS_DOCTOR_TOO_LARGE', true);
+}
+
 const STREAM_WINDOW = 4 * 1024 * 1024;
 const CONNECTION_WINDOW = 16 * 1024 * 1024;
 
@@ -166,16 +199,17 @@ class Http2Transport implements Transport {
       }
       let status = 0;
       let responseHeaders: RawResponse['headers'] = {};
-      const chunks: Buffer[] = [];
+      const body = new Body(exchange);
       stream.on('response', (h) => {
         status = Number(h[':status']);
         responseHeaders = h;
       });
       stream.on('data', (chunk: Buffer) => {
-        chunks.push(chunk);
-        exchange.onBytes(chunk.length);
+        if (body.add(chunk)) return;
+        stream.close(http2.constants.NGHTTP2_CANCEL);
+        reject(tooLarge());
       });
-      stream.on('end', () => resolve({ status, headers: responseHeaders, body: Buffer.concat(chunks) }));
+      stream.on('end', () => resolve({ status, headers: responseHeaders, body: body.buffer }));
       stream.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code, status > 0)));
       if (timeoutMs > 0) {
         stream.setTimeout(timeoutMs, () => {
@@ -233,13 +267,14 @@ class Http1Transport implements Transport {
           headers,
         },
         (res) => {
-          const chunks: Buffer[] = [];
+          const body = new Body(exchange);
           res.on('data', (chunk: Buffer) => {
-            chunks.push(chunk);
-            exchange.onBytes(chunk.length);
+            if (body.add(chunk)) return;
+            reject(tooLarge());
+            res.destroy();
           });
           res.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code, true)));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: body.buffer }));
         },
       );
       if (timeoutMs > 0) {

@@ -122,6 +122,31 @@ export interface Progress {
   namespaceGone: boolean;
   /** Still there and nothing went away while waiting. */
   stalled: boolean;
+  /** The first diagnosis's expectedBy, when it had one: what the wait was measured against. */
+  expectedBy?: string;
+  /** Past expectedBy and still there (or gone only after it). */
+  late?: boolean;
+  /** How far past expectedBy, when late. */
+  lateBySeconds?: number;
+}
+
+/** What a Progressing namespace waits on. */
+export type WaitReason = 'PodGracePeriod' | 'FinalizerController' | 'ForegroundDeletion' | 'NamespaceControllerPass';
+
+/**
+ * One thing the namespace controller is waiting on, with the same kind of evidence as a blocker. When `deadline`
+ * passes and the object is still there, the same rule that made it a wait makes it a blocker.
+ */
+export interface Wait {
+  reason: WaitReason;
+  summary: string;
+  evidence: EvidenceLink[];
+  /** When this wait should be over (RFC 3339). Absent when nothing known bounds it (a controller decides). */
+  deadline?: string;
+  /** Seconds from the diagnosis to `deadline`. */
+  secondsLeft?: number;
+  /** What to look at if it takes longer than expected. */
+  command?: string;
 }
 
 export interface Report {
@@ -151,13 +176,44 @@ export interface Report {
     failing: GroupVersionState[];
   };
   gaps: Gap[];
+  /** Progressing only: what the deletion waits on, most decisive first. */
+  waitingOn?: Wait[];
+  /**
+   * Progressing only: when the namespace should be gone (RFC 3339) — the latest deadline of waitingOn, set only when
+   * every wait has one. Past it the namespace is late.
+   */
+  expectedBy?: string;
   progress?: Progress;
   stats: RequestStats;
+}
+
+/**
+ * One root cause shared by several namespaces (--all): e.g. one unavailable APIService blocks every Terminating
+ * namespace. A namespace with several blockers is in several groups.
+ */
+export interface CauseGroup {
+  /** Stable for the same cause across runs, e.g. `APIService/v1beta1.metrics.k8s.io`, `Finalizer/example.com/cleanup/widgets.example.com`. */
+  key: string;
+  /** Short name of the cause, as in the text table's CAUSE column. */
+  label: string;
+  /** One line that holds for every namespace of the group. */
+  summary: string;
+  blockerIds: BlockerId[];
+  /** Names of the namespaces it blocks, sorted. */
+  namespaces: string[];
+  /** The evidence links every namespace's blocker shares (a whole chain for an APIService; the node for stuck pods). */
+  evidence: EvidenceLink[];
+  /** The fixes every namespace's blocker shares, safest first: apply once. */
+  fixes: Fix[];
+  /** Some fixes name objects of one namespace: they are in each item's blockers. */
+  perNamespaceFixes: boolean;
 }
 
 export interface ReportList {
   apiVersion: typeof REPORT_API_VERSION;
   kind: 'NamespaceDiagnosisList';
   items: Report[];
+  /** Root causes, the most namespaces first (added in ns-doctor.dev/v1; absent in older output). */
+  groups?: CauseGroup[];
   stats: RequestStats;
 }

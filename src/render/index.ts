@@ -22,15 +22,16 @@ export function renderReport(report: Report, format: OutputFormat, color: boolea
   }
 }
 
-export function renderReportList(list: ReportList, format: OutputFormat, color: boolean): string {
+/** `details`: with the grouped summary of text and markdown, every namespace's full report (JSON/YAML always have them). */
+export function renderReportList(list: ReportList, format: OutputFormat, color: boolean, details = false): string {
   switch (format) {
     case 'json':
       return renderJson(list);
     case 'yaml':
       return renderYaml(list);
     case 'markdown':
-      return renderMarkdownList(escapeDeep(list));
+      return renderMarkdownList(escapeDeep(list), details);
     case 'text':
-      return renderTextList(escapeDeep(list), color);
+      return renderTextList(escapeDeep(list), color, details);
   }
 }

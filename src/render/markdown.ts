@@ -1,19 +1,36 @@
 // Markdown for incident tickets.
-import type { Report, ReportList } from '../model/report.js';
+import type { EvidenceLink, Fix, Report, ReportList } from '../model/report.js';
+import { humanDuration } from '../util/time.js';
+import { causesByNamespace, namespaceNames, verdictCounts } from './text.js';
+
+function evidenceLines(evidence: EvidenceLink[]): string[] {
+  return evidence.map((e) => `${'  '.repeat(e.depth)}- **${e.ref.kind}** \`${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}\`${e.fact ? ` — ${e.fact}` : ''}`);
+}
+
+function fixLines(fixes: Fix[]): string[] {
+  const out: string[] = [];
+  for (const fix of fixes) {
+    out.push(`- *${fix.safety}*: ${fix.description}${fix.cost ? ` — cost: ${fix.cost}` : ''}`);
+    if (fix.command) out.push('', '  ```sh', `  ${fix.command}`, '  ```');
+  }
+  out.push('');
+  return out;
+}
 
 export function renderMarkdown(report: Report): string {
   const out: string[] = [`## ns-doctor: \`${report.namespace}\` — ${report.verdict}`, '', report.summary, ''];
   for (const blocker of report.blockers) {
     out.push(`### ✗ ${blocker.summary} (\`${blocker.id}\`)`, '');
-    for (const e of blocker.evidence) {
-      out.push(`${'  '.repeat(e.depth)}- **${e.ref.kind}** \`${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}\`${e.fact ? ` — ${e.fact}` : ''}`);
+    out.push(...evidenceLines(blocker.evidence));
+    out.push('', '**Fixes (safest first)**', '', ...fixLines(blocker.fixes));
+  }
+  if (report.waitingOn?.length) {
+    out.push('### Waiting on (most decisive first)', '');
+    for (const wait of report.waitingOn) {
+      out.push(`- ${wait.summary} (\`${wait.reason}\`)`, '', ...evidenceLines(wait.evidence).map((line) => `  ${line}`));
+      if (wait.command) out.push('', '  If it takes longer:', '', '  ```sh', `  ${wait.command}`, '  ```');
+      out.push('');
     }
-    out.push('', '**Fixes (safest first)**', '');
-    for (const fix of blocker.fixes) {
-      out.push(`- *${fix.safety}*: ${fix.description}${fix.cost ? ` — cost: ${fix.cost}` : ''}`);
-      if (fix.command) out.push('', '  ```sh', `  ${fix.command}`, '  ```');
-    }
-    out.push('');
   }
   if (report.remaining.length) {
     out.push('### Content left', '', '| type | count | terminating | finalizers |', '|---|---:|---:|---|');
@@ -31,6 +48,25 @@ export function renderMarkdown(report: Report): string {
   return out.join('\n');
 }
 
-export function renderMarkdownList(list: ReportList): string {
-  return list.items.map(renderMarkdown).join('\n') || 'No namespace is Terminating.\n';
+/** --all for incident tickets: root causes with their fix once, a table of namespaces, details on request. */
+export function renderMarkdownList(list: ReportList, details = false): string {
+  if (list.items.length === 0) return 'No namespace is Terminating.\n';
+  const groups = list.groups ?? [];
+  const out: string[] = [`## ns-doctor: ${list.items.length} Terminating namespace${list.items.length === 1 ? '' : 's'} — ${verdictCounts(list.items)}`, ''];
+  for (const group of groups) {
+    const n = group.namespaces.length;
+    out.push(`### ✗ ${n} namespace${n === 1 ? '' : 's'}: ${group.summary} (\`${group.blockerIds.join('`, `')}\`)`, '');
+    out.push(...evidenceLines(group.evidence), '');
+    if (group.fixes.length) out.push('**Fixes (safest first)**', '', ...fixLines(group.fixes));
+    if (group.perNamespaceFixes) out.push('_More fixes name objects of each namespace: see the details._', '');
+    out.push(`Namespaces: ${namespaceNames(group.namespaces.map((ns) => `\`${ns}\``))}`, '');
+  }
+  const causes = causesByNamespace(list);
+  out.push('| namespace | age | verdict | cause |', '|---|---|---|---|');
+  for (const r of list.items) {
+    const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
+    out.push(`| \`${r.namespace}\` | ${age} | ${r.verdict} | ${causes.get(r.namespace)?.join(', ') ?? '-'} |`);
+  }
+  out.push('', `_${list.stats.requests} requests, ${list.stats.bytesReceived} bytes, ${list.stats.durationMs} ms_`, '');
+  return details ? [out.join('\n'), ...list.items.map(renderMarkdown)].join('\n') : out.join('\n');
 }

@@ -1,7 +1,7 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { Blocker, Fix, Gap, Report, ReportList } from '../model/report.js';
-import { humanDuration } from '../util/time.js';
+import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
+import { clockTime, humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -9,6 +9,10 @@ export function renderText(report: Report, color: boolean): string {
   const verdictColor = { Blocked: c.red.bold, Incomplete: c.yellow.bold, Progressing: c.cyan.bold, NotTerminating: c.green.bold, NotFound: c.yellow.bold }[report.verdict];
   lines.push(verdictColor(report.summary));
   for (const blocker of report.blockers) lines.push(...renderBlocker(blocker, c));
+  if (report.waitingOn?.length) {
+    lines.push(`  Waiting on (most decisive first):`);
+    for (const wait of report.waitingOn) lines.push(...renderWait(wait, c));
+  }
   if (report.deletionTimestamp) {
     lines.push(...renderRemaining(report, c));
     if (report.namespaceFinalizers.spec.length || report.namespaceFinalizers.metadata.length) {
@@ -55,15 +59,24 @@ function gapLines(gaps: Gap[], namespace: string): string[] {
 }
 
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
-  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`];
-  for (const evidence of blocker.evidence) {
-    const indent = '      ' + '  '.repeat(evidence.depth);
-    const branch = evidence.depth > 0 ? '└ ' : '';
-    const ref = `${evidence.ref.kind} ${evidence.ref.namespace ? `${evidence.ref.namespace}/` : ''}${evidence.ref.name}`;
-    lines.push(`${indent}${c.dim(branch)}${c.cyan(ref)}${evidence.fact ? `  ${evidence.fact}` : ''}`);
-  }
+  const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
   return lines;
+}
+
+function renderWait(wait: Wait, c: ChalkInstance): string[] {
+  const lines = [`  ${c.cyan('…')} ${wait.summary} ${c.dim(`[${wait.reason}]`)}`, ...renderEvidence(wait.evidence, c)];
+  if (wait.command) lines.push(`    ${c.dim('if it takes longer:')}`, `        ${c.bold('$')} ${wait.command}`);
+  return lines;
+}
+
+function renderEvidence(evidence: EvidenceLink[], c: ChalkInstance): string[] {
+  return evidence.map((e) => {
+    const indent = '      ' + '  '.repeat(e.depth);
+    const branch = e.depth > 0 ? '└ ' : '';
+    const ref = `${e.ref.kind} ${e.ref.namespace ? `${e.ref.namespace}/` : ''}${e.ref.name}`;
+    return `${indent}${c.dim(branch)}${c.cyan(ref)}${e.fact ? `  ${e.fact}` : ''}`;
+  });
 }
 
 function renderFix(fix: Fix, label: string, c: ChalkInstance): string[] {
@@ -93,20 +106,95 @@ function typeName(type: { resource: string; group: string }): string {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-export function renderTextList(list: ReportList, color: boolean): string {
-  return [renderAllSummary(list, color), ...list.items.map((r) => renderText(r, color))].join('\n');
+const VERDICT_WORDS: Record<string, string> = {
+  Blocked: 'BLOCKED',
+  Incomplete: 'INCOMPLETE',
+  Progressing: 'progressing',
+  NotTerminating: 'not terminating',
+  NotFound: 'gone',
+};
+
+/** Counts per verdict, most severe first: "25 BLOCKED, 1 INCOMPLETE, 1 progressing". */
+export function verdictCounts(items: Report[]): string {
+  const counts = new Map<string, number>();
+  for (const r of items) counts.set(r.verdict, (counts.get(r.verdict) ?? 0) + 1);
+  return Object.keys(VERDICT_WORDS)
+    .filter((v) => counts.has(v))
+    .map((v) => `${counts.get(v)} ${VERDICT_WORDS[v]}`)
+    .join(', ');
 }
 
-function renderAllSummary(list: ReportList, color: boolean): string {
+/** The cause labels of each namespace, from the groups: the table's CAUSE column. */
+export function causesByNamespace(list: ReportList): Map<string, string[]> {
+  const causes = new Map<string, string[]>();
+  for (const group of list.groups ?? []) for (const ns of group.namespaces) causes.set(ns, [...(causes.get(ns) ?? []), group.label]);
+  return causes;
+}
+
+const MAX_NAMES = 8;
+
+export function namespaceNames(names: string[]): string {
+  const shown = names.slice(0, MAX_NAMES).join(', ');
+  return names.length > MAX_NAMES ? `${shown}, … and ${names.length - MAX_NAMES} more` : shown;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * --all for people: the root causes first, each with the namespaces it blocks and its fix once; then one table line
+ * per namespace; the full report of each namespace only with `details`.
+ */
+export function renderTextList(list: ReportList, color: boolean, details = false): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
+  const groups = list.groups ?? [];
+  const lines = [
+    c.bold(`${plural(list.items.length, 'namespace')} Terminating: ${verdictCounts(list.items)}${groups.length ? `; ${plural(groups.length, 'root cause')}` : ''}`),
+  ];
+  for (const group of groups) {
+    lines.push('');
+    const blocker: Blocker = {
+      id: group.blockerIds[0],
+      summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
+      evidence: group.evidence,
+      fixes: group.fixes,
+    };
+    lines.push(...renderBlocker(blocker, c));
+    if (group.perNamespaceFixes) lines.push(c.dim('    more fixes name objects of each namespace: --details or -o json'));
+    lines.push(`    ${c.dim('namespaces:')} ${namespaceNames(group.namespaces)}`);
+  }
+  const unexplained = list.items.filter((r) => r.verdict === 'Incomplete');
+  if (unexplained.length) {
+    lines.push('', c.yellow(`? ${plural(unexplained.length, 'namespace')} INCOMPLETE: no blocker proven, but something could not be read (see --details): ${namespaceNames(unexplained.map((r) => r.namespace))}`));
+  }
+  const progressing = list.items.filter((r) => r.verdict === 'Progressing');
+  if (progressing.length) lines.push('', c.cyan(`${plural(progressing.length, 'namespace')} progressing, no blocker found: ${namespaceNames(progressing.map((r) => r.namespace))}`));
+
+  lines.push('', ...fleetTable(list, c));
+  lines.push(c.dim(`  ${list.stats.requests} requests, ${formatBytes(list.stats.bytesReceived)} received, ${list.stats.durationMs} ms`));
+  const out = lines.join('\n') + '\n';
+  return details ? [out, ...list.items.map((r) => renderText(r, color))].join('\n') : out;
+}
+
+function fleetTable(list: ReportList, c: ChalkInstance): string[] {
+  const causes = causesByNamespace(list);
   const width = Math.max(...list.items.map((r) => r.namespace.length), 9);
-  const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'VERDICT'.padEnd(14)}  ${'FOR'.padEnd(8)}  BLOCKERS`)];
+  const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
   for (const r of list.items) {
     const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
-    lines.push(`${r.namespace.padEnd(width)}  ${r.verdict.padEnd(14)}  ${age.padEnd(8)}  ${[...new Set(r.blockers.map((b) => b.id))].join(',') || '-'}`);
+    const cause =
+      causes.get(r.namespace)?.join(', ') ??
+      (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : r.verdict === 'Progressing' ? waitingCause(r) : '-');
+    lines.push(`${r.namespace.padEnd(width)}  ${age.padEnd(7)}  ${r.verdict.padEnd(12)}  ${cause}`);
   }
-  return lines.join('\n') + '\n';
+  return lines;
+}
+
+/** For a Progressing namespace in the --all table: what it waits on, and until when. */
+function waitingCause(report: Report): string {
+  const reasons = [...new Set((report.waitingOn ?? []).map((w) => w.reason))].join(',');
+  if (!reasons) return '-';
+  return `${reasons} (${report.expectedBy ? `by ${clockTime(Date.parse(report.expectedBy), new Date())}` : 'no finish time known'})`;
 }
 
 export function formatBytes(bytes: number): string {

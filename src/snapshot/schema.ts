@@ -135,6 +135,7 @@ export const PodStateSchema = v.object({
   phase: v.optional(name),
   deletionTimestamp: v.optional(timestamp),
   deletionGracePeriodSeconds: v.optional(count),
+  terminationGracePeriodSeconds: v.optional(count),
   finalizers: list(name, 1_000),
   conditions: list(ConditionSchema, 1_000),
   containers: list(ContainerStateSchema, 1_000),

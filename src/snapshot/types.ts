@@ -111,8 +111,12 @@ export interface PodState {
   name: string;
   nodeName?: string;
   phase?: string;
+  /** The end of its grace period once deleted: the API server sets it to the time of the DELETE plus the grace. */
   deletionTimestamp?: string;
+  /** The grace period of that DELETE (a later, shorter DELETE lowers both). */
   deletionGracePeriodSeconds?: number;
+  /** spec.terminationGracePeriodSeconds: what the namespace controller's estimate (and so its requeue) is based on. */
+  terminationGracePeriodSeconds?: number;
   finalizers: string[];
   conditions: Condition[];
   containers: ContainerState[];

@@ -38,3 +38,15 @@ export function since(timestamp: string | undefined, now: Date): string | undefi
   if (!timestamp) return undefined;
   return humanDuration(now.getTime() - Date.parse(timestamp));
 }
+
+/** "09:42 UTC" for a deadline: with seconds when it is within 10 minutes, with the date when it is not today. */
+export function clockTime(ms: number, now: Date): string {
+  const iso = new Date(ms).toISOString();
+  const time = Math.abs(ms - now.getTime()) < 10 * 60_000 ? iso.slice(11, 19) : iso.slice(11, 16);
+  return iso.slice(0, 10) === now.toISOString().slice(0, 10) ? `${time} UTC` : `${iso.slice(0, 10)} ${time} UTC`;
+}
+
+/** "~9m", "~45s", "~2h": the largest unit only, for a time that is an estimate. */
+export function approxDuration(ms: number): string {
+  return `~${/^\d+[dhms]/.exec(humanDuration(ms))![0]}`;
+}

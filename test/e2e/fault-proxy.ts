@@ -7,6 +7,7 @@
  *   cut                                   sends the headers and half the body, then drops the connection
  *   reset                                 resets the connection as soon as the request arrives
  *   badjson                               a 200 with a correct Content-Length whose body is not valid JSON
+ *   huge                                  a 200 whose body never ends (64 MiB of a list that keeps going)
  * `times` limits a fault to its first N matches (the rest pass through). Every request is recorded in `hits`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -16,7 +17,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { cluster } from './harness.js';
 
-export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson';
+export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge';
 
 export interface Fault {
   path: RegExp;
@@ -129,6 +130,21 @@ export class FaultProxy {
       case 'badjson': {
         const body = '{"kind":"List","apiVersion":"v1","items":[{"metadata":{"name":"half' + ' '.repeat(64);
         res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }).end(body);
+        return;
+      }
+      case 'huge': {
+        res.writeHead(200, { 'Content-Type': 'application/json' });
+        res.write('{"kind":"PartialObjectMetadataList","items":[');
+        const item = Buffer.from('{"metadata":{"name":"x"}},'.repeat(40_000));
+        let sent = 0;
+        const more = (): void => {
+          while (sent < 64 * 1024 * 1024 && !res.destroyed) {
+            sent += item.length;
+            if (!res.write(item)) return void res.once('drain', more);
+          }
+          if (!res.destroyed) res.end('{"metadata":{"name":"x"}}]}');
+        };
+        more();
         return;
       }
       case 'delay': {

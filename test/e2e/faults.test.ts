@@ -116,6 +116,13 @@ describe('fault injection between ns-doctor and the API server', () => {
     expect(report.discovery.mode).toBe('aggregated');
   });
 
+  it('a body that never ends: refused at 16 MiB, a named gap, the process never near its heap limit', async () => {
+    const { result, report, seconds } = await diagnoseThrough([{ path: crList, kind: 'huge' }]);
+    expectUnprovenBecauseCrListFailed(report, result.code, /^response larger than 16 MiB: refused$/);
+    expect(proxy.count(crList)).toBe(1);
+    expect(seconds).toBeLessThan(20);
+  });
+
   it('invalid JSON for discovery: the content is unknown, said so, Incomplete (text output too)', async () => {
     const faults: Fault[] = [{ path: /^\/apis$/, kind: 'badjson' }];
     const { result, report } = await diagnoseThrough(faults);

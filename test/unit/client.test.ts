@@ -3,6 +3,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, KubeClient, retryDelayMs } from '../../src/kube/client.js';
 import { ApiError } from '../../src/kube/errors.js';
@@ -89,6 +90,29 @@ describe('KubeClient', () => {
     const later = await apiFailure(client.getJson('/apis'));
     expect(later.message).toMatch(/^not sent: the API server stopped answering \(connection refused/);
     expect(client.stats.requests).toBe(sentBefore);
+  });
+
+  it('refuses a body over 16 MiB as it arrives, and a small gzip that inflates past 16 MiB', async () => {
+    const huge = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      const chunk = Buffer.alloc(1024 * 1024, 0x20);
+      for (let i = 0; i < 17; i++) res.write(chunk);
+      res.end('{}');
+    });
+    const error = await apiFailure(huge.getJson('/api'));
+    expect(error.kind).toBe('malformed');
+    expect(error.message).toBe('response larger than 16 MiB: refused');
+    await new Promise<void>((done) => server!.close(() => done()));
+    server = undefined;
+
+    const bomb = gzipSync(Buffer.alloc(40 * 1024 * 1024, 0x20));
+    expect(bomb.length).toBeLessThan(100_000);
+    const inflating = await serve((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Content-Encoding': 'gzip' }).end(bomb);
+    });
+    const inflated = await apiFailure(inflating.getJson('/api'));
+    expect(inflated.kind).toBe('malformed');
+    expect(inflated.message).toBe('response larger than 16 MiB once decompressed: refused');
   });
 
   it('reports a 403 with the server message', async () => {

@@ -14,9 +14,11 @@ export type FixtureName =
   | 'crd-finalizer'
   | 'ns-finalizer'
   | 'pod-terminating'
-  | 'webhook-delete';
+  | 'webhook-delete'
+  | 'pod-grace'
+  | 'finalizer-live';
 
-export const FIXTURES: FixtureName[] = ['metrics-server', 'apiservice-orphaned', 'crd-finalizer', 'ns-finalizer', 'pod-terminating', 'webhook-delete'];
+export const FIXTURES: FixtureName[] = ['metrics-server', 'apiservice-orphaned', 'crd-finalizer', 'ns-finalizer', 'pod-terminating', 'webhook-delete', 'pod-grace', 'finalizer-live'];
 
 /** The whole saved file, as --save-snapshot wrote it. */
 export function recordedFile(name: FixtureName): { snapshotVersion: number; snapshots: Snapshot[]; all: boolean } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanDuration, parseDuration } from '../../src/util/time.js';
+import { approxDuration, clockTime, humanDuration, parseDuration } from '../../src/util/time.js';
 
 describe('durations', () => {
   it('parses kubectl-style durations', () => {
@@ -17,5 +17,19 @@ describe('durations', () => {
     expect(humanDuration(45_000)).toBe('45s');
     expect(humanDuration((4 * 86400 + 2 * 3600 + 5) * 1000)).toBe('4d2h');
     expect(humanDuration((3 * 60 + 10) * 1000)).toBe('3m10s');
+  });
+});
+
+describe('deadlines', () => {
+  const now = new Date('2026-12-01T09:33:10Z');
+  it('shows a deadline as UTC clock time: seconds when near, the date when not today', () => {
+    expect(clockTime(Date.parse('2026-12-01T09:42:07Z'), now)).toBe('09:42:07 UTC');
+    expect(clockTime(Date.parse('2026-12-01T09:52:07Z'), now)).toBe('09:52 UTC');
+    expect(clockTime(Date.parse('2026-12-02T01:00:00Z'), now)).toBe('2026-12-02 01:00 UTC');
+  });
+  it('rounds an estimate to its largest unit', () => {
+    expect(approxDuration(9 * 60_000 + 43_000)).toBe('~9m');
+    expect(approxDuration(44_000)).toBe('~44s');
+    expect(approxDuration(0)).toBe('~0s');
   });
 });

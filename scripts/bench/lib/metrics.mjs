@@ -59,7 +59,10 @@ const groupBy = (rows, name, keyFn) => {
   return m;
 };
 
-const isEtcdList = (l) => l.operation === 'list' || l.operation === 'listWithCount';
+// "listWithCount" is the storage layer's Stats(): the server's own periodic object count for API Priority and
+// Fairness, never a LIST answered to a client; it lands in any window that spans its tick, so it is counted apart.
+const isEtcdList = (l) => l.operation === 'list';
+const isEtcdCount = (l) => l.operation === 'listWithCount';
 
 /** Summarises a delta: what the server says it served in the window. */
 export function summarize(rows) {
@@ -75,6 +78,7 @@ export function summarize(rows) {
     // after one cheap etcd "get" of the current revision.
     etcdLists: sum(rows, 'etcd_requests_total', isEtcdList),
     etcdListsByResource: groupBy(rows.filter((r) => isEtcdList(r.labels)), 'etcd_requests_total', (l) => l.resource ?? l.type),
+    etcdCounts: sum(rows, 'etcd_requests_total', isEtcdCount),
     etcdListedObjects: sum(rows, 'apiserver_storage_list_fetched_objects_total'),
     consistentReads: sum(rows, 'apiserver_storage_list_total') - sum(rows, 'etcd_requests_total', isEtcdList),
     cacheLists: sum(rows, 'apiserver_cache_list_total'),

@@ -84,6 +84,7 @@ export async function measure(ctx, spec) {
     serverCpuSeconds,
     stdoutBytes: res.stdoutBytes,
     stdoutLines: res.stdout.split('\n').filter(Boolean).length,
+    stdoutHead: res.stdout.slice(0, 12_000),
     stderrTail: res.stderr.split('\n').slice(-8).join('\n'),
     server,
     audit,

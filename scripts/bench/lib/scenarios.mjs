@@ -311,3 +311,132 @@ export async function deleteScaleNodes(client) {
     return left.items.length === 0;
   }, { timeoutMs: 300_000, intervalMs: 1000 });
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// (e) A fleet of stuck namespaces: one broken aggregated API (metrics-server OOM-killed on a NotReady node) blocks
+// all of them; some also hold custom resources whose finalizer has no controller; a few hold pods on a NotReady node.
+// Plus Active namespaces with the same content, which cluster-wide lists have to read past.
+
+const FLEET_GROUP = 'fleet.bench.ns-doctor.dev';
+export const FLEET_FINALIZER = `${FLEET_GROUP}/cleanup`;
+const FLEET_BAD_NODE = 'bench-fleet-node-notready';
+const METRICS_NODE = 'bench-fleet-metrics-node';
+
+/** The cause mix by namespace index: 1 in 10 hold widgets on a finalizer, 1 in 50 hold pods on a NotReady node. */
+export const fleetCause = (i) => (i % 50 === 7 ? 'pods' : i % 10 === 3 ? 'finalizer' : 'apiservice');
+
+export async function createBrokenMetricsServer(client) {
+  await createBrokenNodes(client, [METRICS_NODE]);
+  const labels = { 'k8s-app': 'metrics-server' };
+  await client.create('/api/v1/namespaces/kube-system/services', {
+    apiVersion: 'v1', kind: 'Service', metadata: { name: 'metrics-server', labels },
+    spec: { selector: labels, ports: [{ name: 'https', port: 443, targetPort: 'https' }] },
+  });
+  const pod = 'metrics-server-7d9f8c6b5d-x2k4p';
+  await client.create('/api/v1/namespaces/kube-system/pods', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: pod, labels },
+    spec: { nodeName: METRICS_NODE, containers: [{ name: 'metrics-server', image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2', ports: [{ name: 'https', containerPort: 10250 }] }] },
+  });
+  const cur = await client.get(`/api/v1/namespaces/kube-system/pods/${pod}`);
+  cur.status = {
+    phase: 'Running',
+    conditions: [{ type: 'Ready', status: 'False', reason: 'ContainersNotReady', lastTransitionTime: new Date(Date.now() - 3 * 86400e3).toISOString() }],
+    containerStatuses: [{
+      name: 'metrics-server', ready: false, started: false, restartCount: 14, image: 'registry.k8s.io/metrics-server/metrics-server:v0.7.2', imageID: '',
+      state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 5m0s restarting failed container' } },
+      lastState: { terminated: { exitCode: 137, reason: 'OOMKilled', startedAt: new Date(Date.now() - 420e3).toISOString(), finishedAt: new Date(Date.now() - 400e3).toISOString() } },
+    }],
+  };
+  await client.json('PUT', `/api/v1/namespaces/kube-system/pods/${pod}/status`, cur);
+  await client.create('/apis/apiregistration.k8s.io/v1/apiservices', {
+    apiVersion: 'apiregistration.k8s.io/v1', kind: 'APIService', metadata: { name: 'v1beta1.metrics.k8s.io', labels },
+    spec: { group: 'metrics.k8s.io', version: 'v1beta1', service: { name: 'metrics-server', namespace: 'kube-system', port: 443 }, groupPriorityMinimum: 100, versionPriority: 100, insecureSkipTLSVerify: true },
+  });
+  await waitFor('APIService v1beta1.metrics.k8s.io Available=False', async () => {
+    const a = await client.get('/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io');
+    return a.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'False');
+  });
+}
+
+async function createWidgetCRD(client) {
+  await client.create('/apis/apiextensions.k8s.io/v1/customresourcedefinitions', {
+    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `widgets.${FLEET_GROUP}` },
+    spec: {
+      group: FLEET_GROUP, scope: 'Namespaced',
+      names: { kind: 'Widget', plural: 'widgets', singular: 'widget', listKind: 'WidgetList' },
+      versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    },
+  });
+  await waitFor('widgets served', async () => (await client.request('GET', `/apis/${FLEET_GROUP}/v1/widgets?limit=1`)).status === 200, { timeoutMs: 60_000 });
+}
+
+/** ~20 objects of 5 kinds (6 ConfigMaps, 4 Secrets, 3 Services, 3 ServiceAccounts, 4 Widgets), and pods for the few. */
+function fleetObjects(ns, cause) {
+  const objs = [];
+  for (let j = 0; j < 6; j++) objs.push(['/api/v1', 'configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `cfg-${j}` }, data: { 'app.yaml': filler(300, `${ns}-${j}`) } }]);
+  for (let j = 0; j < 4; j++) objs.push(['/api/v1', 'secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: `secret-${j}` }, type: 'Opaque', stringData: { token: filler(40, j) } }]);
+  for (let j = 0; j < 3; j++) objs.push(['/api/v1', 'services', { apiVersion: 'v1', kind: 'Service', metadata: { name: `svc-${j}` }, spec: { clusterIP: 'None', selector: { app: `a${j}` }, ports: [{ port: 80 }] } }]);
+  for (let j = 0; j < 3; j++) objs.push(['/api/v1', 'serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `sa-${j}` } }]);
+  for (let j = 0; j < 4; j++) {
+    objs.push([`/apis/${FLEET_GROUP}/v1`, 'widgets', {
+      apiVersion: `${FLEET_GROUP}/v1`, kind: 'Widget',
+      metadata: { name: `widget-${j}`, finalizers: cause === 'finalizer' ? [FLEET_FINALIZER] : undefined },
+      spec: { size: `${j}Gi` },
+    }]);
+  }
+  if (cause === 'pods') {
+    for (let j = 0; j < 2; j++) {
+      objs.push(['/api/v1', 'pods', {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: `worker-${j}`, labels: { app: 'worker' } },
+        spec: { nodeName: FLEET_BAD_NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'registry.invalid/worker:1' }] },
+      }]);
+    }
+  }
+  return objs;
+}
+
+export const fleetName = (i) => `fleet-${String(i).padStart(4, '0')}`;
+export const activeName = (i) => `active-${String(i).padStart(3, '0')}`;
+
+/** Creates the broken API, the CRD, and every namespace with its content (none deleted yet). */
+export async function buildFleet(client, { terminating, active, log }) {
+  await createBrokenMetricsServer(client);
+  await createBrokenNodes(client, [FLEET_BAD_NODE]);
+  await createWidgetCRD(client);
+  const names = [
+    ...Array.from({ length: terminating }, (_, i) => [fleetName(i), fleetCause(i)]),
+    ...Array.from({ length: active }, (_, i) => [activeName(i), 'active']),
+  ];
+  await pool(names.length, CONCURRENCY, (k) => createNamespace(client, names[k][0], { bench: 'fleet' }));
+  await pool(names.length, 8, async (k) => {
+    const [ns, cause] = names[k];
+    const objs = fleetObjects(ns, cause);
+    await pool(objs.length, 6, async (j) => {
+      const [prefix, resource, obj] = objs[j];
+      await client.create(`${prefix}/namespaces/${ns}/${resource}`, obj);
+    });
+    if ((k + 1) % 200 === 0) log(`  ${k + 1}/${names.length} namespaces filled`);
+  });
+  const objects = names.reduce((sum, [ns, cause]) => sum + fleetObjects(ns, cause).length, 0);
+  return { terminating, active, objects, causes: Object.fromEntries(['apiservice', 'finalizer', 'pods'].map((c) => [c, names.filter(([, x]) => x === c).length])) };
+}
+
+/** Deletes namespaces fleetName(from..to-1) and waits until the namespace controller has written its verdict on each. */
+export async function deleteFleet(client, from, to, log) {
+  await pool(to - from, CONCURRENCY, (k) => client.json('DELETE', `/api/v1/namespaces/${fleetName(from + k)}`, undefined, [200, 202]));
+  const wanted = new Set(Array.from({ length: to - from }, (_, k) => fleetName(from + k)));
+  await waitFor(
+    `namespace controller verdict on ${wanted.size} namespaces`,
+    async () => {
+      const list = await client.get('/api/v1/namespaces?labelSelector=bench%3Dfleet');
+      const done = list.items.filter(
+        (n) => wanted.has(n.metadata.name) && n.status?.conditions?.some((c) => c.type === 'NamespaceDeletionDiscoveryFailure' && c.status === 'True') &&
+          // pods and widgets held: the controller has reached them once it reports content or finalizers remaining
+          (fleetCause(Number(n.metadata.name.slice(6))) === 'apiservice' || n.status.conditions.some((c) => ['NamespaceContentRemaining', 'NamespaceFinalizersRemaining', 'NamespaceDeletionContentFailure'].includes(c.type) && c.status === 'True')),
+      ).length;
+      log(`  ${done}/${wanted.size} namespaces have the controller's conditions`);
+      return done === wanted.size;
+    },
+    { timeoutMs: 600_000, intervalMs: 5000 },
+  );
+}

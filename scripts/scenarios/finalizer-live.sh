@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# A custom resource whose finalizer belongs to an operator that runs: the namespace is progressing, waiting for it.
+# CRD objectbuckets.storage.ns-doctor.dev; CR <ns>/photos with finalizer storage.ns-doctor.dev/bucket-cleanup; the
+# operator in <ns>-system: ServiceAccount bucket-operator, allowed by ClusterRole <ns>-bucket-operator to update
+# objectbuckets, and its pod bucket-operator-6b7f9c5d4-q8m2z Running and Ready on node node-<ns> (status written
+# through the status subresource; no kubelet here). The operator's work itself — removing the finalizer once the
+# bucket is cleaned up — is done by the test (test/e2e/progress.test.ts), as a live controller would.
+#   up <ns>    creates all that, deletes <ns>, waits until the namespace controller reports the finalizer
+#   down <ns>  removes the finalizer if still there, waits until <ns> is gone, removes the operator and the CRD
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+action="${1:-}" ns="${2:-}"
+[[ -n "$ns" ]] || usage
+crd=objectbuckets.storage.ns-doctor.dev
+finalizer=storage.ns-doctor.dev/bucket-cleanup
+system="$ns-system"
+node="node-$ns"
+pod=bucket-operator-6b7f9c5d4-q8m2z
+
+up() {
+  k apply -f - >/dev/null <<YAML
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: $crd
+spec:
+  group: storage.ns-doctor.dev
+  scope: Namespaced
+  names: {plural: objectbuckets, singular: objectbucket, kind: ObjectBucket}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              bucketName: {type: string}
+YAML
+  k wait --for=condition=Established "crd/$crd" --timeout=60s >/dev/null
+  wait_for 30 "objectbuckets served" k get objectbuckets -A
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: $system}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: bucket-operator, namespace: $system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: $ns-bucket-operator}
+rules:
+- apiGroups: [storage.ns-doctor.dev]
+  resources: [objectbuckets, objectbuckets/finalizers]
+  verbs: [get, list, watch, update, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: $ns-bucket-operator}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-bucket-operator}
+subjects:
+- {kind: ServiceAccount, name: bucket-operator, namespace: $system}
+YAML
+  ready_node "$node"
+  k apply -n "$system" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  labels: {app: bucket-operator}
+spec:
+  nodeName: $node
+  serviceAccountName: bucket-operator
+  containers:
+  - {name: manager, image: registry.example/bucket-operator:1.8.0}
+YAML
+  pod_running_ready "$system" "$pod" 7200
+  k create namespace "$ns" >/dev/null
+  k apply -n "$ns" -f - >/dev/null <<YAML
+apiVersion: storage.ns-doctor.dev/v1
+kind: ObjectBucket
+metadata:
+  name: photos
+  finalizers: [$finalizer]
+spec: {bucketName: photos-prod-eu1}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: gallery-settings}
+data: {thumbnails: "256"}
+YAML
+  delete_ns_now "$ns"
+  wait_ns_condition "$ns" NamespaceFinalizersRemaining True 90
+}
+
+down() {
+  if k get objectbucket photos -n "$ns" >/dev/null 2>&1; then
+    k patch objectbucket photos -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
+  fi
+  ns_gone "$ns" || wait_ns_gone "$ns" 120
+  force_delete_pods "$system"
+  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
+  k delete clusterrolebinding "$ns-bucket-operator" --ignore-not-found >/dev/null
+  k delete clusterrole "$ns-bucket-operator" --ignore-not-found >/dev/null
+  k delete node "$node" --ignore-not-found --wait=false >/dev/null
+  ns_gone "$system" || wait_ns_gone "$system" 120
+  if [[ -z "$(k get objectbuckets -A -o name 2>/dev/null)" ]]; then
+    k delete crd "$crd" --ignore-not-found >/dev/null
+  fi
+  scn_log "live finalizer controller scenario removed"
+}
+
+case "$action" in up) up ;; down) down ;; *) usage ;; esac

@@ -1,0 +1,25 @@
+import { link, type Check } from './types.js';
+
+export const namespaceControllerForbidden: Check = {
+  id: 'NamespaceControllerForbidden',
+  emits: ['NamespaceControllerForbidden'],
+  description: 'The namespace controller is not allowed to delete content (RBAC)',
+  run(snapshot, { conditions }) {
+    const failure = conditions.contentFailure;
+    if (!snapshot.namespace?.deletionTimestamp || !failure || !/forbidden/i.test(failure)) return [];
+    return [
+      {
+        id: 'NamespaceControllerForbidden',
+        summary: 'the namespace controller is forbidden from deleting content: its RBAC is broken',
+        evidence: [link({ kind: 'Namespace', name: snapshot.namespaceName }, `NamespaceDeletionContentFailure: ${failure}`, 0)],
+        fixes: [
+          {
+            safety: 'safe',
+            description: 'restore the controller role and binding',
+            command: 'kubectl get clusterrole system:controller:namespace-controller && kubectl get clusterrolebinding system:controller:namespace-controller',
+          },
+        ],
+      },
+    ];
+  },
+};

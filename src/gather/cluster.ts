@@ -1,0 +1,233 @@
+// Cluster-wide facts every diagnosis shares (discovery, APIServices, webhooks, CRDs and the backends they point to),
+// and the per-namespace follow-ups that read only what a namespace's content points at. Used by the one-namespace
+// gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
+import type { KubeClient } from '../kube/client.js';
+import { ApiError } from '../kube/errors.js';
+import { interceptsDeleteOrUpdate, isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
+import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
+import { apiServiceOf, crdOf, podOf, webhooksOf } from './convert.js';
+import { discover } from './discovery.js';
+import { GapSink } from './gaps.js';
+import { collectionPath, listAll, listItems } from './list.js';
+import { findFinalizerOwners, type RbacReader } from './owners.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type Raw = any;
+
+const MAX_TERMINATING_PODS = 50;
+const MAX_TERMINATING_CRDS = 20;
+
+/** Connection, TLS and credential failures mean nothing can be read: the run stops with one clear line. */
+export function isFatal(error: unknown): error is ApiError {
+  return error instanceof ApiError && ['connection', 'unreachable', 'tls', 'credentials', 'unauthorized'].includes(error.kind);
+}
+
+export interface ClusterFacts {
+  discovery: DiscoveryState;
+  apiServices?: APIServiceState[];
+  webhooks?: WebhookState[];
+  terminatingCRDs: CRDState[];
+  gaps: GapSink;
+}
+
+export class ClusterReader {
+  private facts?: Promise<ClusterFacts>;
+  private discoveryRead?: Promise<DiscoveryState>;
+  private readonly discoveryGaps = new GapSink();
+  private readonly crdReads = new Map<string, Promise<CRDState | ApiError | undefined>>();
+  /** Services, EndpointSlices, Pods and Nodes on evidence chains, shared by every namespace of the run. */
+  readonly evidence: EvidenceStore = { services: {}, endpoints: {}, pods: {}, nodes: {} };
+
+  constructor(private readonly client: KubeClient) {}
+
+  /** Discovery is read once and shared: by the content survey and by the cluster-wide facts. */
+  discovery(): Promise<DiscoveryState> {
+    this.discoveryRead ??= discover(this.client, this.discoveryGaps);
+    return this.discoveryRead;
+  }
+
+  cluster(resourceVersion: string | undefined): Promise<ClusterFacts> {
+    this.facts ??= this.readClusterFacts(resourceVersion);
+    return this.facts;
+  }
+
+  private async readClusterFacts(resourceVersion: string | undefined): Promise<ClusterFacts> {
+    const gaps = new GapSink();
+    const follower = new BackendFollower(this.client, gaps, this.evidence, resourceVersion);
+    const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
+      Promise.all([
+        listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
+          .then((items) => items.map(apiServiceOf))
+          .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
+        this.readWebhooks(gaps, resourceVersion),
+        this.readTerminatingCRDs(gaps, resourceVersion),
+      ]),
+      this.discovery(),
+    ]);
+    for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
+    const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
+
+    const broken = (apiServices ?? []).filter(
+      (a) => a.service && (a.available?.status !== 'True' || failing.has(`${a.group}/${a.version}`)),
+    );
+    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && w.failurePolicy === 'Fail' && w.rules.some(interceptsDeleteOrUpdate));
+    await Promise.all([
+      ...broken.map((a) => follower.follow(a.service!)),
+      ...blockingWebhooks.map((w) => follower.follow(w.service!)),
+    ]);
+    return { discovery, apiServices, webhooks, terminatingCRDs, gaps };
+  }
+
+  private async readWebhooks(gaps: GapSink, resourceVersion: string | undefined): Promise<WebhookState[] | undefined> {
+    try {
+      const [validating, mutating] = await Promise.all([
+        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+      ]);
+      return [
+        ...validating.flatMap((c) => webhooksOf(c, 'ValidatingWebhookConfiguration')),
+        ...mutating.flatMap((c) => webhooksOf(c, 'MutatingWebhookConfiguration')),
+      ];
+    } catch (error) {
+      return gaps.fromError(error, { kind: 'cluster', what: 'list admission webhook configurations', impact: 'cannot tell whether a webhook refuses deletions' });
+    }
+  }
+
+  private async readTerminatingCRDs(gaps: GapSink, resourceVersion: string | undefined): Promise<CRDState[]> {
+    const names: string[] = [];
+    try {
+      await listAll<Raw>(
+        this.client,
+        '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+        { metadataOnly: true, notOlderThan: resourceVersion },
+        () => (names.length = 0),
+        (items) => names.push(...items.filter((i) => i.metadata?.deletionTimestamp).map((i) => i.metadata.name)),
+      );
+    } catch (error) {
+      gaps.fromError(error, { kind: 'cluster', what: 'list CustomResourceDefinitions', impact: 'cannot tell whether a CRD is being deleted' });
+      return [];
+    }
+    const crds = await Promise.all(names.slice(0, MAX_TERMINATING_CRDS).map((name) => this.readCRD(gaps, name)));
+    return crds.filter((c): c is CRDState => Boolean(c));
+  }
+
+  /** One GET per CRD per run; a failed read is a gap in every namespace that needed it. */
+  async readCRD(gaps: GapSink, name: string): Promise<CRDState | undefined> {
+    let read = this.crdReads.get(name);
+    if (!read) {
+      read = this.client
+        .getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`)
+        .then(crdOf, (error: unknown) => {
+          if (error instanceof ApiError) return error.status === 404 ? undefined : error;
+          throw error;
+        });
+      this.crdReads.set(name, read);
+    }
+    const result = await read;
+    if (result instanceof ApiError) return gaps.fromError(result, { kind: 'evidence', what: `get CustomResourceDefinition ${name}`, impact: 'cannot check its conversion webhook or deletion state' });
+    return result;
+  }
+}
+
+/** What the per-namespace follow-ups need: the shared reader, an evidence follower and the RBAC reader. */
+export interface FollowContext {
+  client: KubeClient;
+  cluster: ClusterReader;
+  follower: BackendFollower;
+  rbac: RbacReader;
+  notOlderThan: string | undefined;
+}
+
+/** Pods past deletion and PVCs still protected: the full pod objects of the namespace, paginated, read only then. */
+export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapshot, gaps: GapSink, content: ContentSurvey): Promise<void> {
+  const podsTerminating = content.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? 0;
+  const protectedClaims = new Set(
+    content.stuck
+      .filter((s) => s.group === '' && s.resource === 'persistentvolumeclaims' && s.meta.finalizers?.includes('kubernetes.io/pvc-protection'))
+      .map((s) => s.meta.name),
+  );
+  if (podsTerminating === 0 && protectedClaims.size === 0) return;
+  let kept = 0;
+  try {
+    await listAll<Raw>(
+      ctx.client,
+      collectionPath('', 'v1', 'pods', snapshot.namespaceName),
+      { notOlderThan: ctx.notOlderThan },
+      () => (kept = 0),
+      (items) => {
+        for (const raw of items) {
+          const usesClaim = (raw.spec?.volumes ?? []).some((v: Raw) => protectedClaims.has(v.persistentVolumeClaim?.claimName));
+          if ((raw.metadata.deletionTimestamp || usesClaim) && kept < MAX_TERMINATING_PODS) {
+            const pod = podOf(raw);
+            snapshot.pods[`${pod.namespace}/${pod.name}`] = pod;
+            kept++;
+          }
+        }
+      },
+    );
+  } catch (error) {
+    gaps.fromError(error, { kind: 'evidence', what: `list Pods in ${snapshot.namespaceName}`, impact: 'cannot see which pods are stuck or use protected claims' });
+    return;
+  }
+  const nodes = new Set(Object.values(snapshot.pods).map((p) => p.nodeName).filter((n): n is string => Boolean(n)));
+  await Promise.all([...nodes].map((n) => ctx.follower.fetchNode(n)));
+  for (const node of nodes) if (ctx.cluster.evidence.nodes[node]) snapshot.nodes[node] = ctx.cluster.evidence.nodes[node];
+}
+
+/**
+ * Custom resources that hold the namespace: their CRDs (conversion webhooks, names), and who owns their custom
+ * finalizers. Only types with deleted objects waiting on a finalizer, or whose list failed, are followed: a type
+ * that lists fine and holds nothing needs no more requests.
+ */
+export async function followCustomResources(ctx: FollowContext, snapshot: Snapshot, gaps: GapSink): Promise<void> {
+  const types = customResourceTypes(snapshot.content!);
+  // Any dotted group may be CRD-backed (even *.k8s.io ones such as gateway.networking.k8s.io); a 404 settles it.
+  const crds = await Promise.all(
+    [...types.all.values()].filter((t) => t.group.includes('.')).map((t) => ctx.cluster.readCRD(gaps, `${t.resource}.${t.group}`)),
+  );
+  for (const crd of crds) if (crd) snapshot.crds[crd.name] = crd;
+  await Promise.all(
+    Object.values(snapshot.crds)
+      .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
+      .map((crd) => ctx.follower.follow(crd.conversionService!)),
+  );
+  snapshot.finalizerOwners = await findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]);
+}
+
+/** Types with deleted objects waiting on a custom finalizer (their owner is searched), and those that failed to list. */
+export function customResourceTypes(content: ContentSurvey) {
+  const waiting = content.stuck.filter((s) => s.meta.deletionTimestamp && (s.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+  const all = new Map<string, { group: string; resource: string }>();
+  for (const t of [...waiting, ...(content.unlisted ?? [])]) all.set(`${t.group}/${t.resource}`, { group: t.group, resource: t.resource });
+  const owned = new Map(waiting.map((s) => [`${s.group}/${s.resource}`, { group: s.group, resource: s.resource }]));
+  return { all, owned };
+}
+
+/** A snapshot of one namespace with nothing read yet. */
+export function emptySnapshot(client: KubeClient, namespaceName: string, gaps: GapSink, takenAt = new Date().toISOString()): Snapshot {
+  return {
+    snapshotVersion: SNAPSHOT_VERSION,
+    takenAt,
+    server: client.serverUrl,
+    namespaceName,
+    namespaceFound: 'unknown',
+    services: {},
+    endpoints: {},
+    pods: {},
+    nodes: {},
+    crds: {},
+    finalizerOwners: [],
+    gaps: gaps.gaps,
+    stats: { requests: 0, bytesReceived: 0, durationMs: 0, retries: 0 },
+  };
+}
+
+/** Copies the cluster-wide facts into a namespace's snapshot (by reference: they are shared, not duplicated). */
+export function applyClusterFacts(snapshot: Snapshot, facts: ClusterFacts, gaps: GapSink): void {
+  snapshot.discovery = facts.discovery;
+  snapshot.apiServices = facts.apiServices;
+  snapshot.webhooks = facts.webhooks;
+  for (const crd of facts.terminatingCRDs) snapshot.crds[crd.name] = crd;
+  for (const gap of facts.gaps.gaps) gaps.add(gap);
+}

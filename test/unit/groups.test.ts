@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { groupByCause } from '../../src/diagnosis/groups.js';
+import { REPORT_API_VERSION, type Report, type ReportList } from '../../src/model/report.js';
+import { renderMarkdownList } from '../../src/render/markdown.js';
+import { renderTextList } from '../../src/render/text.js';
+import type { Snapshot } from '../../src/snapshot/types.js';
+import { diagnoseAt, recorded, type FixtureName } from './helpers.js';
+
+/** The recorded snapshot of a scenario, as if it had been taken of namespace `name`. */
+function as(fixture: FixtureName, name: string): Snapshot {
+  const snapshot = recorded(fixture);
+  const old = snapshot.namespaceName;
+  // Every object of the namespace names it: rename them all, as a snapshot of another namespace would.
+  return JSON.parse(JSON.stringify(snapshot).split(`"${old}"`).join(`"${name}"`).split(`${old}/`).join(`${name}/`)) as Snapshot;
+}
+
+function list(reports: Report[]): ReportList {
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: 'NamespaceDiagnosisList',
+    items: reports,
+    groups: groupByCause(reports),
+    stats: { requests: 61, bytesReceived: 2048, durationMs: 300, retries: 0 },
+  };
+}
+
+describe('groupByCause', () => {
+  const apiService = ['team-a', 'team-b', 'team-c'].map((ns) => diagnoseAt(as('metrics-server', ns)));
+  const finalizer = ['ci-1', 'ci-2'].map((ns) => diagnoseAt(as('crd-finalizer', ns)));
+  const pods = diagnoseAt(as('pod-terminating', 'preview-9'));
+
+  it('one broken APIService behind many namespaces is one group, its whole chain and every fix said once', () => {
+    const groups = groupByCause(apiService);
+    expect(groups).toHaveLength(1);
+    const [group] = groups;
+    expect(group.key).toBe('APIService/v1beta1.metrics.k8s.io');
+    expect(group.namespaces).toEqual(['team-a', 'team-b', 'team-c']);
+    expect(group.blockerIds).toEqual(['APIServiceUnavailable']);
+    expect(group.summary).toBe(apiService[0].blockers[0].summary);
+    expect(group.evidence).toEqual(apiService[0].blockers[0].evidence);
+    expect(group.fixes.map((f) => f.command)).toContain('kubectl delete apiservice v1beta1.metrics.k8s.io');
+    expect(group.perNamespaceFixes).toBe(false);
+  });
+
+  it('a finalizer without controller groups by finalizer and type; fixes naming one namespace stay per namespace', () => {
+    const groups = groupByCause(finalizer);
+    const group = groups.find((g) => g.key.startsWith('Finalizer/'))!;
+    expect(group.key).toBe('Finalizer/example.ns-doctor.dev/snapshot-cleanup/databasebackups.example.ns-doctor.dev');
+    expect(group.namespaces).toEqual(['ci-1', 'ci-2']);
+    expect(group.summary).toBe('databasebackups.example.ns-doctor.dev wait on finalizer example.ns-doctor.dev/snapshot-cleanup, and no running controller will remove it');
+    expect(group.summary).not.toMatch(/ci-\d/);
+    // The patch names an object of one namespace: not a group fix; the safe fix (reinstall the operator) is.
+    expect(group.fixes.map((f) => f.safety)).toEqual(['safe']);
+    expect(group.perNamespaceFixes).toBe(true);
+    // The objects differ; the CRD and the RBAC finding are the same in both namespaces.
+    expect(group.evidence.map((e) => e.ref.kind)).not.toContain('DatabaseBackup');
+    expect(group.evidence.map((e) => e.ref.kind)).toContain('CustomResourceDefinition');
+  });
+
+  it('orders groups by how many namespaces they block, and puts a namespace in each group that blocks it', () => {
+    const groups = groupByCause([...apiService, ...finalizer, pods]);
+    expect(groups.map((g) => g.namespaces.length)).toEqual([...groups.map((g) => g.namespaces.length)].sort((a, b) => b - a));
+    expect(groups.find((g) => g.key.startsWith('PodsOnNodes/'))?.namespaces).toEqual(['preview-9']);
+    const total = new Set(groups.flatMap((g) => g.namespaces));
+    expect(total).toEqual(new Set(['team-a', 'team-b', 'team-c', 'ci-1', 'ci-2', 'preview-9']));
+  });
+
+  it('a progressing namespace is in no group', () => {
+    const progressing = diagnoseAt(as('crd-finalizer', 'calm'));
+    progressing.blockers = [];
+    progressing.verdict = 'Progressing';
+    expect(groupByCause([progressing])).toEqual([]);
+  });
+});
+
+describe('fleet renderers', () => {
+  const reports = [
+    ...Array.from({ length: 12 }, (_, i) => diagnoseAt(as('metrics-server', `team-${String(i).padStart(2, '0')}`))),
+    diagnoseAt(as('pod-terminating', 'preview-9')),
+  ];
+  const fleet = list(reports);
+
+  it('text: counts, each cause once with its fix and its namespaces, then one table line per namespace', () => {
+    const text = renderTextList(fleet, false, false);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe('13 namespaces Terminating: 13 BLOCKED; 2 root causes');
+    expect(text).toContain('✗ 12 namespaces: API metrics.k8s.io/v1beta1 is unavailable');
+    expect(text.split('$ kubectl delete apiservice v1beta1.metrics.k8s.io').length - 1).toBe(1);
+    expect(text).toContain('namespaces: team-00, team-01, team-02, team-03, team-04, team-05, team-06, team-07, … and 4 more');
+    const header = lines.findIndex((l) => l.startsWith('NAMESPACE'));
+    expect(lines[header]).toMatch(/^NAMESPACE\s+AGE\s+VERDICT\s+CAUSE$/);
+    expect(lines.slice(header + 1).filter((l) => /^(team|preview)-/.test(l))).toHaveLength(13);
+    expect(lines.find((l) => l.startsWith('preview-9'))).toMatch(/Blocked\s+.*pods on /);
+    expect(text).toContain('61 requests');
+    // Details only on request.
+    expect(text).not.toContain('Content left in the namespace');
+    expect(renderTextList(fleet, false, true)).toContain('Content left in the namespace');
+  });
+
+  it('markdown: the same summary for a ticket', () => {
+    const md = renderMarkdownList(fleet, false);
+    expect(md).toContain('## ns-doctor: 13 Terminating namespaces — 13 BLOCKED');
+    expect(md).toContain('### ✗ 12 namespaces: API metrics.k8s.io/v1beta1 is unavailable');
+    expect(md).toContain('| `preview-9` |');
+    expect(md).not.toContain('### Content left');
+  });
+
+  it('says so when nothing is Terminating', () => {
+    expect(renderTextList(list([]), false, false)).toBe('No namespace is Terminating.\n');
+  });
+});
