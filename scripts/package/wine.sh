@@ -47,9 +47,12 @@ setup() {
   [[ $EUID -eq 0 ]] || { echo "wine.sh --setup: needs root" >&2; exit 1; }
   command -v debootstrap >/dev/null || { log "installing debootstrap"; apt-get install -y -qq debootstrap >/dev/null; }
   local tmp="$rootfs.tmp" t0=$SECONDS
+  mkdir -p "$cache_root"
   rm -rf "$tmp"
   log "debootstrap $SUITE into $tmp"
-  debootstrap --variant=minbase "$SUITE" "$tmp" "$mirror" > "$cache_root/wine-setup.log" 2>&1 \
+  local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  [[ -e "$keyring" ]] || keyring=""
+  debootstrap --variant=minbase ${keyring:+--keyring="$keyring"} "$SUITE" "$tmp" "$mirror" > "$cache_root/wine-setup.log" 2>&1 \
     || { tail -20 "$cache_root/wine-setup.log" >&2; exit 1; }
   log "installing Wine from $SUITE ($((SECONDS - t0)) s so far)"
   rootfs="$tmp" in_root /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
