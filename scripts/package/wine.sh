@@ -52,7 +52,7 @@ setup() {
   log "debootstrap $SUITE into $tmp"
   local keyring=/usr/share/keyrings/debian-archive-keyring.gpg
   [[ -e "$keyring" ]] || keyring=""
-  debootstrap --variant=minbase ${keyring:+--keyring="$keyring"} "$SUITE" "$tmp" "$mirror" > "$cache_root/wine-setup.log" 2>&1 \
+  debootstrap --variant=minbase --include=ca-certificates ${keyring:+--keyring="$keyring"} "$SUITE" "$tmp" "$mirror" > "$cache_root/wine-setup.log" 2>&1 \
     || { tail -20 "$cache_root/wine-setup.log" >&2; exit 1; }
   log "installing Wine from $SUITE ($((SECONDS - t0)) s so far)"
   rootfs="$tmp" in_root /bin/sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
