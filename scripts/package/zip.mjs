@@ -28,33 +28,28 @@ for (const file of [...files].sort((a, b) => basename(a).localeCompare(basename(
   if (data.length >= 0xffffffff || packed.length >= 0xffffffff) throw new Error(`${file}: too large for zip32`);
   const crc = crc32(data) >>> 0;
 
-  const local = Buffer.alloc(30);
+  // The local header and the central directory entry share one run of fields: version needed, flags, method,
+  // time, date, crc, sizes, name length.
+  const common = (buf, at) => {
+    buf.writeUInt16LE(20, at); // version needed: 2.0 (deflate)
+    buf.writeUInt16LE(0x0800, at + 2); // UTF-8 names
+    buf.writeUInt16LE(8, at + 4); // deflate
+    buf.writeUInt16LE(dosTime, at + 6);
+    buf.writeUInt16LE(dosDate, at + 8);
+    buf.writeUInt32LE(crc, at + 10);
+    buf.writeUInt32LE(packed.length, at + 14);
+    buf.writeUInt32LE(data.length, at + 18);
+    buf.writeUInt16LE(name.length, at + 22);
+    return buf;
+  };
+  const local = common(Buffer.alloc(30), 4);
   local.writeUInt32LE(0x04034b50, 0);
-  local.writeUInt16LE(20, 4); // version needed: 2.0 (deflate)
-  local.writeUInt16LE(0x0800, 6); // UTF-8 names
-  local.writeUInt16LE(8, 8); // deflate
-  local.writeUInt16LE(dosTime, 10);
-  local.writeUInt16LE(dosDate, 12);
-  local.writeUInt32LE(crc, 14);
-  local.writeUInt32LE(packed.length, 18);
-  local.writeUInt32LE(data.length, 22);
-  local.writeUInt16LE(name.length, 26);
-  local.writeUInt16LE(0, 28);
   locals.push(local, name, packed);
 
-  const central = Buffer.alloc(46);
+  const central = common(Buffer.alloc(46), 6);
   central.writeUInt32LE(0x02014b50, 0);
   central.writeUInt16LE((3 << 8) | 20, 4); // made by: Unix, so the mode below is read
-  central.writeUInt16LE(20, 6);
-  central.writeUInt16LE(0x0800, 8);
-  central.writeUInt16LE(8, 10);
-  central.writeUInt16LE(dosTime, 12);
-  central.writeUInt16LE(dosDate, 14);
-  central.writeUInt32LE(crc, 16);
-  central.writeUInt32LE(packed.length, 20);
-  central.writeUInt32LE(data.length, 24);
-  central.writeUInt16LE(name.length, 28);
-  central.writeUInt32LE(((0o100755 << 16) >>> 0), 38); // regular file, rwxr-xr-x
+  central.writeUInt32LE((0o100755 << 16) >>> 0, 38); // regular file, rwxr-xr-x
   central.writeUInt32LE(offset, 42);
   centrals.push(central, name);
   offset += local.length + name.length + packed.length;
