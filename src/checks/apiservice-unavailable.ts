@@ -1,8 +1,9 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
-import type { APIServiceState, Snapshot } from '../snapshot/types.js';
+import type { APIServiceState, Snapshot, ServiceRef } from '../snapshot/types.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
 import { sh } from '../util/shell.js';
+import { isFailingAggregatedApi } from '../snapshot/kubernetes.js';
 
 /**
  * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,
@@ -31,11 +32,9 @@ export const apiServiceUnavailable: Check = {
     const explained = new Set<string>();
     for (const apiService of snapshot.apiServices ?? []) {
       const groupVersion = `${apiService.group}/${apiService.version}`;
-      const unavailable = apiService.available?.status !== 'True';
-      const discoveryFails = failingGroupVersions.has(groupVersion);
-      if (!apiService.service || (!unavailable && !discoveryFails)) continue;
+      if (!isFailingAggregatedApi(apiService, failingGroupVersions)) continue;
       explained.add(groupVersion);
-      blockers.push(blockerFor(snapshot, apiService, failingGroupVersions.get(groupVersion), context));
+      if (apiService.service) blockers.push(blockerFor(snapshot, apiService, apiService.service, failingGroupVersions.get(groupVersion), context));
     }
 
     // Failing group versions whose APIService could not be read (or has no service): still proven by discovery.
@@ -63,9 +62,8 @@ export const apiServiceUnavailable: Check = {
   },
 };
 
-function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryError: string | undefined, context: CheckContext): Blocker {
-  const ns = snapshot.namespace!;
-  const service = apiService.service!;
+function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: ServiceRef, discoveryError: string | undefined, context: CheckContext): Blocker {
+  const namespaceName = snapshot.namespaceName;
   const groupVersion = `${apiService.group}/${apiService.version}`;
   const condition = apiService.available;
   const conditionText = condition
@@ -81,10 +79,10 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
   const backend = describeBackend(snapshot, service, 1, context.now);
   evidence.push(...backend.links);
 
-  if (service.namespace === ns.name) {
+  if (service.namespace === namespaceName) {
     return {
       id: 'APIServiceBackendInNamespace',
-      summary: `API ${groupVersion} is served from inside namespace ${ns.name}, which is being deleted: it can never come back`,
+      summary: `API ${groupVersion} is served from inside namespace ${namespaceName}, which is being deleted: it can never come back`,
       evidence,
       fixes: [
         {
@@ -132,7 +130,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, discoveryEr
     fixes.push({
       safety: 'caution',
       description: `move the backend off node ${badNode.ref.name}: cordon it and delete the pod so it is rescheduled`,
-      command: sh`kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace!} delete pod ${podOnBadNode.ref.name}`,
+      command: sh`kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace ?? service.namespace} delete pod ${podOnBadNode.ref.name}`,
     });
   }
   fixes.push(deleteApiServiceFix(apiService.name, 'last-resort', groupVersion));

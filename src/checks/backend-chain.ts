@@ -44,7 +44,7 @@ export function describeBackend(snapshot: Snapshot, ref: ServiceRef, depth: numb
   if (!service.selector && (endpoints?.podNames.length ?? 0) === 0) {
     verdict.links.push(link(serviceRef, 'has no selector: endpoints are managed by hand or by another controller', depth));
   }
-  const pods = (endpoints?.podNames ?? []).map((name) => snapshot.pods[`${ref.namespace}/${name}`]).filter(Boolean);
+  const pods = (endpoints?.podNames ?? []).map((name) => snapshot.pods[`${ref.namespace}/${name}`]).filter((pod): pod is PodState => pod !== undefined);
   if (pods.length === 0 && service.selector) {
     const selector = Object.entries(service.selector).map(([k, v]) => `${k}=${v}`).join(',');
     verdict.links.push(link(serviceRef, `no pods match selector ${selector}`, depth + 1));

@@ -9,13 +9,14 @@ export const conversionWebhookDown: Check = {
   description: "A CRD's conversion webhook is down, so its objects cannot be read or deleted",
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)
-      .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
+      .filter((crd) => crd.conversionStrategy === 'Webhook')
       .filter((crd) => snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural) || conditions.contentFailure?.includes(`conversion webhook for ${crd.group}/`))
       .flatMap((crd) => {
-        const backend = describeBackend(snapshot, crd.conversionService!, 1, now);
+        const service = crd.conversionService;
+        if (!service) return [];
+        const backend = describeBackend(snapshot, service, 1, now);
         const reported = conditions.contentFailure?.includes(`conversion webhook for ${crd.group}/`) ?? false;
         if (!reported && !(backend.serviceMissing || backend.readyEndpoints === 0)) return [];
-        const service = crd.conversionService!;
         return [
           {
             id: 'ConversionWebhookDown' as const,

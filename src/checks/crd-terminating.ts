@@ -10,10 +10,10 @@ export const crdTerminating: Check = {
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.deletionTimestamp)
-      .filter((crd) => snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural))
-      .map((crd) => {
+      .flatMap((crd) => {
+        const remaining = snapshot.content?.types.find((t) => t.group === crd.group && t.resource === crd.plural);
+        if (!remaining) return [];
         const terminating = crd.conditions.find((c) => c.type === 'Terminating');
-        const remaining = snapshot.content!.types.find((t) => t.group === crd.group && t.resource === crd.plural)!;
         return {
           id: 'CRDTerminating' as const,
           summary: `CRD ${crd.name} is being deleted (${since(crd.deletionTimestamp, now)}) and waits for ${remaining.count} ${crd.plural} in this namespace`,
@@ -28,11 +28,8 @@ export const crdTerminating: Check = {
           ],
           fixes: [
             { safety: 'safe', description: `fix what holds the ${crd.plural} (see the finalizer findings); the CRD then finishes by itself` },
-            {
-              safety: 'caution',
-              description: `never remove the CRD's ${'customresourcecleanup.apiextensions.k8s.io'} finalizer: it would orphan the stored objects`,
-            },
           ],
+          warnings: [`never remove the CRD's customresourcecleanup.apiextensions.k8s.io finalizer: it would orphan the stored objects`],
         };
       });
   },

@@ -20,7 +20,7 @@ export const dependentsBlockDeletion: Check = {
     const evidence: EvidenceLink[] = [];
     let dependentsFound = 0;
     for (const owner of owners.slice(0, 10)) {
-      const finalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
+      const finalizer = owner.meta.finalizers?.find((f) => f === 'foregroundDeletion' || f === 'orphan') ?? 'foregroundDeletion';
       evidence.push(link({ kind: owner.kind, namespace: owner.meta.namespace, name: owner.meta.name }, `waiting on ${finalizer}`, 0));
       const dependents = blockingDependents(snapshot, owner);
       dependentsFound += dependents.length;
@@ -30,6 +30,7 @@ export const dependentsBlockDeletion: Check = {
       }
     }
     const first = owners[0];
+    if (!first) return [];
     const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
     return [
       {
@@ -41,7 +42,7 @@ export const dependentsBlockDeletion: Check = {
           {
             safety: 'last-resort',
             description: `remove the foregroundDeletion/orphan finalizer (one object shown)`,
-            command: sh`kubectl -n ${first.meta.namespace!} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+            command: sh`kubectl -n ${first.meta.namespace ?? snapshot.namespaceName} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
             cost: 'dependents are left behind (orphaned) instead of being deleted first',
           },
         ],

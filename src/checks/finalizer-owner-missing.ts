@@ -13,13 +13,14 @@ export const finalizerOwnerMissing: Check = {
     const blockers: Blocker[] = [];
     for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
       const first = samples[0];
+      if (!first) continue;
       const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
       const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
       // Unknown owner: reported as a gap. A live one: a wait (src/diagnosis/waiting.ts), decided by the same predicate.
       const owner = finalizerOwner(snapshot, first.group, first.resource);
       if (owner.state !== 'missing') continue;
       const owners = { candidates: owner.candidates };
-      const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
+      const oldest = samples.flatMap((s) => s.meta.deletionTimestamp ?? []).sort()[0];
       const evidence: EvidenceLink[] = samples.slice(0, 5).map((s) =>
         link(
           { kind: s.kind, name: s.meta.name, namespace: s.meta.namespace, apiVersion: s.group ? `${s.group}/${s.version}` : s.version },
@@ -40,10 +41,10 @@ export const finalizerOwnerMissing: Check = {
           : 'no pods run as it';
         evidence.push(link({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, `may update ${typeName} (${candidate.grantedBy}); ${pods}`, 1));
       }
-      const ns = first.meta.namespace!;
+      const ns = first.meta.namespace ?? snapshot.namespaceName;
       const ops = [
         { op: 'test', path: '/metadata/finalizers', value: first.meta.finalizers },
-        { op: 'remove', path: `/metadata/finalizers/${first.meta.finalizers!.indexOf(finalizer)}` },
+        { op: 'remove', path: `/metadata/finalizers/${(first.meta.finalizers ?? []).indexOf(finalizer)}` },
       ];
       const patch = sh`kubectl -n ${ns} patch ${typeName} ${first.meta.name} --type=json -p ${JSON.stringify(ops)}`;
       const controllerHint = owners.candidates[0]

@@ -42,7 +42,7 @@ export const podsStuckTerminating: Check = {
     }
     const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
     const first = stuck[0];
-    fixes.push({
+    if (first) fixes.push({
       safety: 'last-resort',
       description: 'force-delete the pods (one shown)',
       command: sh`kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,

@@ -31,6 +31,7 @@ export const pvcInUse: Check = {
       ];
     });
     const first = claims[0];
+    if (!first) return [];
     const firstUser = pods.find((p) => p.claimNames.includes(first.meta.name));
     return [
       {
@@ -44,9 +45,9 @@ export const pvcInUse: Check = {
           {
             safety: 'last-resort',
             description: 'remove the pvc-protection finalizer (one claim shown)',
-            command: sh`kubectl -n ${first.meta.namespace!} patch pvc ${first.meta.name} --type=json -p ${JSON.stringify([
+            command: sh`kubectl -n ${first.meta.namespace ?? snapshot.namespaceName} patch pvc ${first.meta.name} --type=json -p ${JSON.stringify([
               { op: 'test', path: '/metadata/finalizers', value: first.meta.finalizers },
-              { op: 'remove', path: `/metadata/finalizers/${first.meta.finalizers!.indexOf('kubernetes.io/pvc-protection')}` },
+              { op: 'remove', path: `/metadata/finalizers/${(first.meta.finalizers ?? []).indexOf('kubernetes.io/pvc-protection')}` },
             ])}`,
             cost: 'the volume may still be mounted by a running pod; its data can be lost or corrupted when the volume is released',
           },

@@ -1,5 +1,5 @@
 import type { Blocker, BlockerId, EvidenceLink, ObjectRef } from '../model/report.js';
-import type { ParsedConditions } from '../diagnosis/conditions.js';
+import type { ParsedConditions } from '../snapshot/conditions.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export interface CheckContext {

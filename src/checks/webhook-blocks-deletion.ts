@@ -1,6 +1,6 @@
 import type { Blocker } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
-import { interceptsDeleteOrUpdate } from '../snapshot/kubernetes.js';
+import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
@@ -18,7 +18,8 @@ export const webhookBlocksDeletion: Check = {
     const remaining = snapshot.content?.types ?? [];
     const blockers: Blocker[] = [];
     for (const webhook of snapshot.webhooks ?? []) {
-      if (webhook.failurePolicy !== 'Fail') continue;
+      if (!refusesDeletionWhenDown(webhook)) continue;
+      if (!mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
       const namedByController = named.has(webhook.name);
       if (matched.length === 0 && !namedByController) continue;
@@ -63,7 +64,7 @@ export const webhookBlocksDeletion: Check = {
           {
             safety: 'last-resort',
             description: 'let requests through while the backend is down: set failurePolicy to Ignore',
-            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks!, webhook)}/failurePolicy`, value: 'Ignore' }])}`,
+            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks ?? [], webhook)}/failurePolicy`, value: 'Ignore' }])}`,
             cost: 'the policy is not enforced for anyone while the backend is down',
           },
         ],

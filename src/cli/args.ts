@@ -1,6 +1,7 @@
 import yargs from 'yargs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.js';
 import { parseDuration } from '../util/time.js';
+import type { FixSafety } from '../model/report.js';
 
 
 export interface CliOptions {
@@ -19,6 +20,16 @@ export interface CliOptions {
   verbose: boolean;
   saveSnapshot?: string;
   fromSnapshot?: string;
+  /** Set for `kubectl ns-doctor fix`. */
+  fix?: FixOptions;
+}
+
+export interface FixOptions {
+  apply: boolean;
+  dryRun: boolean;
+  planId?: string;
+  /** Highest safety level a step may have. */
+  allow: FixSafety;
 }
 
 export class UsageError extends Error {}
@@ -83,6 +94,22 @@ export function buildParser(argv: string[], version: string) {
       'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
         'Read-only: never changes the cluster and never reads Secret data.',
     )
+    .command(
+      'fix [namespace]',
+      'plan the mechanical fixes (nothing is written); with --apply --plan-id, apply the plan reviewed',
+      (y) =>
+        y
+          .positional('namespace', { type: 'string', describe: 'namespace to fix' })
+          .option('apply', { type: 'boolean', default: false, describe: 'apply the plan (needs --plan-id, except when confirming on a terminal)' })
+          .option('plan-id', { type: 'string', describe: 'the id of the plan reviewed; apply stops if the plan is no longer the same' })
+          .option('allow', { type: 'string', choices: ['safe', 'caution', 'last-resort'], default: 'safe', describe: 'highest safety level a step may have (caution includes safe; last-resort includes both)' })
+          .option('dry-run', { type: 'boolean', default: false, describe: 'send every step as a server-side dry run (dryRun=All): checks permissions and admission, writes nothing' })
+          .example('kubectl ns-doctor fix payments', 'show the plan and its id; writes nothing (exit 10 when there are steps)')
+          .example('kubectl ns-doctor fix payments --apply --plan-id 3f9c0e1a2b4d5c6e --wait 2m', 'apply the plan reviewed, then watch the namespace go')
+          .epilogue(
+            'Exit codes of fix: 10 plan has steps (nothing written), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a write was refused by the API server; with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
+          ),
+    )
     .command('completion', 'print the kubectl_complete-ns_doctor script that gives kubectl shell completion for this plugin')
     .version(version)
     .help()
@@ -94,12 +121,13 @@ export function buildParser(argv: string[], version: string) {
 }
 
 export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
+  const fix = (parsed._ as unknown[] | undefined)?.[0] === 'fix' ? fixOptions(parsed) : undefined;
   const namespace = parsed.namespace as string | undefined;
   const all = Boolean(parsed.all);
   if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
-  if (all && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
+  if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
@@ -125,5 +153,19 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     verbose: Boolean(parsed.verbose),
     ...(parsed['save-snapshot'] ? { saveSnapshot: String(parsed['save-snapshot']) } : {}),
     ...(parsed['from-snapshot'] ? { fromSnapshot: String(parsed['from-snapshot']) } : {}),
+    ...(fix ? { fix } : {}),
   };
+}
+
+function fixOptions(parsed: Record<string, unknown>): FixOptions {
+  if (parsed['from-snapshot'] || parsed['save-snapshot']) throw new UsageError('fix reads the live cluster: --from-snapshot and --save-snapshot do not apply');
+  if (parsed.output === 'markdown') throw new UsageError('fix prints text, json or yaml');
+  const apply = Boolean(parsed.apply);
+  const dryRun = Boolean(parsed['dry-run']);
+  if (apply && dryRun) throw new UsageError('give --apply or --dry-run, not both');
+  const planId = parsed['plan-id'] === undefined ? undefined : String(parsed['plan-id']).trim();
+  if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId)) throw new UsageError('--plan-id: expected the 16 hex digits printed by `kubectl ns-doctor fix <namespace>`');
+  if (planId && !apply && !dryRun) throw new UsageError('--plan-id goes with --apply (or --dry-run)');
+  if (parsed.wait && parsed.wait !== '0' && !apply) throw new UsageError('with fix, --wait watches the namespace after --apply');
+  return { apply, dryRun, ...(planId ? { planId } : {}), allow: parsed.allow as FixSafety };
 }

@@ -11,6 +11,7 @@ const FLAGS = [
   '--all', '--details', '--output', '--kubeconfig', '--context', '--request-timeout', '--controller-timeout', '--concurrency',
   '--wait', '--no-color', '--verbose', '--save-snapshot', '--from-snapshot', '--version', '--help',
 ];
+const FIX_FLAGS = ['--apply', '--plan-id', '--allow', '--dry-run'];
 
 export const COMPLETION_SCRIPT = `#!/bin/sh
 # kubectl runs this for "kubectl ns-doctor <TAB>" (kubectl 1.26+). Install it on PATH:
@@ -26,10 +27,13 @@ export async function complete(args: string[], version: string): Promise<string>
     return i >= 0 ? args[i + 1] : undefined;
   };
   let candidates: string[];
+  const fixing = args[0] === 'fix';
   if (previous === '-o' || previous === '--output') candidates = ['text', 'json', 'yaml', 'markdown'];
+  else if (fixing && previous === '--allow') candidates = ['safe', 'caution', 'last-resort'];
+  else if (fixing && previous === '--plan-id') candidates = [];
   else if (previous === '--context') candidates = contexts(option('--kubeconfig'));
   else if (['--kubeconfig', '--save-snapshot', '--from-snapshot'].includes(previous)) return ':0\n';
-  else if (current.startsWith('-')) candidates = FLAGS;
+  else if (current.startsWith('-')) candidates = fixing ? [...FLAGS, ...FIX_FLAGS] : FLAGS;
   else candidates = await namespaces(option('--kubeconfig'), option('--context'), version);
   // One candidate per line, read by a shell: a name with a control character (a newline would forge a second
   // candidate) is not offered at all.

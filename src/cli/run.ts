@@ -7,7 +7,7 @@ import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
-import { compareCodePoints } from '../gather/convert.js';
+import { compareCodePoints } from '../util/order.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
@@ -16,6 +16,7 @@ import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
+import { runFix } from './fix.js';
 
 export interface RunResult {
   exitCode: number;
@@ -30,6 +31,7 @@ export async function run(
   log: (line: string) => void,
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
+  if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
@@ -56,12 +58,13 @@ export async function run(
       snapshots = all
         ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
         : [await gatherer.gather(options.namespace!)];
-      if (!all && options.waitMs > 0 && snapshots[0].namespace?.deletionTimestamp) {
+      const first = snapshots[0];
+      if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const firstLook = diagnose(snapshots[0], { controllerTimeoutMs: options.controllerTimeoutMs });
+        const firstLook = diagnose(first, { controllerTimeoutMs: options.controllerTimeoutMs });
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
-        const watched = await watchProgress(client, snapshots[0], options.waitMs, log, expectedBy, noFinishTime);
+        const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
         snapshots = [watched.snapshot];
         progress = watched.progress;
       }
@@ -77,13 +80,15 @@ export async function run(
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
   const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
-  if (progress && client) {
-    applyProgress(reports[0], progress);
-    reports[0].stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
+  const single = reports[0];
+  if (progress && client && single) {
+    applyProgress(single, progress);
+    single.stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
   }
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
-  const exitCode = all ? exitCodeForAll(reports, stderr) : exitCodeFor(reports[0].verdict);
+  if (!all && !single) throw new IncompleteError('nothing was diagnosed');
+  const exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
   const stdout = all
     ? renderReportList(
         { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
@@ -91,11 +96,11 @@ export async function run(
         options.color,
         options.details,
       )
-    : renderReport(reports[0], options.output, options.color);
+    : renderReport(single!, options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
 }
 
-async function gatherAll(
+export async function gatherAll(
   client: KubeClient,
   stderr: string[],
   onProgress: (phase: string, done: number, total: number) => void,
@@ -125,7 +130,7 @@ function describePlan(plan: SurveyPlan): string {
 
 export class IncompleteError extends Error {}
 
-function exitCodeFor(verdict: Verdict): number {
+export function exitCodeFor(verdict: Verdict): number {
   switch (verdict) {
     case 'NotTerminating':
     case 'Progressing':
@@ -139,7 +144,7 @@ function exitCodeFor(verdict: Verdict): number {
   }
 }
 
-function exitCodeForAll(reports: Report[], stderr: string[]): number {
+export function exitCodeForAll(reports: Report[], stderr: string[]): number {
   if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
   if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
   return EXIT_CODES.ok;

@@ -5,7 +5,7 @@ import { formatCounts } from '../util/format.js';
 import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { approxDuration, clockTime, humanDuration } from '../util/time.js';
-import { parseConditions } from './conditions.js';
+import { parseConditions } from '../snapshot/conditions.js';
 import { explainWaiting, type WaitingExplanation } from './waiting.js';
 
 export interface DiagnoseOptions {

@@ -1,7 +1,7 @@
 // Groups the blockers of many namespaces by shared root cause (--all): one broken APIService behind 400 stuck
 // namespaces is one finding with one fix, not 400. Pure: reports in, groups out.
 import type { Blocker, BlockerId, CauseGroup, EvidenceLink, Fix, Report } from '../model/report.js';
-import { compareCodePoints } from '../gather/convert.js';
+import { compareCodePoints } from '../util/order.js';
 
 interface Cause {
   key: string;
@@ -121,7 +121,8 @@ export function groupByCause(reports: Report[]): CauseGroup[] {
     .map((g): CauseGroup => {
       const ids = [...g.byId.entries()].sort((a, b) => b[1].count - a[1].count).map(([id]) => id);
       // The most common kind of blocker speaks for the group (e.g. "unavailable" over "served from this namespace").
-      const main = g.byId.get(ids[0])!;
+      // A group exists because a blocker was added to it: byId is never empty.
+      const main = g.byId.get(ids[0]!)!;
       const summary =
         g.namespaces.length === 1 ? main.first.summary : (g.cause.summary ?? main.first.summary.split(main.firstNamespace).join('each namespace'));
       return {

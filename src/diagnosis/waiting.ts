@@ -94,8 +94,9 @@ function podWait(snapshot: Snapshot, now: Date, otherObjects: number): { wait: W
   const inGrace = namespacePods(snapshot)
     .filter((p) => podInGrace(p, now))
     .sort((a, b) => graceEnds(b)! - graceEnds(a)!);
-  if (inGrace.length === 0) return undefined;
-  const last = graceEnds(inGrace[0])!;
+  const latest = inGrace[0];
+  if (!latest) return undefined;
+  const last = graceEnds(latest)!;
   const evidence: EvidenceLink[] = [];
   for (const pod of inGrace.slice(0, MAX_EVIDENCE)) evidence.push(...podLinks(snapshot, pod, now));
   const terminating = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? inGrace.length;
@@ -122,7 +123,7 @@ function podWait(snapshot: Snapshot, now: Date, otherObjects: number): { wait: W
       summary: `${n} pod${n === 1 ? ' is' : 's are'} inside ${n === 1 ? 'its' : 'their'} grace period${n === 1 ? ' until' : ', the last until'} ${until(last, now)}${rest}`,
       evidence,
       deadline: new Date(last).toISOString(),
-      command: sh`kubectl -n ${inGrace[0].namespace} describe pod ${inGrace[0].name}`,
+      command: sh`kubectl -n ${latest.namespace} describe pod ${latest.name}`,
     },
   };
 }
@@ -157,6 +158,7 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date): Wait[] {
   const waits: Wait[] = [];
   for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
     const first = samples[0];
+    if (!first) continue;
     const owner = finalizerOwner(snapshot, first.group, first.resource);
     if (owner.state !== 'live') continue;
     const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
@@ -173,14 +175,16 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date): Wait[] {
       }
     }
     const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
-    const firstPod = owner.live[0].pods.find((p) => p.ready)!;
+    const liveController = owner.live[0];
+    const firstPod = liveController?.pods.find((p) => p.ready);
+    if (!liveController || !firstPod) continue;
     const wait: Wait = {
       reason: 'FinalizerController',
       summary:
         `${total} ${typeName} wait${total === 1 ? 's' : ''} for controller pod ${controllers[0]} to remove finalizer ${finalizer}; ` +
         `it is running, and no deadline is known: it finishes when its cleanup does (oldest deleted ${since(oldest, now)} ago)`,
       evidence,
-      command: sh`kubectl -n ${owner.live[0].serviceAccount.namespace} logs ${firstPod.name}`,
+      command: sh`kubectl -n ${liveController.serviceAccount.namespace} logs ${firstPod.name}`,
     };
     UNBOUNDED_BECAUSE.set(wait, `controller pod ${controllers[0]} decides when ${finalizer} goes`);
     waits.push(wait);

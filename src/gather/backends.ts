@@ -6,9 +6,8 @@ import type { ServiceRef, Snapshot } from '../snapshot/types.js';
 import { nodeOf, podOf, serviceOf } from './convert.js';
 import type { GapSink } from './gaps.js';
 import { listItems } from './list.js';
+import type { ApiEndpointSlice, ApiNode, ApiPod, ApiService } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 const MAX_PODS_PER_SERVICE = 10;
 /** A GET with resourceVersion=0 is answered from the watch cache; without it, it is a quorum read from etcd. */
@@ -46,7 +45,7 @@ export class BackendFollower {
     const key = serviceKey(ref);
     const ns = encodeURIComponent(ref.namespace);
     try {
-      const raw = await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}${CACHED}`);
+      const raw = await this.client.getJson<ApiService>(`/api/v1/namespaces/${ns}/services/${encodeURIComponent(ref.name)}${CACHED}`);
       this.store.services[key] = serviceOf(raw);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
@@ -59,7 +58,7 @@ export class BackendFollower {
 
     const podNames = new Set<string>();
     try {
-      const slices = await listItems<Raw>(this.client, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
+      const slices = await listItems<ApiEndpointSlice>(this.client, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`, {
         labelSelector: `kubernetes.io/service-name=${ref.name}`,
         notOlderThan: this.notOlderThan,
       });
@@ -85,15 +84,15 @@ export class BackendFollower {
     const key = serviceKey(ref);
     const selector = this.store.services[key]?.selector;
     const ns = encodeURIComponent(ref.namespace);
-    const pods: Raw[] = [];
+    const pods: ApiPod[] = [];
     try {
       if (selector && Object.keys(selector).length) {
         const labelSelector = Object.entries(selector).map(([k, v]) => `${k}=${v}`).join(',');
-        pods.push(...(await listItems<Raw>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector, notOlderThan: this.notOlderThan })));
+        pods.push(...(await listItems<ApiPod>(this.client, `/api/v1/namespaces/${ns}/pods`, { labelSelector, notOlderThan: this.notOlderThan })));
       } else {
         for (const name of [...fromSlices].slice(0, MAX_PODS_PER_SERVICE)) {
           try {
-            pods.push(await this.client.getJson<Raw>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}${CACHED}`));
+            pods.push(await this.client.getJson<ApiPod>(`/api/v1/namespaces/${ns}/pods/${encodeURIComponent(name)}${CACHED}`));
           } catch (error) {
             if (!(error instanceof ApiError && error.status === 404)) throw error;
           }
@@ -116,7 +115,7 @@ export class BackendFollower {
     if (!pending) {
       pending = (async () => {
         try {
-          this.store.nodes[name] = nodeOf(await this.client.getJson<Raw>(`/api/v1/nodes/${encodeURIComponent(name)}${CACHED}`));
+          this.store.nodes[name] = nodeOf(await this.client.getJson<ApiNode>(`/api/v1/nodes/${encodeURIComponent(name)}${CACHED}`));
         } catch (error) {
           if (error instanceof ApiError && error.status === 404) {
             this.store.nodes[name] = { name, exists: false, taints: [] };

@@ -3,7 +3,7 @@
 // gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { interceptsDeleteOrUpdate, isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
 import { apiServiceOf, crdOf, podOf, webhooksOf } from './convert.js';
@@ -11,9 +11,8 @@ import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
+import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 const MAX_TERMINATING_PODS = 50;
 const MAX_TERMINATING_CRDS = 20;
@@ -57,7 +56,7 @@ export class ClusterReader {
     const follower = new BackendFollower(this.client, gaps, this.evidence, resourceVersion);
     const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
       Promise.all([
-        listItems<Raw>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
+        listItems<ApiListItem>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
           .then((items) => items.map(apiServiceOf))
           .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
         this.readWebhooks(gaps, resourceVersion),
@@ -68,10 +67,8 @@ export class ClusterReader {
     for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
 
-    const broken = (apiServices ?? []).filter(
-      (a) => a.service && (a.available?.status !== 'True' || failing.has(`${a.group}/${a.version}`)),
-    );
-    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && w.failurePolicy === 'Fail' && w.rules.some(interceptsDeleteOrUpdate));
+    const broken = (apiServices ?? []).filter((a) => isFailingAggregatedApi(a, failing));
+    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && refusesDeletionWhenDown(w));
     await Promise.all([
       ...broken.map((a) => follower.follow(a.service!)),
       ...blockingWebhooks.map((w) => follower.follow(w.service!)),
@@ -82,8 +79,8 @@ export class ClusterReader {
   private async readWebhooks(gaps: GapSink, resourceVersion: string | undefined): Promise<WebhookState[] | undefined> {
     try {
       const [validating, mutating] = await Promise.all([
-        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
-        listItems<Raw>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+        listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
+        listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
       ]);
       return [
         ...validating.flatMap((c) => webhooksOf(c, 'ValidatingWebhookConfiguration')),
@@ -97,7 +94,7 @@ export class ClusterReader {
   private async readTerminatingCRDs(gaps: GapSink, resourceVersion: string | undefined): Promise<CRDState[]> {
     const names: string[] = [];
     try {
-      await listAll<Raw>(
+      await listAll<ApiListItem>(
         this.client,
         '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
         { metadataOnly: true, notOlderThan: resourceVersion },
@@ -117,7 +114,7 @@ export class ClusterReader {
     let read = this.crdReads.get(name);
     if (!read) {
       read = this.client
-        .getJson<Raw>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`)
+        .getJson<unknown>(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}${CACHED}`)
         .then(crdOf, (error: unknown) => {
           if (error instanceof ApiError) return error.status === 404 ? undefined : error;
           throw error;
@@ -150,14 +147,14 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
   if (podsTerminating === 0 && protectedClaims.size === 0) return;
   let kept = 0;
   try {
-    await listAll<Raw>(
+    await listAll<ApiPod & ApiListItem>(
       ctx.client,
       collectionPath('', 'v1', 'pods', snapshot.namespaceName),
       { notOlderThan: ctx.notOlderThan },
       () => (kept = 0),
       (items) => {
         for (const raw of items) {
-          const usesClaim = (raw.spec?.volumes ?? []).some((v: Raw) => protectedClaims.has(v.persistentVolumeClaim?.claimName));
+          const usesClaim = (raw.spec?.volumes ?? []).some((v) => protectedClaims.has(v.persistentVolumeClaim?.claimName ?? ''));
           if ((raw.metadata.deletionTimestamp || usesClaim) && kept < MAX_TERMINATING_PODS) {
             const pod = podOf(raw);
             snapshot.pods[`${pod.namespace}/${pod.name}`] = pod;

@@ -2,7 +2,8 @@
 // metadata-only and paginated. Only counts are kept for every object; samples only for those that hold deletion.
 import { PRIORITY, type KubeClient } from '../kube/client.js';
 import type { ContentSurvey, ContentType, ObjectMeta, ObjectSample, ResourceType } from '../snapshot/types.js';
-import { compareCodePoints, countedMetaOf, metaOf } from './convert.js';
+import { compareCodePoints } from '../util/order.js';
+import { countedMetaOf, metaOf } from './convert.js';
 import type { GapSink } from './gaps.js';
 import { collectionPath, listAll } from './list.js';
 

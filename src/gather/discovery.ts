@@ -2,7 +2,7 @@ import type { GroupVersionState } from '../model/report.js';
 import { ACCEPT, errorFromResponse, parseObject, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { DiscoveryState, ResourceType } from '../snapshot/types.js';
-import { compareCodePoints } from './convert.js';
+import { compareCodePoints } from '../util/order.js';
 import { asApiFailure, type GapSink } from './gaps.js';
 import * as v from 'valibot';
 import { DiscoveryStateSchema, firstIssue } from '../snapshot/schema.js';
@@ -53,10 +53,11 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
   const responses = await Promise.all(paths.map((path) => client.get(path, ACCEPT.aggregatedDiscovery)));
   const lists: AggregatedList[] = [];
   for (const [i, response] of responses.entries()) {
-    if (response.status !== 200) throw errorFromResponse(paths[i], response);
+    const path = paths[i] ?? '/apis';
+    if (response.status !== 200) throw errorFromResponse(path, response);
     if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
-    const list = parseObject<AggregatedList>(paths[i]!, response.body);
-    if (list.items !== undefined && !Array.isArray(list.items)) throw new ApiError('malformed', paths[i]!, 'malformed response: items is not a list');
+    const list = parseObject<AggregatedList>(path, response.body);
+    if (list.items !== undefined && !Array.isArray(list.items)) throw new ApiError('malformed', path, 'malformed response: items is not a list');
     lists.push(list);
   }
   const groupVersions: GroupVersionState[] = [];

@@ -7,7 +7,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { PRIORITY } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { parseConditions } from '../diagnosis/conditions.js';
+import { parseConditions } from '../snapshot/conditions.js';
 import type { ContentSurvey, NamespaceState, ResourceType, Snapshot } from '../snapshot/types.js';
 import { BackendFollower } from './backends.js';
 import {
@@ -25,9 +25,8 @@ import { countedMetaOf, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, PAGE_SIZE } from './list.js';
 import { RbacReader } from './owners.js';
+import type { ApiListItem, ApiNamespace } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 /** Where the fleet gatherer is: `done` of `total` steps (one per type surveyed, one per namespace followed up). */
 export type FleetProgress = (phase: string, done: number, total: number) => void;
@@ -117,7 +116,10 @@ export class FleetGatherer {
       Object.assign(snapshot.services, shared.services);
       Object.assign(snapshot.endpoints, shared.endpoints);
       for (const [key, pod] of Object.entries(shared.pods)) snapshot.pods[key] ??= pod;
-      for (const pod of Object.values(snapshot.pods)) if (pod.nodeName && shared.nodes[pod.nodeName]) snapshot.nodes[pod.nodeName] = shared.nodes[pod.nodeName];
+      for (const pod of Object.values(snapshot.pods)) {
+        const node = pod.nodeName ? shared.nodes[pod.nodeName] : undefined;
+        if (node) snapshot.nodes[node.name] = node;
+      }
       for (const gap of clusterGaps.gaps) gaps.add(gap);
     }
     this.attributeStats(members, started);
@@ -253,7 +255,7 @@ export class FleetGatherer {
 export async function listTerminatingNamespaces(client: KubeClient): Promise<{ namespaces: NamespaceState[]; resourceVersion?: string }> {
   const namespaces: NamespaceState[] = [];
   let resourceVersion: string | undefined;
-  await listAll<Raw>(
+  await listAll<ApiNamespace & ApiListItem>(
     client,
     '/api/v1/namespaces',
     {},

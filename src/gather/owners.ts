@@ -4,9 +4,10 @@ import type { KubeClient } from '../kube/client.js';
 import type { ControllerCandidate, FinalizerOwnerEvidence } from '../snapshot/types.js';
 import type { GapSink } from './gaps.js';
 import { listAll, listItems } from './list.js';
+import type { ApiListItem, ApiPod, ApiRole, ApiRoleBinding } from '../kube/api-types.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
+type OwnerPod = ApiPod & ApiListItem;
+
 
 const MAX_CANDIDATES = 8;
 const WRITE_VERBS = ['update', 'patch', '*'];
@@ -29,8 +30,8 @@ export function ruleGrantsFinalizerWrite(rule: Rule, group: string, resource: st
 }
 
 interface RbacObjects {
-  roles: Raw[];
-  bindings: Raw[];
+  roles: ApiRole[];
+  bindings: ApiRoleBinding[];
 }
 
 const RBAC = '/apis/rbac.authorization.k8s.io/v1';
@@ -43,7 +44,7 @@ const RBAC = '/apis/rbac.authorization.k8s.io/v1';
 export class RbacReader {
   private cluster?: Promise<RbacObjects>;
   private readonly perNamespace = new Map<string, Promise<RbacObjects>>();
-  private readonly pods = new Map<string, Promise<Raw[]>>();
+  private readonly pods = new Map<string, Promise<OwnerPod[]>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -52,8 +53,8 @@ export class RbacReader {
 
   clusterWide(): Promise<RbacObjects> {
     this.cluster ??= Promise.all([
-      listItems<Raw>(this.client, `${RBAC}/clusterroles`, { notOlderThan: this.notOlderThan }),
-      listItems<Raw>(this.client, `${RBAC}/clusterrolebindings`, { notOlderThan: this.notOlderThan }),
+      listItems<ApiRole>(this.client, `${RBAC}/clusterroles`, { notOlderThan: this.notOlderThan }),
+      listItems<ApiRoleBinding>(this.client, `${RBAC}/clusterrolebindings`, { notOlderThan: this.notOlderThan }),
     ]).then(([roles, bindings]) => ({ roles, bindings }));
     return this.cluster;
   }
@@ -63,8 +64,8 @@ export class RbacReader {
     if (!read) {
       const ns = encodeURIComponent(namespace);
       read = Promise.all([
-        listItems<Raw>(this.client, `${RBAC}/namespaces/${ns}/roles`, { notOlderThan: this.notOlderThan }),
-        listItems<Raw>(this.client, `${RBAC}/namespaces/${ns}/rolebindings`, { notOlderThan: this.notOlderThan }),
+        listItems<ApiRole>(this.client, `${RBAC}/namespaces/${ns}/roles`, { notOlderThan: this.notOlderThan }),
+        listItems<ApiRoleBinding>(this.client, `${RBAC}/namespaces/${ns}/rolebindings`, { notOlderThan: this.notOlderThan }),
       ]).then(([roles, bindings]) => ({ roles, bindings }));
       this.perNamespace.set(namespace, read);
     }
@@ -78,9 +79,9 @@ export class RbacReader {
   prefetchNamespaces(namespaces: string[]): void {
     const wanted = new Set(namespaces.filter((ns) => !this.perNamespace.has(ns)));
     if (wanted.size === 0) return;
-    const collect = async (resource: string) => {
-      const byNamespace = new Map<string, Raw[]>();
-      await listAll<Raw>(
+    const collect = async <T extends ApiListItem>(resource: string) => {
+      const byNamespace = new Map<string, T[]>();
+      await listAll<T>(
         this.client,
         `${RBAC}/${resource}`,
         { notOlderThan: this.notOlderThan },
@@ -88,13 +89,13 @@ export class RbacReader {
         (items) => {
           for (const item of items) {
             const ns = item.metadata?.namespace;
-            if (wanted.has(ns)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), item]);
+            if (ns && wanted.has(ns)) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), item]);
           }
         },
       );
       return byNamespace;
     };
-    const both = Promise.all([collect('roles'), collect('rolebindings')]);
+    const both = Promise.all([collect<ApiRole>('roles'), collect<ApiRoleBinding>('rolebindings')]);
     for (const ns of wanted) {
       this.perNamespace.set(
         ns,
@@ -104,11 +105,11 @@ export class RbacReader {
     both.catch(() => undefined); // each namespace's promise reports the failure to its own gaps
   }
 
-  podsOf(namespace: string, serviceAccount: string): Promise<Raw[]> {
+  podsOf(namespace: string, serviceAccount: string): Promise<OwnerPod[]> {
     const key = `${namespace}/${serviceAccount}`;
     let read = this.pods.get(key);
     if (!read) {
-      read = listItems<Raw>(this.client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
+      read = listItems<OwnerPod>(this.client, `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, {
         fieldSelector: `spec.serviceAccountName=${serviceAccount}`,
         notOlderThan: this.notOlderThan,
       });
@@ -129,7 +130,7 @@ export async function findFinalizerOwners(
   targets: { group: string; resource: string }[],
 ): Promise<FinalizerOwnerEvidence[]> {
   if (targets.length === 0) return [];
-  let clusterRoles: Raw[], clusterBindings: Raw[], roles: Raw[], bindings: Raw[];
+  let clusterRoles: ApiRole[], clusterBindings: ApiRoleBinding[], roles: ApiRole[], bindings: ApiRoleBinding[];
   try {
     const [cluster, local] = await Promise.all([rbac.clusterWide(), rbac.namespaced(namespace)]);
     [clusterRoles, clusterBindings, roles, bindings] = [cluster.roles, cluster.bindings, local.roles, local.bindings];
@@ -153,25 +154,29 @@ export async function findFinalizerOwners(
         .map((r) => `${r.metadata.namespace}/${r.metadata.name}`),
     );
     const accounts = new Map<string, ControllerCandidate>();
-    const addSubjects = (binding: Raw, grantedBy: string) => {
+    const addSubjects = (binding: ApiRoleBinding, grantedBy: string) => {
       for (const subject of binding.subjects ?? []) {
         if (subject.kind !== 'ServiceAccount') continue;
         const namespace = subject.namespace ?? binding.metadata.namespace;
+        if (!namespace || !subject.name) continue;
         const key = `${namespace}/${subject.name}`;
         if (!accounts.has(key)) accounts.set(key, { serviceAccount: { namespace, name: subject.name }, grantedBy, pods: [] });
       }
     };
     for (const binding of clusterBindings) {
-      if (binding.roleRef?.kind === 'ClusterRole' && grantingClusterRoles.has(binding.roleRef.name)) {
-        addSubjects(binding, `ClusterRoleBinding ${binding.metadata.name} → ClusterRole ${binding.roleRef.name}`);
+      const role = binding.roleRef?.name;
+      if (binding.roleRef?.kind === 'ClusterRole' && role && grantingClusterRoles.has(role)) {
+        addSubjects(binding, `ClusterRoleBinding ${binding.metadata.name} → ClusterRole ${role}`);
       }
     }
     for (const binding of bindings) {
       const ns = binding.metadata.namespace;
-      const viaClusterRole = binding.roleRef?.kind === 'ClusterRole' && grantingClusterRoles.has(binding.roleRef.name);
-      const viaRole = binding.roleRef?.kind === 'Role' && grantingRoles.has(`${ns}/${binding.roleRef.name}`);
+      const role = binding.roleRef?.name;
+      if (!role) continue;
+      const viaClusterRole = binding.roleRef?.kind === 'ClusterRole' && grantingClusterRoles.has(role);
+      const viaRole = binding.roleRef?.kind === 'Role' && grantingRoles.has(`${ns}/${role}`);
       if (viaClusterRole || viaRole) {
-        addSubjects(binding, `RoleBinding ${ns}/${binding.metadata.name} → ${binding.roleRef.kind} ${binding.roleRef.name}`);
+        addSubjects(binding, `RoleBinding ${ns}/${binding.metadata.name} → ${binding.roleRef?.kind} ${role}`);
       }
     }
     const candidates = [...accounts.values()].slice(0, MAX_CANDIDATES);
@@ -185,7 +190,7 @@ export async function findFinalizerOwners(
  * Kubernetes' own roles (system:controller:*, …) carry this label. Their controllers handle only built-in
  * finalizers, so they are never the owner of a custom one — and they would flood the candidates.
  */
-function isBootstrapRole(role: Raw): boolean {
+function isBootstrapRole(role: ApiRole | ApiRoleBinding): boolean {
   return role.metadata?.labels?.['kubernetes.io/bootstrapping'] === 'rbac-defaults';
 }
 
@@ -195,7 +200,7 @@ async function fillPods(rbac: RbacReader, gaps: GapSink, candidate: ControllerCa
     const pods = await rbac.podsOf(namespace, name);
     candidate.pods = pods.slice(0, 10).map((pod) => ({
       name: pod.metadata.name,
-      ready: (pod.status?.conditions ?? []).some((c: Raw) => c.type === 'Ready' && c.status === 'True'),
+      ready: (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
       phase: pod.status?.phase,
       ...(pod.metadata.ownerReferences?.[0]
         ? { owner: `${pod.metadata.ownerReferences[0].kind}/${pod.metadata.ownerReferences[0].name}` }

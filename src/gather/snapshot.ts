@@ -9,12 +9,11 @@ import { deletableTypes, mergeSurveys, surveyContent } from './content.js';
 import { namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { RbacReader } from './owners.js';
-import { parseConditions } from '../diagnosis/conditions.js';
+import { parseConditions } from '../snapshot/conditions.js';
+import type { ApiNamespace } from '../kube/api-types.js';
 
 export { isFatal } from './cluster.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
-type Raw = any;
 
 const isPodOrClaim = (t: ResourceType) => t.group === '' && (t.resource === 'pods' || t.resource === 'persistentvolumeclaims');
 
@@ -47,9 +46,9 @@ export class SnapshotGatherer {
   }
 
   private async fill(snapshot: Snapshot, gaps: GapSink): Promise<void> {
-    let rawNamespace: Raw;
+    let rawNamespace: ApiNamespace;
     try {
-      rawNamespace = await this.client.getJson<Raw>(`/api/v1/namespaces/${encodeURIComponent(snapshot.namespaceName)}`);
+      rawNamespace = await this.client.getJson<ApiNamespace>(`/api/v1/namespaces/${encodeURIComponent(snapshot.namespaceName)}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         snapshot.namespaceFound = false;
@@ -63,7 +62,7 @@ export class SnapshotGatherer {
     snapshot.namespace = namespaceOf(rawNamespace);
     if (!snapshot.namespace.deletionTimestamp && snapshot.namespace.phase !== 'Terminating') return;
 
-    const resourceVersion: string | undefined = rawNamespace.metadata.resourceVersion;
+    const resourceVersion = rawNamespace.metadata?.resourceVersion;
     const conditionHints = parseConditions(snapshot.namespace.conditions);
     const ctx: FollowContext = {
       client: this.client,

@@ -2,6 +2,7 @@ import type { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import type https from 'node:https';
 import { gunzipSync } from 'node:zlib';
 import PQueue from 'p-queue';
+import type { RequestRecord } from '../model/requests.js';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 import { clientCertificateProblem } from './client-certificate.js';
 import { execCredentialInfo } from './kubeconfig.js';
@@ -24,15 +25,7 @@ export const ACCEPT = {
  */
 export const PRIORITY = { bulk: -1, normal: 0 } as const;
 
-export interface RequestRecord {
-  method: 'GET';
-  path: string;
-  status?: number;
-  error?: string;
-  bytes: number;
-  ms: number;
-  attempt: number;
-}
+export type { RequestRecord };
 
 export interface Response {
   status: number;
@@ -103,7 +96,7 @@ export class KubeClient {
   readonly records: RequestRecord[] = [];
   private readonly queue: PQueue;
   private readonly server: URL;
-  private connected?: Promise<{ transport: Transport; headers: Record<string, string> }>;
+  private connected?: Promise<Connection>;
   private transport?: Transport;
   private retries = 0;
   private readonly retry: RetryPolicy;
@@ -210,7 +203,7 @@ export class KubeClient {
       const failure = error instanceof TransportError ? error : new TransportError(String(error), undefined);
       record.error = failure.code ?? failure.message;
       finish();
-      throw this.networkError(path, failure);
+      throw networkError(this.server, this.options.requestTimeoutMs, path, failure);
     }
     record.status = raw.status;
     finish();
@@ -224,42 +217,51 @@ export class KubeClient {
     };
   }
 
-  private networkError(path: string, failure: TransportError): ApiError {
-    if (failure.code === 'NS_DOCTOR_TIMEOUT') {
-      return new ApiError('timeout', path, `timed out after ${this.options.requestTimeoutMs / 1000}s`);
-    }
-    if (failure.code === 'NS_DOCTOR_TOO_LARGE') return new ApiError('malformed', path, `${failure.message}: refused`);
-    if (failure.whileReading) return new ApiError('connection', path, `connection lost while reading: ${failure.message}`);
-    const kind = kindForNetworkError(failure.code);
-    const where = this.server.host;
-    const text =
-      kind === 'tls'
-        ? `TLS failure talking to ${where}: ${tlsProblem(failure)}`
-        : failure.code === 'ECONNREFUSED'
-          ? `connection refused by ${where}`
-          : `cannot reach ${where}: ${failure.message}`;
-    return new ApiError(kind, path, text);
-  }
-
   /** Credentials (exec plugins included) are resolved once per run; a failure is an expired or broken credential. */
-  private connection(path: string): Promise<{ transport: Transport; headers: Record<string, string> }> {
-    this.connected ??= (async () => {
-      const options: https.RequestOptions = { headers: {} };
-      // client-node starts exec plugins with this process' environment: give them what kubectl gives them.
-      const execInfo = execCredentialInfo(this.kc);
-      if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
-      await this.kc.applyToHTTPSOptions(options);
-      const problem = clientCertificateProblem(options, this.kc.getCurrentUser()?.name ?? '');
-      if (problem) throw new ApiError('credentials', path, problem);
-      const proxied = Boolean(this.kc.getCurrentCluster()?.proxyUrl);
-      this.transport = this.options.transport ?? openTransport(this.server, options, this.options.concurrency, proxied);
-      return { transport: this.transport, headers: { ...(options.headers as Record<string, string>) } };
-    })();
+  private connection(path: string): Promise<Connection> {
+    this.connected ??= connect(this.kc, this.server, this.options.concurrency, this.options.transport).then((connection) => {
+      this.transport = connection.transport;
+      return connection;
+    });
     return this.connected.catch((error: Error) => {
       if (error instanceof ApiError) throw error;
       throw new ApiError('credentials', path, `cannot get credentials: ${firstLine(error.message)}`);
     });
   }
+}
+
+export interface Connection {
+  transport: Transport;
+  headers: Record<string, string>;
+}
+
+/** TLS, auth headers and a transport for the current context: shared by this client and the fix writer. */
+export async function connect(kc: KubeConfig, server: URL, concurrency: number, transport?: Transport): Promise<Connection> {
+  const options: https.RequestOptions = { headers: {} };
+  // client-node starts exec plugins with this process' environment: give them what kubectl gives them.
+  const execInfo = execCredentialInfo(kc);
+  if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
+  await kc.applyToHTTPSOptions(options);
+  const problem = clientCertificateProblem(options, kc.getCurrentUser()?.name ?? '');
+  if (problem) throw new ApiError('credentials', '', problem);
+  const proxied = Boolean(kc.getCurrentCluster()?.proxyUrl);
+  return { transport: transport ?? openTransport(server, options, concurrency, proxied), headers: { ...(options.headers as Record<string, string>) } };
+}
+
+/** A transport failure as the one-line ApiError the CLI prints. */
+export function networkError(server: URL, requestTimeoutMs: number, path: string, failure: TransportError): ApiError {
+  if (failure.code === 'NS_DOCTOR_TIMEOUT') return new ApiError('timeout', path, `timed out after ${requestTimeoutMs / 1000}s`);
+  if (failure.code === 'NS_DOCTOR_TOO_LARGE') return new ApiError('malformed', path, `${failure.message}: refused`);
+  if (failure.whileReading) return new ApiError('connection', path, `connection lost while reading: ${failure.message}`);
+  const kind = kindForNetworkError(failure.code);
+  const where = server.host;
+  const text =
+    kind === 'tls'
+      ? `TLS failure talking to ${where}: ${tlsProblem(failure)}`
+      : failure.code === 'ECONNREFUSED'
+        ? `connection refused by ${where}`
+        : `cannot reach ${where}: ${failure.message}`;
+  return new ApiError(kind, path, text);
 }
 
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
@@ -320,7 +322,7 @@ function tlsProblem(failure: TransportError): string {
 }
 
 /** A gzip body is bounded after decompression too: a few KiB can inflate to gigabytes. */
-function gunzipBounded(path: string, compressed: Buffer): Buffer {
+export function gunzipBounded(path: string, compressed: Buffer): Buffer {
   try {
     return gunzipSync(compressed, { maxOutputLength: MAX_RESPONSE_BYTES });
   } catch (error) {
@@ -329,8 +331,8 @@ function gunzipBounded(path: string, compressed: Buffer): Buffer {
   }
 }
 
-function firstLine(text: string): string {
-  return text.split('\n')[0];
+export function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
 }
 
 function sleep(ms: number): Promise<void> {

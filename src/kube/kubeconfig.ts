@@ -26,7 +26,7 @@ interface RawConfig {
   [key: string]: unknown;
 }
 
-const PATH_FIELDS: Record<string, string[]> = {
+const PATH_FIELDS: Record<'cluster' | 'user', string[]> = {
   cluster: ['certificate-authority'],
   user: ['client-certificate', 'client-key', 'tokenFile'],
 };

@@ -37,7 +37,7 @@ export function usesProxy(host: string, port: string, noProxy: string): boolean 
     if (!entry) continue;
     if (entry === '*') return false;
     const cidr = entry.match(/^(.+)\/(\d{1,3})$/);
-    if (cidr && isIP(cidr[1])) {
+    if (cidr?.[1] && isIP(cidr[1])) {
       if (family && inSubnet(host, family, cidr[1], Number(cidr[2]))) return false;
       continue;
     }
@@ -56,9 +56,9 @@ export function usesProxy(host: string, port: string, noProxy: string): boolean 
 
 function splitHostPort(entry: string): [string, string | undefined] {
   const bracketed = entry.match(/^\[([^\]]+)\](?::(\d+))?$/);
-  if (bracketed) return [bracketed[1], bracketed[2]];
+  if (bracketed?.[1]) return [bracketed[1], bracketed[2]];
   const withPort = entry.match(/^([^:]+):(\d+)$/);
-  if (withPort) return [withPort[1], withPort[2]];
+  if (withPort?.[1]) return [withPort[1], withPort[2]];
   return [entry, undefined];
 }
 

@@ -30,8 +30,14 @@ export class TransportError extends Error {
   }
 }
 
+/** A request with a body. Only src/fix/writer.ts sends one: diagnosis reads with GET and nothing else. */
+export interface Outgoing {
+  method: 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  body: Buffer;
+}
+
 export interface Transport {
-  send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange): Promise<RawResponse>;
+  send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange, outgoing?: Outgoing): Promise<RawResponse>;
   close(): void;
 }
 
@@ -71,13 +77,13 @@ class NegotiatedTransport implements Transport {
     private readonly concurrency: number,
   ) {}
 
-  async send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange): Promise<RawResponse> {
+  async send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange, outgoing?: Outgoing): Promise<RawResponse> {
     this.chosen ??= this.negotiate(timeoutMs).catch((error) => {
       this.chosen = undefined; // a refused or failed first connection is retried by the next request
       throw error;
     });
     const transport = await this.chosen;
-    return transport.send(path, headers, timeoutMs, exchange);
+    return transport.send(path, headers, timeoutMs, exchange, outgoing);
   }
 
   close(): void {
@@ -176,7 +182,7 @@ class Http2Transport implements Transport {
     this.session = undefined;
   }
 
-  async send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange): Promise<RawResponse> {
+  async send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange, outgoing?: Outgoing): Promise<RawResponse> {
     this.session ??= connectTls(this.server, { ...tlsSettings(this.options), ALPNProtocols: ['h2'] }, timeoutMs).then(
       (socket) => this.open(socket),
       (error) => {
@@ -186,11 +192,12 @@ class Http2Transport implements Transport {
     );
     const session = await this.session;
     return new Promise((resolve, reject) => {
-      const outgoing: http2.OutgoingHttpHeaders = { ':path': path };
-      for (const [name, value] of Object.entries(headers)) outgoing[name.toLowerCase()] = value;
+      const head: http2.OutgoingHttpHeaders = { ':path': path, ...(outgoing ? { ':method': outgoing.method } : {}) };
+      for (const [name, value] of Object.entries(headers)) head[name.toLowerCase()] = value;
       let stream: http2.ClientHttp2Stream;
       try {
-        stream = session.request(outgoing, { endStream: true });
+        stream = session.request(head, { endStream: !outgoing });
+        if (outgoing) stream.end(outgoing.body);
       } catch (error) {
         // The session closed between the check and the request (GOAWAY): the caller retries on a new one.
         this.forget(session);
@@ -254,7 +261,7 @@ class Http1Transport implements Transport {
     this.agent?.destroy();
   }
 
-  send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange): Promise<RawResponse> {
+  send(path: string, headers: Record<string, string>, timeoutMs: number, exchange: Exchange, outgoing?: Outgoing): Promise<RawResponse> {
     return new Promise((resolve, reject) => {
       const url = new URL(path, this.server.origin);
       const transport = url.protocol === 'http:' ? http : https;
@@ -263,8 +270,8 @@ class Http1Transport implements Transport {
         {
           ...this.options,
           ...(this.agent ? { agent: this.agent } : {}),
-          method: 'GET',
-          headers,
+          method: outgoing?.method ?? 'GET',
+          headers: outgoing ? { ...headers, 'Content-Length': String(outgoing.body.length) } : headers,
         },
         (res) => {
           const body = new Body(exchange);
@@ -281,7 +288,7 @@ class Http1Transport implements Transport {
         request.setTimeout(timeoutMs, () => request.destroy(Object.assign(new Error('timeout'), { code: 'NS_DOCTOR_TIMEOUT' })));
       }
       request.on('error', (error: NodeJS.ErrnoException) => reject(new TransportError(error.message, error.code)));
-      request.end();
+      request.end(outgoing?.body);
     });
   }
 }

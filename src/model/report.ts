@@ -1,5 +1,9 @@
 // The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
-export const REPORT_API_VERSION = 'ns-doctor.dev/v1';
+import type { Gap, GapKind, GroupVersionState, RemainingType } from './shared.js';
+
+export type { Gap, GapKind, GroupVersionState, RemainingType };
+
+export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
 export type Verdict = 'NotTerminating' | 'Progressing' | 'Blocked' | 'Incomplete' | 'NotFound';
 
@@ -9,6 +13,12 @@ export const EXIT_CODES = {
   incomplete: 2,
   notFound: 3,
   usage: 64,
+  // `fix` only; the codes above keep their meaning when fix reports a diagnosis with nothing to apply.
+  fixPlanned: 10,
+  fixApplied: 11,
+  fixStopped: 12,
+  fixRefused: 13,
+  fixFailed: 14,
 } as const;
 
 export type BlockerId =
@@ -59,44 +69,8 @@ export interface Blocker {
   summary: string;
   evidence: EvidenceLink[];
   fixes: Fix[];
-}
-
-export interface RemainingType {
-  resource: string;
-  group: string;
-  version: string;
-  kind: string;
-  count: number;
-  withFinalizers: number;
-  withDeletionTimestamp: number;
-  finalizers: Record<string, number>;
-  oldestDeletionTimestamp?: string;
-}
-
-export interface GroupVersionState {
-  groupVersion: string;
-  state: 'Current' | 'Stale' | 'Unavailable' | 'Error';
-  reason?: string;
-}
-
-/**
- * What a gap hides, for code to switch on: `fatal` nothing could be read (no connection, credentials);
- * `namespace` the namespace object itself; `discovery` which APIs exist; `content` a type's objects left in the
- * namespace; `cluster` cluster-wide facts (APIServices, webhooks, CRDs); `evidence` an object a finding points to.
- */
-export type GapKind = 'fatal' | 'namespace' | 'discovery' | 'content' | 'cluster' | 'evidence';
-
-export interface Gap {
-  kind: GapKind;
-  /** What could not be read, e.g. "list deployments.apps in payments". */
-  what: string;
-  /** Why, e.g. "403 Forbidden", "timed out after 30s". */
-  reason: string;
-  httpStatus?: number;
-  /** What that hides from the diagnosis. */
-  impact?: string;
-  /** For `content` gaps: the type whose objects are unknown, e.g. "deployments.apps". */
-  resource?: string;
+  /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
+  warnings?: string[];
 }
 
 export interface DeletionCondition {

@@ -1,6 +1,8 @@
 // The one way out to stdout: picks the renderer for the output format, and is the boundary where strings from the
 // cluster or a snapshot are made safe for a terminal (text, markdown) or kept exact but escaped (JSON, YAML).
 import type { Report, ReportList } from '../model/report.js';
+import type { FixPlan, FixResult } from '../model/plan.js';
+import { renderFixResultText, renderPlanText } from './fix.js';
 import { escapeDeep } from './escape.js';
 import { renderMarkdown, renderMarkdownList } from './markdown.js';
 import { renderJson, renderYaml } from './structured.js';
@@ -33,5 +35,17 @@ export function renderReportList(list: ReportList, format: OutputFormat, color: 
       return renderMarkdownList(escapeDeep(list), details);
     case 'text':
       return renderTextList(escapeDeep(list), color, details);
+  }
+}
+
+/** `fix`: the plan (and, after --apply, the result under it in text; alone in JSON/YAML). */
+export function renderFix(plan: FixPlan, result: FixResult | undefined, format: OutputFormat, color: boolean): string {
+  switch (format) {
+    case 'json':
+      return renderJson(result ?? plan);
+    case 'yaml':
+      return renderYaml(result ?? plan);
+    default:
+      return renderPlanText(escapeDeep(plan), color) + (result ? '\n' + renderFixResultText(escapeDeep(result), color) : '');
   }
 }

@@ -23,6 +23,7 @@ export function renderMarkdown(report: Report): string {
     out.push(`### ✗ ${blocker.summary} (\`${blocker.id}\`)`, '');
     out.push(...evidenceLines(blocker.evidence));
     out.push('', '**Fixes (safest first)**', '', ...fixLines(blocker.fixes));
+    for (const warning of blocker.warnings ?? []) out.push(`- ⚠ **warning**: ${warning}`, '');
   }
   if (report.waitingOn?.length) {
     out.push('### Waiting on (most decisive first)', '');

@@ -61,6 +61,7 @@ function gapLines(gaps: Gap[], namespace: string): string[] {
 function renderBlocker(blocker: Blocker, c: ChalkInstance): string[] {
   const lines = [`  ${c.red('✗')} ${c.bold(blocker.summary)} ${c.dim(`[${blocker.id}]`)}`, ...renderEvidence(blocker.evidence, c)];
   blocker.fixes.forEach((fix, index) => lines.push(...renderFix(fix, index === 0 ? 'fix' : 'or ', c)));
+  for (const warning of blocker.warnings ?? []) lines.push(`    ${c.yellow.bold('⚠ warning:')} ${warning}`);
   return lines;
 }
 
@@ -154,7 +155,7 @@ export function renderTextList(list: ReportList, color: boolean, details = false
   for (const group of groups) {
     lines.push('');
     const blocker: Blocker = {
-      id: group.blockerIds[0],
+      id: group.blockerIds[0]!, // a group has at least the blocker that made it
       summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
       evidence: group.evidence,
       fixes: group.fixes,

@@ -1,6 +1,6 @@
 // A read-only picture of everything the checks need. It is plain JSON so it can be saved (--save-snapshot) and
 // diagnosed later without a cluster (--from-snapshot). Objects are trimmed to the fields the checks read.
-import type { Gap, GroupVersionState, RemainingType } from '../model/report.js';
+import type { Gap, GroupVersionState, RemainingType } from '../model/shared.js';
 
 // 2: gaps carry a `kind`.
 export const SNAPSHOT_VERSION = 2;

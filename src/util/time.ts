@@ -9,7 +9,7 @@ export function parseDuration(text: string): number {
   let consumed = 0;
   for (const match of trimmed.matchAll(pattern)) {
     if (match.index !== consumed) break;
-    total += Number(match[1]) * units[match[2]];
+    total += Number(match[1]) * (units[match[2] ?? ''] ?? 0);
     consumed += match[0].length;
   }
   if (consumed === 0 || consumed !== trimmed.length) throw new Error(`invalid duration "${text}" (use e.g. 30s, 5m, 1h)`);

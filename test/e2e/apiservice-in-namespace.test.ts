@@ -3,29 +3,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diagnose, kubectl, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
 import { blocker, blockerIds } from './report-shape.js';
+import { apiServiceServedFrom } from './stalls.js';
 
 const ns = 'e2e-inside';
 const apiservice = 'v1alpha1.widgets.inside.example.com';
 
 describe('APIService served from inside the namespace being deleted', () => {
   beforeAll(async () => {
-    await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['-n', ns, 'create', 'service', 'clusterip', 'widgets-api', '--tcp=443:8443']);
-    await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'apiregistration.k8s.io/v1',
-        kind: 'APIService',
-        metadata: { name: apiservice },
-        spec: {
-          group: 'widgets.inside.example.com',
-          version: 'v1alpha1',
-          service: { namespace: ns, name: 'widgets-api', port: 443 },
-          insecureSkipTLSVerify: true,
-          groupPriorityMinimum: 1000,
-          versionPriority: 15,
-        },
-      }),
-    });
+    await apiServiceServedFrom(ns, apiservice);
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
     await waitForNamespaceCondition(ns, 'NamespaceDeletionDiscoveryFailure', 'True');
   });

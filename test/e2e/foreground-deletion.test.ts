@@ -3,8 +3,9 @@
 // namespace controller's own DeleteCollection (propagationPolicy=Background) replaces the owner's foregroundDeletion,
 // so the owner goes and what holds the namespace is the dependent's finalizer alone. ns-doctor must say exactly that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectl, kubectlJson, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
+import { diagnose, kubectl, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
 import { blocker, blockerIds } from './report-shape.js';
+import { foregroundHeldByDependent } from './stalls.js';
 
 const ns = 'e2e-foreground';
 const finalizer = 'example.ns-doctor.dev/hold';
@@ -12,25 +13,7 @@ const gone = async (args: string[]) => (await kubectl(['get', ...args])).code !=
 
 describe('foregroundDeletion held by a dependent', () => {
   beforeAll(async () => {
-    await kubectlOk(['create', 'namespace', ns]);
-    await kubectlOk(['-n', ns, 'create', 'configmap', 'owner']);
-    const owner = await kubectlJson<{ metadata: { uid: string } }>(['-n', ns, 'get', 'configmap', 'owner']);
-    await kubectlOk(['apply', '-n', ns, '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: 'dependent',
-          finalizers: [finalizer],
-          ownerReferences: [{ apiVersion: 'v1', kind: 'ConfigMap', name: 'owner', uid: owner.metadata.uid, blockOwnerDeletion: true }],
-        },
-      }),
-    });
-    await kubectlOk(['-n', ns, 'delete', 'configmap', 'owner', '--cascade=foreground', '--wait=false']);
-    await waitFor('the garbage collector deletes the dependent', async () => {
-      const dep = await kubectlJson<{ metadata: { deletionTimestamp?: string } }>(['-n', ns, 'get', 'configmap', 'dependent']);
-      return dep.metadata.deletionTimestamp;
-    });
+    await foregroundHeldByDependent(ns, finalizer);
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
     await waitForNamespaceCondition(ns, 'NamespaceFinalizersRemaining', 'True');
   });

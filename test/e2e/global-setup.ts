@@ -79,7 +79,20 @@ export default function setup(project: TestProject): () => void {
   if (build.status !== 0) throw new Error(`e2e: 'node scripts/build.mjs' failed (exit ${build.status})`);
 
   const stateDir = mkdtempSync(join(tmpdir(), 'ns-doctor-e2e-'));
-  const env = { ...process.env, NS_DOCTOR_STATE_DIR: stateDir };
+  // The audit log proves what a client sent (test/e2e/fix.test.ts: plan mode and dry runs write nothing). The admin
+  // identity is shared by kube-controller-manager and the scenario scripts: left out, so the log stays small.
+  const auditPolicy = join(stateDir, 'audit-policy.yaml');
+  const auditLog = join(stateDir, 'audit.log');
+  writeFileSync(
+    auditPolicy,
+    ['apiVersion: audit.k8s.io/v1', 'kind: Policy', 'omitStages: ["RequestReceived"]', 'rules:', '- level: None', '  users: ["ns-doctor-admin", "system:apiserver"]', '- level: Metadata', ''].join('\n'),
+  );
+  const auditArgs = `--audit-policy-file=${auditPolicy} --audit-log-path=${auditLog} --audit-log-maxsize=0 --audit-log-mode=blocking`;
+  const env = {
+    ...process.env,
+    NS_DOCTOR_STATE_DIR: stateDir,
+    NS_DOCTOR_APISERVER_EXTRA_ARGS: [process.env.NS_DOCTOR_APISERVER_EXTRA_ARGS, auditArgs].filter(Boolean).join(' '),
+  };
   let stopped = false;
   const stop = (): void => {
     if (stopped) return;
@@ -144,6 +157,7 @@ export default function setup(project: TestProject): () => void {
     pluginDir,
     path: [pluginDir, stateEnv.BIN_DIR, process.env.PATH ?? ''].join(delimiter),
     apiserverUrl: `https://127.0.0.1:${stateEnv.APISERVER_PORT}`,
+    auditLog,
   };
   project.provide('nsDoctorCluster', info);
   process.stderr.write(`e2e: control plane up in ${upSeconds} s at ${info.apiserverUrl} (state ${stateDir})\n`);

@@ -28,9 +28,13 @@
  *   controllerManager('restart', controllers?) / ('stop')     restarts/stops only kube-controller-manager
  *   userKubeconfig(user, groups?)     client certificate from the cluster CA (CN=user, O=group...) → kubeconfig path
  *   stripAnsi(text)
+ *   auditOffset() / auditEvents(offset)   the API server's audit log (Metadata level, every user but the admin one
+ *                                     shared by kube-controller-manager and the scenarios): its size now, and the
+ *                                     ResponseComplete events written after that offset
  * RunOptions: { env?, kubeconfig?, input?, timeoutMs? (default 120 s), color?, cwd? }
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import type { Report } from '../../src/model/report.js';
@@ -44,6 +48,7 @@ export interface E2ECluster {
   pluginDir: string;
   path: string;
   apiserverUrl: string;
+  auditLog: string;
 }
 
 declare module 'vitest' {
@@ -231,4 +236,32 @@ export async function userKubeconfig(user: string, groups: string[] = []): Promi
 export function stripAnsi(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\u001b\[[0-9;]*m/g, '');
+}
+
+export interface AuditEvent {
+  verb: string;
+  requestURI: string;
+  user: { username: string };
+  userAgent?: string;
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string; apiGroup?: string };
+  responseStatus?: { code?: number };
+}
+
+export function auditOffset(): number {
+  try {
+    return statSync(cluster().auditLog).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** The log backend is blocking: once a client has exited, its events are in the file. */
+export function auditEvents(offset: number): AuditEvent[] {
+  return readFileSync(cluster().auditLog)
+    .subarray(offset)
+    .toString('utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditEvent & { stage: string })
+    .filter((e) => e.stage === 'ResponseComplete');
 }

@@ -4,6 +4,9 @@ import { complete, COMPLETION_SCRIPT } from '../../src/cli/completion.js';
 describe('plugin completion (cobra __complete format)', () => {
   it('offers output formats after -o, without file fallback', async () => {
     expect(await complete(['-o', 'y'], 'test')).toBe('yaml\n:4\n');
+    expect(await complete(['fix', 'payments', '--allow', 'c'], 'test')).toBe('caution\n:4\n');
+    expect(await complete(['fix', 'payments', '--a'], 'test')).toBe('--all\n--apply\n--allow\n:4\n');
+    expect(await complete(['payments', '--a'], 'test')).toBe('--all\n:4\n');
   });
 
   it('offers flags for a dash', async () => {

@@ -4,7 +4,7 @@ import {
   parseContentRemaining,
   parseDiscoveryFailures,
   parseFinalizersRemaining,
-} from '../../src/diagnosis/conditions.js';
+} from '../../src/snapshot/conditions.js';
 
 describe('parseDiscoveryFailures', () => {
   it('reads the aggregated-discovery form, not mistaking the gv inside the error for a new entry', () => {

@@ -18,7 +18,9 @@ describe('CRDTerminating', () => {
     const [blocker] = crdTerminating.run(snapshot, contextFor(snapshot));
     expect(blocker.id).toBe('CRDTerminating');
     expect(facts([blocker])[0]).toContain('InstanceDeletionInProgress');
-    expect(blocker.fixes[1].description).toContain('never remove');
+    // A warning is not a fix: it must never become a step of a fix plan.
+    expect(blocker.warnings).toEqual([expect.stringContaining('never remove')]);
+    expect(blocker.fixes.map((f) => f.description).join('\n')).not.toContain('never remove');
   });
 
   it('is silent for a CRD that is not being deleted', () => {

@@ -16,6 +16,17 @@ describe('WebhookBlocksDeletion (recorded: failurePolicy Fail on DELETE of confi
     expect(blocker.fixes[2].command).toContain('"value":"Ignore"');
   });
 
+  it('ignores a webhook whose namespaceSelector names another namespace (it never sees this one)', () => {
+    const snapshot = recorded('webhook-delete');
+    snapshot.namespace!.conditions = [];
+    snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'another' } } }));
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [snapshot.namespaceName] }] } }));
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchLabels: { team: 'payments' } } }));
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toHaveLength(1);
+  });
+
   it('ignores webhooks with failurePolicy Ignore', () => {
     const snapshot = recorded('webhook-delete');
     snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, failurePolicy: 'Ignore' }));

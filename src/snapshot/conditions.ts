@@ -1,6 +1,6 @@
 // Parses the namespace controller's deletion conditions into facts. Wording drifts between releases, so the
 // matching is tolerant; the strings matched are those of pkg/controller/namespace/deletion.
-import type { Condition } from '../snapshot/types.js';
+import type { Condition } from './types.js';
 
 export const CONDITION_TYPES = [
   'NamespaceDeletionDiscoveryFailure',
@@ -51,16 +51,17 @@ export function parseDiscoveryFailures(text: string): DiscoveryFailureFact[] {
   const anchor = text.indexOf('server APIs:');
   const body = anchor >= 0 ? text.slice(anchor + 'server APIs:'.length).trim() : text;
   const markers = [...body.matchAll(GROUP_VERSION_AT)].map((m) => ({
-    groupVersion: m[2],
-    start: m.index! + m[1].length,
-    errorStart: m.index! + m[0].length,
+    groupVersion: m[2] ?? '',
+    start: m.index + (m[1] ?? '').length,
+    errorStart: m.index + m[0].length,
   }));
   // A group version named inside an error ("stale GroupVersion discovery: x/v1") is not a new entry: entries begin
   // at the start of the list or after ", ".
   const entries = markers.filter((m, i) => i === 0 || body.slice(m.start - 2, m.start) === ', ');
   const failures: DiscoveryFailureFact[] = [];
   entries.forEach((entry, i) => {
-    const end = i + 1 < entries.length ? entries[i + 1].start - 2 : body.length;
+    const next = entries[i + 1];
+    const end = next ? next.start - 2 : body.length;
     const error = body.slice(entry.errorStart, end).trim().replace(/[\]\s]+$/, '');
     if (!failures.some((f) => f.groupVersion === entry.groupVersion)) failures.push({ groupVersion: entry.groupVersion, error });
   });
@@ -72,7 +73,7 @@ export function parseContentRemaining(text: string): { resource: string; group: 
   const body = text.replace(/^[^:]*:\s*/, '');
   const results: { resource: string; group: string; count: number }[] = [];
   for (const match of body.matchAll(/([a-z0-9-]+)\.([a-z0-9.-]*) has (\d+) resource instances/g)) {
-    results.push({ resource: match[1], group: match[2], count: Number(match[3]) });
+    results.push({ resource: match[1] ?? '', group: match[2] ?? '', count: Number(match[3]) });
   }
   return results;
 }
@@ -82,7 +83,7 @@ export function parseFinalizersRemaining(text: string): { finalizer: string; cou
   const body = text.replace(/^[^:]*remaining:\s*/, '');
   const results: { finalizer: string; count: number }[] = [];
   for (const match of body.matchAll(/(?:^|, )(\S+) in (\d+) resource instances/g)) {
-    results.push({ finalizer: match[1], count: Number(match[2]) });
+    results.push({ finalizer: match[1] ?? '', count: Number(match[2]) });
   }
   return results;
 }

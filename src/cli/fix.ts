@@ -1,0 +1,172 @@
+// `kubectl ns-doctor fix`: diagnose (read-only, as always) → plan (pure) → read the evidence (GET) → print; with
+// --apply or --dry-run, hand the plan to src/fix/apply.ts, the only code that writes.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { diagnose } from '../diagnosis/diagnose.js';
+import { applyPlan } from '../fix/apply.js';
+import { readEvidence, readOne } from '../fix/evidence.js';
+import { assemblePlan, formatChange, planChanges } from '../fix/plan.js';
+import { draftPlan, selectSteps } from '../fix/planner.js';
+import { KubeWriter } from '../fix/writer.js';
+import { KubeClient } from '../kube/client.js';
+import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { SnapshotGatherer } from '../gather/snapshot.js';
+import { EXIT_CODES, type Report } from '../model/report.js';
+import { RESULT_KIND, REPORT_API_VERSION, type FixPlan, type FixResult } from '../model/plan.js';
+import { renderFix } from '../render/index.js';
+import { formatRequest, formatRequestTotal } from '../render/requests.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { UsageError, type CliOptions, type FixOptions } from './args.js';
+import { watchProgress } from '../gather/watch.js';
+import { exitCodeFor, exitCodeForAll, gatherAll, type RunResult } from './run.js';
+
+export async function runFix(options: CliOptions & { fix: FixOptions }, version: string, log: (line: string) => void): Promise<RunResult> {
+  const started = performance.now();
+  const stderr: string[] = [];
+  const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context });
+  const userAgent = `kubectl-ns-doctor/${version}`;
+  const onRequest = options.verbose ? { onRequest: (record: Parameters<typeof formatRequest>[0]) => log(formatRequest(record)) } : {};
+  const client = new KubeClient(kc, { requestTimeoutMs: options.requestTimeoutMs, concurrency: options.concurrency, userAgent, ...onRequest });
+  const writer = new KubeWriter(kc, { requestTimeoutMs: options.requestTimeoutMs, userAgent, ...onRequest });
+  try {
+    const made = await makePlan(client, options, stderr, log);
+    const { plan, drafts, reports, snapshots } = made;
+    const stats = () => ({ ...client.stats, requests: client.stats.requests + writer.records.length, durationMs: Math.round(performance.now() - started) });
+    const single = reports[0];
+    const diagnosisExit = options.all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
+    const fix = options.fix;
+
+    if (!fix.apply && !fix.dryRun) {
+      savePlan(plan);
+      plan.stats = stats();
+      return { exitCode: plan.steps.length ? EXIT_CODES.fixPlanned : diagnosisExit, stdout: renderFix(plan, undefined, options.output, options.color), stderr };
+    }
+
+    let reviewed = fix.planId;
+    let planShown = false;
+    if (!reviewed && fix.apply) {
+      if (!process.stdin.isTTY || !process.stdout.isTTY) {
+        throw new UsageError(`--apply needs --plan-id when not on a terminal: review the plan with 'kubectl ns-doctor fix ${options.all ? '--all' : options.namespace}' first`);
+      }
+      if (!plan.steps.length) reviewed = plan.planId;
+      else {
+        process.stdout.write(renderFix(plan, undefined, 'text', options.color));
+        planShown = options.output === 'text';
+        reviewed = (await confirm(plan)) ? plan.planId : undefined;
+        if (!reviewed) return { exitCode: EXIT_CODES.fixPlanned, stdout: '', stderr: ['not applied: not confirmed'] };
+      }
+    }
+    const finish = (result: Omit<FixResult, 'stats'>, exitCode: number): RunResult => {
+      const full: FixResult = { ...result, stats: stats() };
+      // Confirmed on a terminal: the plan is already on the screen, above the question.
+      const stdout = renderFix(plan, full, options.output, options.color);
+      return { exitCode, stdout: planShown ? stdout.slice(renderFix(plan, undefined, 'text', options.color).length + 1) : stdout, stderr };
+    };
+    const base = { apiVersion: REPORT_API_VERSION as typeof REPORT_API_VERSION, kind: RESULT_KIND, planId: reviewed ?? plan.planId, mode: fix.dryRun ? ('dry-run' as const) : ('apply' as const) };
+
+    if (reviewed && reviewed !== plan.planId) {
+      const before = loadPlan(reviewed);
+      const changes = before ? planChanges(before, plan) : [];
+      const what = before
+        ? changes.length
+          ? changes.map(formatChange).join('; ')
+          : before.allow !== plan.allow
+            ? `it was made with --allow ${before.allow}, this run has --allow ${plan.allow}`
+            : 'the plan differs'
+        : `the plan reviewed is not on this machine, so what changed cannot be shown; review the new plan`;
+      return finish(
+        {
+          ...base,
+          outcome: 'Stopped',
+          message: `nothing written: plan ${reviewed} is no longer the plan (now ${plan.planId})${changes.length ? '; what changed is listed below' : `: ${what}`}`,
+          steps: [],
+          ...(changes.length ? { changes } : {}),
+        },
+        EXIT_CODES.fixStopped,
+      );
+    }
+    if (!plan.steps.length) {
+      return finish({ ...base, outcome: 'NothingToApply', message: 'the plan has no step: nothing to apply', steps: [] }, diagnosisExit);
+    }
+
+    const result = await applyPlan(plan, drafts, fix.dryRun ? 'dry-run' : 'apply', {
+      writer,
+      read: (spec) => readOne(client, spec),
+      log,
+      now: () => new Date(),
+    });
+    if (result.outcome === 'Applied' && options.waitMs > 0) {
+      result.progress = [];
+      for (const snapshot of snapshots.filter((s) => plan.steps.some((step) => step.namespaces.includes(s.namespaceName)))) {
+        const watched = await watchProgress(client, snapshot, options.waitMs, log, undefined, 'the namespace controller retries on its own schedule (backoff up to 60 s)');
+        result.progress.push({ namespace: snapshot.namespaceName, ...watched.progress });
+      }
+    }
+    const exitCode = {
+      Applied: EXIT_CODES.fixApplied,
+      DryRunPassed: EXIT_CODES.fixPlanned,
+      Stopped: EXIT_CODES.fixStopped,
+      Refused: EXIT_CODES.fixRefused,
+      Failed: EXIT_CODES.fixFailed,
+      NothingToApply: diagnosisExit,
+    }[result.outcome];
+    return finish(result, exitCode);
+  } finally {
+    client.close();
+    writer.close();
+    if (options.verbose) {
+      const writes = writer.records.length;
+      log(`${formatRequestTotal({ ...client.stats, requests: client.stats.requests + writes }, Math.round(performance.now() - started))} (${writes} with a body)`);
+    }
+  }
+}
+
+async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[], log: (line: string) => void) {
+  const gatherer = new SnapshotGatherer(client);
+  const snapshots: Snapshot[] = options.all ? await gatherAll(client, stderr, () => undefined, options.verbose ? log : undefined) : [await gatherer.gather(options.namespace!)];
+  for (const snapshot of snapshots) {
+    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
+    if (fatal) stderr.push(`error: ${fatal.reason}`);
+  }
+  const reports: Report[] = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
+  const draft = draftPlan(snapshots.map((snapshot, i) => ({ report: reports[i]!, snapshot })));
+  const { chosen } = selectSteps(draft, options.fix.allow);
+  const reads = await readEvidence(client, chosen.flatMap((s) => [s.target, ...s.evidence]));
+  const { plan, drafts } = assemblePlan(reports, draft, reads, options.fix.allow, { ...client.stats, durationMs: 0 });
+  return { plan, drafts, reports, snapshots };
+}
+
+async function confirm(plan: FixPlan): Promise<boolean> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`Apply the ${plan.steps.length} step(s) of plan ${plan.planId}? Type yes to apply: `);
+    return answer.trim().toLowerCase() === 'yes';
+  } finally {
+    rl.close();
+  }
+}
+
+/** Plans are kept locally (never sent anywhere) only so a stopped apply can say what changed since the review. */
+function plansDir(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'ns-doctor', 'plans');
+}
+
+function savePlan(plan: FixPlan): void {
+  if (!plan.steps.length) return;
+  try {
+    mkdirSync(plansDir(), { recursive: true, mode: 0o700 });
+    writeFileSync(join(plansDir(), `${plan.planId}.json`), JSON.stringify(plan), { mode: 0o600 });
+  } catch {
+    // Only the "what changed" detail of a later stop depends on it.
+  }
+}
+
+function loadPlan(id: string): FixPlan | undefined {
+  try {
+    return JSON.parse(readFileSync(join(plansDir(), `${id}.json`), 'utf8')) as FixPlan;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,38 @@
+// Reads the evidence a plan relies on: one GET per object, through the read-only KubeClient. Never a Secret (no
+// step relies on one), and arbitrary content only as PartialObjectMetadata.
+import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
+import type { EvidenceSpec } from './types.js';
+
+const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
+
+export interface EvidenceRead {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  object?: any;
+  exists: boolean;
+  /** Set when the object could not be read (403, timeout…): the step that needs it cannot be planned. */
+  error?: string;
+}
+
+export type EvidenceReads = Map<string, EvidenceRead>;
+
+export async function readEvidence(client: KubeClient, specs: EvidenceSpec[]): Promise<EvidenceReads> {
+  const unique = new Map(specs.map((s) => [s.path, s]));
+  const reads: EvidenceReads = new Map();
+  await Promise.all(
+    [...unique.values()].map(async (spec) => {
+      reads.set(spec.path, await readOne(client, spec));
+    }),
+  );
+  return reads;
+}
+
+export async function readOne(client: KubeClient, spec: EvidenceSpec): Promise<EvidenceRead> {
+  try {
+    const response = await client.get(spec.path, spec.metadataOnly ? METADATA : ACCEPT.json);
+    if (response.status === 404) return { exists: false };
+    if (response.status < 200 || response.status >= 300) return { exists: false, error: errorFromResponse(spec.path, response).reason };
+    return { exists: true, object: JSON.parse(response.body) };
+  } catch (error) {
+    return { exists: false, error: (error as Error).message };
+  }
+}

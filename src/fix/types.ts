@@ -1,0 +1,46 @@
+// What the planner hands to the evidence reader and the request builder. Internal: the contract is model/plan.ts.
+import type { BlockerId, FixSafety, ObjectRef } from '../model/report.js';
+
+/** An object a step relies on, and the facts (see facts.ts) it must show for the step to be right. */
+export interface EvidenceSpec {
+  ref: ObjectRef;
+  path: string;
+  /** Read as PartialObjectMetadata: for arbitrary content, whose data the plan has no business reading. */
+  metadataOnly?: boolean;
+  expect: Record<string, string>;
+}
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: string;
+}
+
+/** The change a step makes; turned into an exact request from the target object as read (requests.ts). */
+export type Action =
+  | { type: 'delete' }
+  | { type: 'remove-finalizers'; finalizers: string[] }
+  | { type: 'finalize-namespace'; drop: string[] }
+  | { type: 'add-taint'; taint: Taint }
+  | { type: 'exclude-namespace'; webhook: string; namespace: string };
+
+export interface StepDraft {
+  blockerId: BlockerId;
+  namespace: string;
+  safety: FixSafety;
+  description: string;
+  cost?: string;
+  /** The object the request writes; re-read right before the write. */
+  target: EvidenceSpec;
+  /** Other objects the step relies on (a Service that must still be absent, a node that must still be down…). */
+  evidence: EvidenceSpec[];
+  action: Action;
+  /** A human name for the target type in kubectl terms (apiservice, configmaps, databasebackups.example.com). */
+  kubectlType: string;
+}
+
+/** Alternative ways to clear one blocker, preferred first; the plan takes the first one --allow permits. */
+export interface Candidate {
+  safety: FixSafety;
+  steps: StepDraft[];
+}

@@ -1,0 +1,136 @@
+// The JSON/YAML contract of `kubectl ns-doctor fix`: a plan (what would be written, and what it relies on) and the
+// result of applying it. Part of ns-doctor.dev/v1: fields are only ever added.
+import type { BlockerId, FixSafety, Gap, ObjectRef, Progress, RequestStats, Verdict } from './report.js';
+import { REPORT_API_VERSION } from './report.js';
+
+export const PLAN_KIND = 'NamespaceFixPlan' as const;
+export const RESULT_KIND = 'NamespaceFixResult' as const;
+export { REPORT_API_VERSION };
+
+/** One HTTP request exactly as it will be sent (the server-side dry-run adds only `dryRun=All` to `query`). */
+export interface ApiRequest {
+  method: 'DELETE' | 'PATCH' | 'PUT' | 'POST';
+  path: string;
+  query: Record<string, string>;
+  contentType: string;
+  body: unknown;
+}
+
+/** An object the plan relies on, as read when the plan was made. `facts` are the fields a step depends on. */
+export interface PlanEvidence {
+  ref: ObjectRef;
+  /** The GET that reads it again before the step. */
+  path: string;
+  exists: boolean;
+  uid?: string;
+  resourceVersion?: string;
+  facts: Record<string, string>;
+}
+
+export interface PlanStep {
+  /** 1-based, the order steps are applied in. */
+  index: number;
+  blockerId: BlockerId;
+  /** The namespaces this step unblocks (several with --all when the cause is shared). */
+  namespaces: string[];
+  safety: FixSafety;
+  description: string;
+  cost?: string;
+  /** The kubectl command a person would type for the same change (shown, never run). */
+  command?: string;
+  request: ApiRequest;
+  /** The object the request writes (always evidence[0]) and everything else the step relies on. */
+  evidence: PlanEvidence[];
+}
+
+/** A mechanical step that exists but needs a higher --allow than given: listed with its cost, never applied. */
+export interface WithheldStep {
+  blockerId: BlockerId;
+  namespaces: string[];
+  safety: FixSafety;
+  description: string;
+  cost?: string;
+  command?: string;
+  needs: string;
+}
+
+/** A blocker the plan cannot fix by itself (a person has to act), or a step dropped because its evidence moved. */
+export interface ManualItem {
+  blockerId: BlockerId;
+  namespace: string;
+  summary: string;
+  reason: string;
+}
+
+export interface PlanWarning {
+  blockerId: BlockerId;
+  namespace: string;
+  warning: string;
+}
+
+export interface FixPlan {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: typeof PLAN_KIND;
+  /** Digest of the steps and of the evidence (uid, resourceVersion, facts of every object read): `--plan-id`. */
+  planId: string;
+  /** Highest safety level allowed when the plan was made (--allow). */
+  allow: FixSafety;
+  namespaces: { namespace: string; verdict: Verdict; summary: string }[];
+  steps: PlanStep[];
+  withheld: WithheldStep[];
+  manual: ManualItem[];
+  warnings: PlanWarning[];
+  gaps: Gap[];
+  stats: RequestStats;
+}
+
+export type StepStatus = 'applied' | 'dry-run-passed' | 'stopped' | 'failed' | 'skipped' | 'not-run';
+
+export interface EvidenceChange {
+  ref: ObjectRef;
+  field: string;
+  planned: string;
+  now: string;
+}
+
+export interface StepResult {
+  index: number;
+  blockerId: BlockerId;
+  status: StepStatus;
+  /** The real request as sent (its resourceVersion preconditions are the ones read just before). */
+  request?: ApiRequest;
+  httpStatus?: number;
+  message?: string;
+  changes?: EvidenceChange[];
+  /** The Events recorded for this step, one per namespace it unblocks (`kubectl get events -n default
+   * --field-selector reason=NsDoctorFixApplied`). */
+  events?: { namespace: string; name: string; about: string }[];
+}
+
+export type FixOutcome = 'Applied' | 'DryRunPassed' | 'Stopped' | 'Refused' | 'Failed' | 'NothingToApply';
+
+export interface MissingPermission {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+  step?: number;
+}
+
+export interface FixResult {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: typeof RESULT_KIND;
+  planId: string;
+  mode: 'apply' | 'dry-run';
+  outcome: FixOutcome;
+  message: string;
+  steps: StepResult[];
+  /** Plan-level evidence that changed between the plan reviewed and now (outcome Stopped). */
+  changes?: EvidenceChange[];
+  missingPermissions?: MissingPermission[];
+  /** With --wait: what the namespace did after the steps were applied. */
+  progress?: (Progress & { namespace: string })[];
+  stats: RequestStats;
+}

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { applyPlan, attributesOf, type ApplyDeps } from '../../../src/fix/apply.js';
+import { guardRequest } from '../../../src/fix/guards.js';
+import { draftPlan, selectSteps } from '../../../src/fix/planner.js';
+import { assemblePlan } from '../../../src/fix/plan.js';
+import type { ApiRequest } from '../../../src/model/plan.js';
+import type { WriteResponse } from '../../../src/fix/writer.js';
+import { diagnoseAt, recorded } from '../helpers.js';
+import { apiService, namespace, readsFor } from './objects.js';
+
+const APISERVICE = '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.custom.metrics.k8s.io';
+const NAMESPACE = '/api/v1/namespaces/orph1';
+
+function orphanedPlan() {
+  const snapshot = recorded('apiservice-orphaned');
+  const report = diagnoseAt(snapshot);
+  const draft = draftPlan([{ report, snapshot }]);
+  const objects: Record<string, unknown> = {
+    [APISERVICE]: apiService('v1beta1.custom.metrics.k8s.io', { namespace: 'monitoring', name: 'prometheus-adapter' }, 'False'),
+    [NAMESPACE]: namespace('orph1', ['kubernetes']),
+  };
+  const { plan, drafts } = assemblePlan([report], draft, readsFor(selectSteps(draft, 'caution').chosen, objects), 'caution', { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 });
+  return { plan, drafts, objects };
+}
+
+/** A fake API server: answers SSARs with `allowed`, every write with `status(request)`, and records all of it. */
+function fakeServer(objects: Record<string, unknown>, options: { allowed?: boolean; status?: (r: ApiRequest) => number } = {}) {
+  const sent: ApiRequest[] = [];
+  const deps: ApplyDeps = {
+    writer: {
+      async send(request: ApiRequest): Promise<WriteResponse> {
+        sent.push(request);
+        if (request.path.endsWith('/selfsubjectaccessreviews')) return { status: 201, body: { status: { allowed: options.allowed ?? true } }, message: '' };
+        const status = options.status?.(request) ?? 200;
+        return { status, body: { metadata: { name: 'orph1.ns-doctor-abcde' } }, message: status >= 300 ? 'refused by the fake' : '' };
+      },
+    },
+    async read(spec) {
+      const object = objects[spec.path];
+      return object ? { exists: true, object: structuredClone(object) } : { exists: false };
+    },
+    log: () => undefined,
+    now: () => new Date('2026-12-01T10:00:00Z'),
+  };
+  const writes = () => sent.filter((r) => !r.path.endsWith('/selfsubjectaccessreviews') && r.query.dryRun !== 'All');
+  return { deps, sent, writes };
+}
+
+describe('applyPlan', () => {
+  it('applies: SSARs first, then dry runs of every step and Event, then per step the write and its Event', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Applied');
+    expect(server.sent.map((r) => `${r.method} ${r.path}${r.query.dryRun ? ' (dry run)' : ''}`)).toEqual([
+      'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      'POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      `DELETE ${APISERVICE} (dry run)`,
+      'POST /api/v1/namespaces/default/events (dry run)',
+      `DELETE ${APISERVICE} (dry run)`,
+      `DELETE ${APISERVICE}`,
+      'POST /api/v1/namespaces/default/events',
+    ]);
+    // A DELETE with a body takes dryRun from the body only: it must be there.
+    const dry = server.sent.find((r) => r.method === 'DELETE' && r.query.dryRun === 'All')!;
+    expect(dry.body).toMatchObject({ dryRun: ['All'], preconditions: expect.any(Object) });
+    expect(server.writes()[1].body).toMatchObject({ reason: 'NsDoctorFixApplied', involvedObject: { kind: 'Namespace', name: 'orph1' }, type: 'Warning' });
+    expect(result.steps).toEqual([expect.objectContaining({ status: 'applied', events: [{ namespace: 'default', name: 'orph1.ns-doctor-abcde', about: 'orph1' }] })]);
+  });
+
+  it('dry-run mode sends nothing but SSARs and dry runs', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const result = await applyPlan(plan, drafts, 'dry-run', server.deps);
+    expect(result.outcome).toBe('DryRunPassed');
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('refuses the whole plan, naming the verbs, when a permission is missing; nothing else is sent', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects, { allowed: false });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Refused');
+    expect(result.missingPermissions).toEqual([
+      expect.objectContaining({ verb: 'delete', group: 'apiregistration.k8s.io', resource: 'apiservices', name: 'v1beta1.custom.metrics.k8s.io', step: 1 }),
+      expect.objectContaining({ verb: 'create', group: '', resource: 'events', namespace: 'default', step: 1 }),
+    ]);
+    expect(result.message).toContain('delete apiservices.apiregistration.k8s.io');
+    expect(server.sent.every((r) => r.path.endsWith('/selfsubjectaccessreviews'))).toBe(true);
+  });
+
+  it('a refused dry run stops everything before any write', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects, { status: (r) => (r.method === 'DELETE' ? 403 : 201) });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Failed');
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('stops before the step when its evidence changed after the plan was checked (the API recovered)', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const recovered = structuredClone(objects);
+    (recovered[APISERVICE] as { status: { conditions: { status: string }[] } }).status.conditions[0].status = 'True';
+    const server = fakeServer(recovered);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Stopped');
+    expect(result.changes).toEqual([{ ref: expect.objectContaining({ kind: 'APIService' }), field: 'apiservice.available', planned: 'False', now: 'True' }]);
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('stops when the object was re-created under the same name (another uid)', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const recreated = structuredClone(objects);
+    (recreated[APISERVICE] as { metadata: { uid: string } }).metadata.uid = 'a-new-uid';
+    const server = fakeServer(recreated);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Stopped');
+    expect(result.changes).toEqual([expect.objectContaining({ field: 'uid', now: 'a-new-uid' })]);
+    expect(server.writes()).toEqual([]);
+  });
+
+  it('a 409 on the write (changed between re-read and write) is a stop, with no Event recorded', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects, { status: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? 409 : 200) });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Stopped');
+    expect(result.steps[0]).toMatchObject({ status: 'stopped', httpStatus: 409 });
+    expect(server.writes().map((r) => r.method)).toEqual(['DELETE']);
+  });
+
+  it('a write that gets no answer ends the run as Failed, saying so, instead of throwing', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = {
+      send: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? Promise.reject(new Error('timed out after 30s')) : send(r)),
+    };
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Failed');
+    expect(result.steps[0]).toMatchObject({ status: 'failed', message: 'no answer: timed out after 30s' });
+  });
+});
+
+describe('guards: what ns-doctor never writes', () => {
+  const evidence = (path: string, facts: Record<string, string> = {}) => [{ ref: { kind: 'X', name: 'x' }, path, exists: true, facts }];
+  const request = (method: ApiRequest['method'], path: string, body: unknown = {}): ApiRequest => ({ method, path, query: {}, contentType: 'application/json', body });
+
+  it('never a CRD, never a Secret, never a namespace DELETE, never another object than the one planned', () => {
+    const crd = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/databasebackups.example.ns-doctor.dev';
+    expect(guardRequest({ safety: 'last-resort', request: request('PATCH', crd), evidence: evidence(crd) })).toMatch(/CustomResourceDefinition/);
+    const secret = '/api/v1/namespaces/a/secrets/s';
+    expect(guardRequest({ safety: 'last-resort', request: request('PATCH', secret), evidence: evidence(secret) })).toMatch(/Secrets/);
+    expect(guardRequest({ safety: 'last-resort', request: request('DELETE', '/api/v1/namespaces/a'), evidence: evidence('/api/v1/namespaces/a') })).toMatch(/never deletes a namespace/);
+    expect(guardRequest({ safety: 'safe', request: request('DELETE', '/api/v1/nodes/b'), evidence: evidence('/api/v1/nodes/a') })).toMatch(/not the object/);
+    expect(guardRequest({ safety: 'safe', request: request('DELETE', '/api/v1/nodes/a'), evidence: evidence('/api/v1/nodes/a') })).toBeUndefined();
+  });
+
+  it("never removes the namespace's kubernetes finalizer below last-resort", () => {
+    const ns = '/api/v1/namespaces/a';
+    const drop = request('PUT', `${ns}/finalize`, { spec: { finalizers: [] } });
+    const facts = { 'specFinalizer:kubernetes': 'present' };
+    expect(guardRequest({ safety: 'caution', request: drop, evidence: evidence(ns, facts) })).toMatch(/--allow last-resort/);
+    expect(guardRequest({ safety: 'last-resort', request: drop, evidence: evidence(ns, facts) })).toBeUndefined();
+    expect(guardRequest({ safety: 'caution', request: request('PUT', `${ns}/finalize`, { spec: { finalizers: ['kubernetes'] } }), evidence: evidence(ns, facts) })).toBeUndefined();
+  });
+});
+
+describe('attributesOf: what each request asks the authorizer for', () => {
+  const of = (method: ApiRequest['method'], path: string) => attributesOf({ method, path, query: {}, contentType: '', body: {} });
+  it('reads namespaced, cluster-scoped and subresource paths', () => {
+    expect(of('PATCH', '/apis/example.com/v1/namespaces/a/widgets/w')).toEqual({ verb: 'patch', group: 'example.com', resource: 'widgets', namespace: 'a', name: 'w' });
+    expect(of('PUT', '/api/v1/namespaces/a/finalize')).toEqual({ verb: 'update', group: '', resource: 'namespaces', name: 'a', subresource: 'finalize' });
+    expect(of('PATCH', '/api/v1/nodes/n')).toEqual({ verb: 'patch', group: '', resource: 'nodes', name: 'n' });
+    expect(of('POST', '/api/v1/namespaces/default/events')).toEqual({ verb: 'create', group: '', resource: 'events', namespace: 'default' });
+  });
+});
