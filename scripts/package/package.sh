@@ -187,4 +187,5 @@ if ((${#targets[@]} == ${#ALL[@]})); then
   (LC_ALL=C; sha256sum dist/ns-doctor.cjs LICENSE package.json $(find scripts/package -type f | sort)) \
     | sha256sum | cut -d' ' -f1 > "$out/.inputs.sha256"
 fi
-printf '%s\n' "${archives[@]/%/}" "${archives[@]/%/.sha256}"
+printf '%s\n' "${archives[@]}"
+printf '%s.sha256\n' "${archives[@]}"
