@@ -10,32 +10,7 @@ crd=databasebackups.example.ns-doctor.dev
 finalizer=example.ns-doctor.dev/snapshot-cleanup
 
 up() {
-  k apply -f - >/dev/null <<YAML
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: $crd
-spec:
-  group: example.ns-doctor.dev
-  scope: Namespaced
-  names: {plural: databasebackups, singular: databasebackup, kind: DatabaseBackup, shortNames: [dbb]}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              database: {type: string}
-              schedule: {type: string}
-YAML
-  k wait --for=condition=Established "crd/$crd" --timeout=60s >/dev/null
-  # A freshly established CRD can take a moment to be served through discovery.
-  wait_for 30 "databasebackups served" k get databasebackups -A
+  apply_namespaced_crd example.ns-doctor.dev databasebackups databasebackup DatabaseBackup
   k create namespace "$ns" >/dev/null
   k apply -n "$ns" -f - >/dev/null <<YAML
 apiVersion: example.ns-doctor.dev/v1

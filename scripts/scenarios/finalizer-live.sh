@@ -17,30 +17,7 @@ node="node-$ns"
 pod=bucket-operator-6b7f9c5d4-q8m2z
 
 up() {
-  k apply -f - >/dev/null <<YAML
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: $crd
-spec:
-  group: storage.ns-doctor.dev
-  scope: Namespaced
-  names: {plural: objectbuckets, singular: objectbucket, kind: ObjectBucket}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              bucketName: {type: string}
-YAML
-  k wait --for=condition=Established "crd/$crd" --timeout=60s >/dev/null
-  wait_for 30 "objectbuckets served" k get objectbuckets -A
+  apply_namespaced_crd storage.ns-doctor.dev objectbuckets objectbucket ObjectBucket
   k apply -f - >/dev/null <<YAML
 apiVersion: v1
 kind: Namespace

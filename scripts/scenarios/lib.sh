@@ -117,3 +117,31 @@ pod_deleted() { [[ -n "$(k get pod "$2" -n "$1" -o 'jsonpath={.metadata.deletion
 delete_ns_now() { k delete namespace "$1" --wait=false >/dev/null; scn_log "deleted namespace $1"; }
 
 usage() { echo "usage: $(basename "$0") up|down <namespace>" >&2; exit 64; }
+
+# apply_namespaced_crd <group> <plural> <singular> <kind>: a v1 CRD with a free-form spec, Established and served
+# through discovery before it returns.
+apply_namespaced_crd() {
+  local group="$1" plural="$2" singular="$3" kind="$4"
+  k apply -f - >/dev/null <<YAML
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: $plural.$group
+spec:
+  group: $group
+  scope: Namespaced
+  names: {plural: $plural, singular: $singular, kind: $kind}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec: {type: object, x-kubernetes-preserve-unknown-fields: true}
+YAML
+  k wait --for=condition=Established "crd/$plural.$group" --timeout=60s >/dev/null
+  # A freshly established CRD can take a moment to be served through discovery.
+  wait_for 30 "$plural served" k get "$plural" -A
+}

@@ -120,6 +120,13 @@ export function buildParser(argv: string[], version: string) {
     .wrap(Math.min(110, process.stdout.columns || 100));
 }
 
+/** A string flag's value; yargs gives an array when a flag is repeated, and then the last one wins, as in kubectl. */
+function stringFlag(parsed: Record<string, unknown>, flag: string): string | undefined {
+  const value = parsed[flag];
+  const last: unknown = Array.isArray(value) ? value.at(-1) : value;
+  return typeof last === 'string' || typeof last === 'number' ? String(last) : undefined;
+}
+
 export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   const fix = (parsed._ as unknown[] | undefined)?.[0] === 'fix' ? fixOptions(parsed) : undefined;
   const namespace = parsed.namespace as string | undefined;
@@ -143,16 +150,16 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     all,
     details: Boolean(parsed.details),
     output: parsed.output as OutputFormat,
-    ...(parsed.kubeconfig ? { kubeconfig: String(parsed.kubeconfig) } : {}),
-    ...(parsed.context ? { context: String(parsed.context) } : {}),
+    ...(stringFlag(parsed, 'kubeconfig') ? { kubeconfig: stringFlag(parsed, 'kubeconfig') } : {}),
+    ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
     concurrency,
     waitMs: duration('wait'),
     color: !parsed['no-color'] && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
     verbose: Boolean(parsed.verbose),
-    ...(parsed['save-snapshot'] ? { saveSnapshot: String(parsed['save-snapshot']) } : {}),
-    ...(parsed['from-snapshot'] ? { fromSnapshot: String(parsed['from-snapshot']) } : {}),
+    ...(stringFlag(parsed, 'save-snapshot') ? { saveSnapshot: stringFlag(parsed, 'save-snapshot') } : {}),
+    ...(stringFlag(parsed, 'from-snapshot') ? { fromSnapshot: stringFlag(parsed, 'from-snapshot') } : {}),
     ...(fix ? { fix } : {}),
   };
 }
@@ -163,7 +170,7 @@ function fixOptions(parsed: Record<string, unknown>): FixOptions {
   const apply = Boolean(parsed.apply);
   const dryRun = Boolean(parsed['dry-run']);
   if (apply && dryRun) throw new UsageError('give --apply or --dry-run, not both');
-  const planId = parsed['plan-id'] === undefined ? undefined : String(parsed['plan-id']).trim();
+  const planId = stringFlag(parsed, 'plan-id')?.trim();
   if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId)) throw new UsageError('--plan-id: expected the 16 hex digits printed by `kubectl ns-doctor fix <namespace>`');
   if (planId && !apply && !dryRun) throw new UsageError('--plan-id goes with --apply (or --dry-run)');
   if (parsed.wait && parsed.wait !== '0' && !apply) throw new UsageError('with fix, --wait watches the namespace after --apply');

@@ -20,7 +20,8 @@ import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { UsageError, type CliOptions, type FixOptions } from './args.js';
 import { watchProgress } from '../gather/watch.js';
-import { exitCodeFor, exitCodeForAll, gatherAll, type RunResult } from './run.js';
+import { exitCodeFor, exitCodeForAll, type RunResult } from './outcome.js';
+import { gatherAll } from './gather-all.js';
 
 export async function runFix(options: CliOptions & { fix: FixOptions }, version: string, log: (line: string) => void): Promise<RunResult> {
   const started = performance.now();

@@ -3,7 +3,8 @@ import { EXIT_CODES } from '../model/report.js';
 import { KubeconfigError } from '../kube/kubeconfig.js';
 import { ApiError } from '../kube/errors.js';
 import { buildParser, toCliOptions, UsageError } from './args.js';
-import { IncompleteError, run } from './run.js';
+import { run } from './run.js';
+import { IncompleteError } from './outcome.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
 import { escapeControl } from '../render/escape.js';
 import { SnapshotFileError } from '../snapshot/file.js';
@@ -29,7 +30,7 @@ async function main(argv: string[]): Promise<number> {
     });
   let parsed: Record<string, unknown>;
   try {
-    parsed = (await parser.parseAsync()) as Record<string, unknown>;
+    parsed = (await parser.parseAsync());
   } catch (error) {
     usageFailure ??= (error as Error).message;
     parsed = {};

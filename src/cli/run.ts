@@ -2,13 +2,11 @@
 import { diagnose } from '../diagnosis/diagnose.js';
 import { KubeClient } from '../kube/client.js';
 import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
-import { isFatal, SnapshotGatherer } from '../gather/snapshot.js';
+import { SnapshotGatherer } from '../gather/snapshot.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
-import { compareCodePoints } from '../util/order.js';
-import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats, type Verdict } from '../model/report.js';
+import { REPORT_API_VERSION, type Progress, type Report, type RequestStats } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
@@ -17,12 +15,8 @@ import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
-
-export interface RunResult {
-  exitCode: number;
-  stdout: string;
-  stderr: string[];
-}
+import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
+import { gatherAll } from './gather-all.js';
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
 export async function run(
@@ -98,56 +92,6 @@ export async function run(
       )
     : renderReport(single!, options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
-}
-
-export async function gatherAll(
-  client: KubeClient,
-  stderr: string[],
-  onProgress: (phase: string, done: number, total: number) => void,
-  verboseLog?: (line: string) => void,
-): Promise<Snapshot[]> {
-  onProgress('listing namespaces', 0, 1);
-  let listed: Awaited<ReturnType<typeof listTerminatingNamespaces>>;
-  try {
-    listed = await listTerminatingNamespaces(client);
-  } catch (error) {
-    if (isFatal(error)) throw error;
-    stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
-    throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
-  }
-  listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
-  const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
-  verboseLog?.(describePlan(plan));
-  return snapshots;
-}
-
-function describePlan(plan: SurveyPlan): string {
-  const byReason = new Map<string, string[]>();
-  for (const { type, reason } of plan.perNamespace) byReason.set(reason, [...(byReason.get(reason) ?? []), type]);
-  const perNamespace = [...byReason].map(([reason, types]) => `${types.length} per namespace (${reason}): ${types.join(', ')}`);
-  return `survey: ${plan.clusterWide.length} types listed cluster-wide${perNamespace.length ? `; ${perNamespace.join('; ')}` : ''}`;
-}
-
-export class IncompleteError extends Error {}
-
-export function exitCodeFor(verdict: Verdict): number {
-  switch (verdict) {
-    case 'NotTerminating':
-    case 'Progressing':
-      return EXIT_CODES.ok;
-    case 'Blocked':
-      return EXIT_CODES.blocked;
-    case 'Incomplete':
-      return EXIT_CODES.incomplete;
-    case 'NotFound':
-      return EXIT_CODES.notFound;
-  }
-}
-
-export function exitCodeForAll(reports: Report[], stderr: string[]): number {
-  if (reports.some((r) => r.verdict === 'Blocked')) return EXIT_CODES.blocked;
-  if (reports.some((r) => r.verdict === 'Incomplete') || stderr.length) return EXIT_CODES.incomplete;
-  return EXIT_CODES.ok;
 }
 
 function listStats(reports: Report[], client: KubeClient | undefined, started: number): RequestStats {

@@ -55,6 +55,9 @@ export function causeOf(blocker: Blocker, namespace: string): Cause {
         label: 'namespace controller down',
         summary: 'no namespace controller has acted: kube-controller-manager is down or runs without namespace-controller',
       };
+    default:
+      // Every other cause is told apart by its summary, below.
+      break;
   }
   // The summary, with what differs between namespaces (their name, counts, ages) taken out, names the cause.
   const normalized = blocker.summary.split(namespace).join('<ns>').replace(/\d+(\.\d+)?[a-z]*/g, '#');

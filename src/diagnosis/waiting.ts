@@ -212,7 +212,7 @@ function foregroundWait(snapshot: Snapshot, now: Date): Wait | undefined {
     reason: 'ForegroundDeletion',
     summary: `${owners.length} object${owners.length === 1 ? ' waits' : 's wait'} on foregroundDeletion for dependents that are being deleted; the garbage collector then removes the finalizer`,
     evidence,
-    ...(known ? { deadline: new Date(Math.max(...(ends as number[]))).toISOString() } : {}),
+    ...(known ? { deadline: new Date(Math.max(...(ends))).toISOString() } : {}),
   };
   if (!known) UNBOUNDED_BECAUSE.set(wait, 'the controllers of the dependents\' finalizers decide when foreground deletion ends');
   return wait;

@@ -2,12 +2,12 @@
 // step relies on one), and arbitrary content only as PartialObjectMetadata.
 import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
 import type { EvidenceSpec } from './types.js';
+import type { ApiWritableObject } from '../kube/api-types.js';
 
 const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 export interface EvidenceRead {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  object?: any;
+  object?: ApiWritableObject;
   exists: boolean;
   /** Set when the object could not be read (403, timeout…): the step that needs it cannot be planned. */
   error?: string;
@@ -31,7 +31,8 @@ export async function readOne(client: KubeClient, spec: EvidenceSpec): Promise<E
     const response = await client.get(spec.path, spec.metadataOnly ? METADATA : ACCEPT.json);
     if (response.status === 404) return { exists: false };
     if (response.status < 200 || response.status >= 300) return { exists: false, error: errorFromResponse(spec.path, response).reason };
-    return { exists: true, object: JSON.parse(response.body) };
+    const object: unknown = JSON.parse(response.body);
+    return object && typeof object === 'object' ? { exists: true, object: object } : { exists: false, error: 'malformed response: not a JSON object' };
   } catch (error) {
     return { exists: false, error: (error as Error).message };
   }

@@ -1,8 +1,8 @@
 // The facts a step relies on, read off an object as the API server returned it. Pure: the same function judges the
 // object when the plan is made and when it is read again right before the write.
+import type { ApiWritableObject } from '../kube/api-types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = any;
+type Obj = ApiWritableObject;
 
 /**
  * Fact names: `exists`, `deleting`, `finalizer:<name>` (metadata.finalizers), `specFinalizer:<name>`,
@@ -30,12 +30,12 @@ export function factOf(object: Obj | undefined, name: string): string {
     case 'node.ready':
       return condition(object, 'Ready');
     case 'taint':
-      return presence(objects(object.spec?.taints).some((t: Obj) => t.key === arg));
+      return presence(objects(object.spec?.taints).some((t) => t.key === arg));
     case 'pod.node':
       return object.spec?.nodeName ?? '';
     case 'webhook': {
       const [webhookName, field] = splitLast(arg, '.');
-      const webhook = objects(object.webhooks).find((w: Obj) => w.name === webhookName);
+      const webhook = objects(object.webhooks).find((w) => w.name === webhookName);
       if (!webhook) return 'absent';
       if (field === 'failurePolicy') return webhook.failurePolicy ?? 'Fail';
       if (field === 'service') return webhook.clientConfig?.service ? `${webhook.clientConfig.service.namespace}/${webhook.clientConfig.service.name}` : 'url';
@@ -44,7 +44,7 @@ export function factOf(object: Obj | undefined, name: string): string {
     case 'endpoints.ready':
       return String(
         objects(object.items).reduce(
-          (sum: number, slice: Obj) => sum + objects(slice.endpoints).filter((e: Obj) => e.conditions?.ready !== false).length,
+          (sum: number, slice) => sum + objects(slice.endpoints).filter((e) => e.conditions?.ready !== false).length,
           0,
         ),
       );
@@ -65,7 +65,7 @@ export function factChanges(expected: Record<string, string>, actual: Record<str
 }
 
 function condition(object: Obj, type: string): string {
-  return String(objects(object.status?.conditions).find((c: Obj) => c.type === type)?.status ?? 'none');
+  return String(objects(object.status?.conditions).find((c) => c.type === type)?.status ?? 'none');
 }
 
 /** Anything from the cluster is untrusted: a field that should be a list of strings but is not counts as empty. */
@@ -73,8 +73,9 @@ export function strings(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 }
 
-function objects(value: unknown): Obj[] {
-  return Array.isArray(value) ? value.filter((v) => v && typeof v === 'object') : [];
+/** The object entries of a list the API promised; anything else in it (null, a string) is left out. */
+function objects<T extends object>(value: T[] | undefined): T[] {
+  return Array.isArray(value) ? value.filter((v): v is T => v !== null && typeof v === 'object') : [];
 }
 
 function presence(present: boolean): string {

@@ -308,7 +308,7 @@ function lastResortOnNamespace(
   presentFacts: string[],
   action: StepDraft['action'],
 ): { options: Candidate[]; reason: string } {
-  const expect = Object.fromEntries([['deleting', 'true'], ...presentFacts.map((f) => [f, 'present'])]);
+  const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])) };
   const target = namespaceEvidence(ns, expect);
   return { options: [{ safety: 'last-resort', steps: [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')] }], reason: '' };
 }

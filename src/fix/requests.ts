@@ -4,10 +4,10 @@
 // clobbered: the API server refuses the request instead (409 Conflict / 422 on a failed test).
 import type { ApiRequest } from '../model/plan.js';
 import { strings } from './facts.js';
-import type { Action, Taint } from './types.js';
+import type { Action } from './types.js';
+import type { ApiWritableObject } from '../kube/api-types.js';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Obj = any;
+type Obj = ApiWritableObject;
 
 export const FIELD_MANAGER = 'kubectl-ns-doctor';
 const JSON_PATCH = 'application/json-patch+json';
@@ -67,7 +67,7 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
       };
     }
     case 'add-taint': {
-      const taints: Taint[] = Array.isArray(target.spec?.taints) ? target.spec.taints : [];
+      const taints = Array.isArray(target.spec?.taints) ? target.spec.taints : [];
       if (taints.some((t) => t.key === action.taint.key)) throw new RequestBuildError(`${path} already has taint ${action.taint.key}`);
       return patch(path, [
         ...guard,
@@ -75,9 +75,9 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
       ]);
     }
     case 'exclude-namespace': {
-      const index = Array.isArray(target.webhooks) ? target.webhooks.findIndex((w: Obj) => w?.name === action.webhook) : -1;
+      const index = Array.isArray(target.webhooks) ? target.webhooks.findIndex((w) => w?.name === action.webhook) : -1;
       if (index < 0) throw new RequestBuildError(`${path} no longer has webhook ${action.webhook}`);
-      const selector = target.webhooks[index].namespaceSelector;
+      const selector = target.webhooks?.[index]?.namespaceSelector;
       const expression = { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [action.namespace] };
       const at = `/webhooks/${index}/namespaceSelector`;
       const change = !selector
@@ -102,7 +102,4 @@ export function dryRunOf(request: ApiRequest): ApiRequest {
   return { ...request, query: { ...request.query, dryRun: 'All' }, body };
 }
 
-export function requestUrl(request: ApiRequest): string {
-  const query = new URLSearchParams(request.query).toString();
-  return query ? `${request.path}?${query}` : request.path;
-}
+export { requestUrl } from '../model/plan.js';

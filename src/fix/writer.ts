@@ -10,8 +10,8 @@ import { requestUrl } from './requests.js';
 
 export interface WriteResponse {
   status: number;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
+  /** What a write answers with that apply reads: the created object's name, a review's verdict. Untrusted. */
+  body: { metadata?: { name?: string }; status?: { allowed?: boolean } } | undefined;
   /** The API server's message for a refusal (Status.message), one line. */
   message: string;
 }
@@ -75,7 +75,7 @@ export class KubeWriter implements Writer {
         body = undefined;
       }
       const message = (body as { message?: string } | undefined)?.message ?? text.trim().split('\n')[0] ?? '';
-      return { status: raw.status, body, message: message.split('\n')[0] ?? '' };
+      return { status: raw.status, body: body && typeof body === 'object' ? (body) : undefined, message: message.split('\n')[0] ?? '' };
     } catch (error) {
       if (error instanceof ApiError) throw error;
       const failure = error instanceof TransportError ? error : new TransportError(String(error), undefined);

@@ -23,6 +23,7 @@ export interface ApiMeta {
   finalizers?: string[];
   ownerReferences?: ApiOwnerReference[];
   labels?: Record<string, string>;
+  managedFields?: unknown[];
 }
 
 export interface ApiObject {
@@ -136,4 +137,19 @@ export interface ApiRole extends ApiListItem {
 export interface ApiRoleBinding extends ApiListItem {
   roleRef?: { kind?: string; name?: string };
   subjects?: { kind?: string; name?: string; namespace?: string }[];
+}
+
+/** An object as the fix reads it right before writing: the fields any step's facts and guards look at. */
+export interface ApiWritableObject extends ApiObject {
+  spec?: {
+    finalizers?: string[];
+    service?: ApiServiceReference;
+    taints?: { key?: string; value?: string; effect?: string }[];
+    nodeName?: string;
+    [field: string]: unknown;
+  };
+  status?: { conditions?: ApiCondition[] };
+  webhooks?: ApiWebhook[];
+  /** An EndpointSliceList, read for `endpoints.ready`. */
+  items?: ApiEndpointSlice[];
 }

@@ -27,7 +27,7 @@ export function clientCertificateProblem(options: https.RequestOptions, user: st
   return undefined;
 }
 
-function first(value: string | Buffer | (string | Buffer)[] | undefined | unknown): string | Buffer | undefined {
+function first(value: unknown): string | Buffer | undefined {
   if (Array.isArray(value)) return value[0] as string | Buffer | undefined;
   return typeof value === 'string' || Buffer.isBuffer(value) ? value : undefined;
 }

@@ -134,3 +134,8 @@ export interface FixResult {
   progress?: (Progress & { namespace: string })[];
   stats: RequestStats;
 }
+
+export function requestUrl(request: ApiRequest): string {
+  const query = new URLSearchParams(request.query).toString();
+  return query ? `${request.path}?${query}` : request.path;
+}

@@ -2,7 +2,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { FixResult, FixPlan, PlanStep } from '../model/plan.js';
 import type { FixSafety } from '../model/report.js';
-import { requestUrl } from '../fix/requests.js';
+import { requestUrl } from '../model/plan.js';
 
 function safetyColor(c: ChalkInstance, safety: FixSafety) {
   return safety === 'safe' ? c.green : safety === 'caution' ? c.yellow : c.red;

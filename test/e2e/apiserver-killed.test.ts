@@ -60,9 +60,9 @@ describe('the API server is killed mid-survey', () => {
     let stdout = '';
     let stderr = '';
     let killedAfter = -1;
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => {
-      stderr += d;
+      stderr += d.toString();
       if (killedAfter < 0 && /\/configmaps\?limit=500\S* 200 /.test(stderr)) {
         killedAfter = stderr.split('\n').filter((l) => l.startsWith('GET ')).length;
         process.kill(pid, 'SIGKILL');

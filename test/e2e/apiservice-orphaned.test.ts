@@ -1,18 +1,13 @@
 // An APIService left behind by an uninstall: its Service no longer exists.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectlJson, namespaceCondition, nsDoctor, scenario } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, kubectlJson, namespaceCondition, nsDoctor, useScenario } from './harness.js';
 import { blocker, blockerIds, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-orphaned';
 const apiserviceName = 'v1beta1.custom.metrics.k8s.io';
 
 describe('APIService whose Service is gone', () => {
-  beforeAll(async () => {
-    await scenario('apiservice-orphaned', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('apiservice-orphaned', 'down', ns);
-  });
+  useScenario('apiservice-orphaned', ns);
 
   it('the aggregator reports ServiceNotFound and the namespace controller a discovery failure', async () => {
     const apiservice = await kubectlJson(['get', 'apiservice', apiserviceName]);

@@ -4,20 +4,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load as parse } from 'js-yaml';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cluster, diagnose, kubectl, kubectlOk, nsDoctor, run, scenario } from './harness.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cluster, diagnose, kubectl, kubectlOk, nsDoctor, run, useScenario } from './harness.js';
 
 const held = 'e2e-cli-held';
 const work = mkdtempSync(join(tmpdir(), 'nsd-cli-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('CLI on a real cluster', () => {
-  beforeAll(async () => {
-    await scenario('crd-finalizer', 'up', held);
-  });
-  afterAll(async () => {
-    await scenario('crd-finalizer', 'down', held);
-  });
+  useScenario('crd-finalizer', held);
 
   it('-v lists every request with status and size, and a total that matches stats.requests', async () => {
     const r = await nsDoctor([held, '-o', 'json', '-v']);

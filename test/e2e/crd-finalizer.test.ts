@@ -1,18 +1,13 @@
 // A custom resource whose finalizer belongs to an operator that is not running.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, namespaceCondition, nsDoctor, scenario } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, namespaceCondition, nsDoctor, useScenario } from './harness.js';
 import { blocker, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-backups';
 const finalizer = 'example.ns-doctor.dev/snapshot-cleanup';
 
 describe('custom resource finalizer without a live controller', () => {
-  beforeAll(async () => {
-    await scenario('crd-finalizer', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('crd-finalizer', 'down', ns);
-  });
+  useScenario('crd-finalizer', ns);
 
   it('the namespace controller reports the finalizer', async () => {
     expect(await namespaceCondition(ns, 'NamespaceFinalizersRemaining')).toMatchObject({

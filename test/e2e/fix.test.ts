@@ -6,23 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
-import {
-  auditEvents,
-  controllerManager,
-  auditOffset,
-  kubectl,
-  kubectlJson,
-  kubectlOk,
-  nsDoctor,
-  run,
-  scenario,
-  userKubeconfig,
-  waitFor,
-  waitForNamespaceCondition,
-  type AuditEvent,
-  type RunOptions,
-  type RunResult,
-} from './harness.js';
+import {auditEvents, auditOffset, controllerManager, kubectl, kubectlJson, kubectlOk, nsDoctor, run, scenario, type AuditEvent, type RunOptions, type RunResult, userKubeconfig, useScenario, waitFor, waitForNamespaceCondition } from './harness.js';
 import { apiServiceServedFrom, foregroundHeldByDependent } from './stalls.js';
 
 const FIXER = 'ns-doctor-fixer';
@@ -165,12 +149,7 @@ describe('namespace finalizer token: evidence changed between plan and apply', (
   const ns = 'e2e-fix-ns-finalizer';
   const token = 'platform.example.com/namespace-cleanup';
 
-  beforeAll(async () => {
-    await scenario('ns-finalizer', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('ns-finalizer', 'down', ns);
-  });
+  useScenario('ns-finalizer', ns);
 
   it('never removes a namespace finalizer token without --allow last-resort', async () => {
     const { r, out } = await fixJson<FixPlan>([ns, '--allow', 'caution']);
@@ -305,12 +284,7 @@ describe('pods stuck on a dead node', () => {
   const ns = 'e2e-fix-pods';
   const node = `node-${ns}`;
 
-  beforeAll(async () => {
-    await scenario('pod-terminating', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('pod-terminating', 'down', ns);
-  });
+  useScenario('pod-terminating', ns);
 
   it('taints the node out-of-service (caution); the pod garbage collector removes the pod and the namespace finishes', async () => {
     const { out: plan } = await fixJson<FixPlan>([ns, '--allow', 'caution']);
@@ -328,12 +302,7 @@ describe('pods stuck on a dead node', () => {
 describe('admission webhook whose backend is gone', () => {
   const ns = 'e2e-fix-webhook';
 
-  beforeAll(async () => {
-    await scenario('webhook-delete', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('webhook-delete', 'down', ns);
-  });
+  useScenario('webhook-delete', ns);
 
   it('excludes the namespace from the webhook (caution), and the namespace controller finishes', async () => {
     const { out: plan } = await fixJson<FixPlan>([ns, '--allow', 'caution']);

@@ -23,6 +23,7 @@
  *   namespaceCondition(ns, type)      the namespace's status condition of that type, or undefined
  *   waitForNamespaceCondition(ns, type, status, timeoutMs?)   e.g. ('payments', 'NamespaceDeletionDiscoveryFailure',
  *                                     'True'): waits until the real namespace controller has written it
+ *   useScenario(name, ns)             scenario up before the describe's tests, down after them
  *   scenario(name, 'up'|'down', ns, opts?)   runs scripts/scenarios/<name>.sh against this cluster; throws unless
  *                                     exit 0; returns RunResult (rbac-limited prints a kubeconfig path on stdout)
  *   controllerManager('restart', controllers?) / ('stop')     restarts/stops only kube-controller-manager
@@ -36,7 +37,7 @@
 import { spawn } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import type { Report } from '../../src/model/report.js';
 
 export interface E2ECluster {
@@ -186,7 +187,7 @@ export async function waitFor<T>(
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}`);
+      throw new Error(`timed out waiting for ${what}${lastError ? ` (last error: ${lastError instanceof Error ? lastError.message : JSON.stringify(lastError)})` : ''}`);
     }
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
   }
@@ -220,6 +221,16 @@ export async function scenario(name: string, action: 'up' | 'down', ns: string, 
   return r;
 }
 
+/** Builds scripts/scenarios/<name>.sh in `ns` before the tests of the enclosing describe, and takes it down after. */
+export function useScenario(name: string, ns: string, opts?: RunOptions): void {
+  beforeAll(async () => {
+    await scenario(name, 'up', ns, opts);
+  });
+  afterAll(async () => {
+    await scenario(name, 'down', ns, opts);
+  });
+}
+
 export async function controllerManager(action: 'restart' | 'stop', controllers?: string): Promise<void> {
   const script = join(cluster().repoRoot, 'scripts/control-plane/lib/kcm.sh');
   const r = await run('bash', [script, action, ...(controllers ? [controllers] : [])]);
@@ -234,7 +245,7 @@ export async function userKubeconfig(user: string, groups: string[] = []): Promi
 }
 
 export function stripAnsi(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/\u001b\[[0-9;]*m/g, '');
 }
 

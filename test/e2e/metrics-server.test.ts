@@ -1,19 +1,14 @@
 // The KubeCon story on a real control plane: metrics-server OOM-killed on a NotReady node → APIService unavailable →
 // the real namespace controller cannot discover all APIs → the deleted namespace stays Terminating.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ReportList } from '../../src/model/report.js';
-import { diagnose, kubectlJson, namespaceCondition, nsDoctor, scenario, stripAnsi } from './harness.js';
+import { diagnose, kubectlJson, namespaceCondition, nsDoctor, stripAnsi, useScenario } from './harness.js';
 import { blocker, blockerIds, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-payments';
 
 describe('metrics-server OOM-killed on a NotReady node', () => {
-  beforeAll(async () => {
-    await scenario('metrics-server', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('metrics-server', 'down', ns);
-  });
+  useScenario('metrics-server', ns);
 
   it('is really stuck the way the story says (aggregator and namespace controller)', async () => {
     const apiservice = await kubectlJson(['get', 'apiservice', 'v1beta1.metrics.k8s.io']);

@@ -1,18 +1,13 @@
 // A namespace created with an extra spec.finalizers token that nothing will remove.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectlJson, nsDoctor, scenario } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, kubectlJson, nsDoctor, useScenario } from './harness.js';
 import { blocker, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-ns-finalizer';
 const token = 'platform.example.com/namespace-cleanup';
 
 describe('extra spec.finalizers token', () => {
-  beforeAll(async () => {
-    await scenario('ns-finalizer', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('ns-finalizer', 'down', ns);
-  });
+  useScenario('ns-finalizer', ns);
 
   it('the namespace controller removed only its own token', async () => {
     const n = await kubectlJson(['get', 'namespace', ns]);

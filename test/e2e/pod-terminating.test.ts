@@ -1,6 +1,6 @@
 // A pod stuck Terminating on a node whose kubelet is gone: nothing ever confirms that the pod stopped.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectlJson, namespaceCondition, nsDoctor, scenario } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, kubectlJson, namespaceCondition, nsDoctor, useScenario } from './harness.js';
 import { blocker, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-stuck-pod';
@@ -8,12 +8,7 @@ const pod = 'worker-6f7c9-qk2vd';
 const node = `node-${ns}`;
 
 describe('pod Terminating on a NotReady node', () => {
-  beforeAll(async () => {
-    await scenario('pod-terminating', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('pod-terminating', 'down', ns);
-  });
+  useScenario('pod-terminating', ns);
 
   it('the pod is past its grace period and the namespace controller gave up on it', async () => {
     const p = await kubectlJson(['get', 'pod', pod, '-n', ns]);

@@ -3,7 +3,7 @@
 // saying it is late), and a finalizer whose controller runs and removes it after a delay (gone under --wait).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wait } from '../../src/model/report.js';
-import { diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor, scenario } from './harness.js';
+import {diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor, scenario, useScenario } from './harness.js';
 import { blocker, blockerIds, expectReportShape, link } from './report-shape.js';
 
 interface PodMeta {
@@ -207,12 +207,7 @@ describe('a finalizer whose controller runs, and removes it after a delay', () =
 describe('foreground deletion whose dependent pod is inside its grace period', () => {
   const ns = 'e2e-foreground-pod';
 
-  beforeAll(async () => {
-    await scenario('foreground-pod', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('foreground-pod', 'down', ns);
-  });
+  useScenario('foreground-pod', ns);
 
   it('is Progressing (not DependentsBlockDeletion): the owner waits for the pod, until the pod\'s deadline', async () => {
     const p = await kubectlJson<PodMeta>(['get', 'pod', 'worker-0', '-n', ns]);

@@ -1,18 +1,13 @@
 // A validating webhook (failurePolicy Fail, DELETE of ConfigMaps) whose backend Service has no endpoints.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, namespaceCondition, nsDoctor, scenario } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { diagnose, namespaceCondition, nsDoctor, useScenario } from './harness.js';
 import { blocker, expectReportShape, link } from './report-shape.js';
 
 const ns = 'e2e-webhook';
 const vwc = `${ns}-deny-delete`;
 
 describe('validating webhook refusing DELETE', () => {
-  beforeAll(async () => {
-    await scenario('webhook-delete', 'up', ns);
-  });
-  afterAll(async () => {
-    await scenario('webhook-delete', 'down', ns);
-  });
+  useScenario('webhook-delete', ns);
 
   it('the namespace controller reports the refused deletes', async () => {
     const c = await namespaceCondition(ns, 'NamespaceDeletionContentFailure');

@@ -86,8 +86,8 @@ describe('gather over a fake transport', () => {
     const pages = api.asked(configmaps);
     expect(pages.map((q) => q.get('continue'))).toEqual([null, '500', '1000']);
     // The first page is served from the watch cache (NotOlderThan the namespace's resourceVersion), never from etcd.
-    expect(pages[0]!.get('resourceVersion')).toBe('100');
-    expect(pages[0]!.get('resourceVersionMatch')).toBe('NotOlderThan');
+    expect(pages[0].get('resourceVersion')).toBe('100');
+    expect(pages[0].get('resourceVersionMatch')).toBe('NotOlderThan');
     expect(pages.every((q) => q.get('limit') === '500')).toBe(true);
     expect(api.requests.filter((r) => r.path === configmaps).every((r) => r.accept.includes('as=PartialObjectMetadataList'))).toBe(true);
   });

@@ -26,7 +26,7 @@ export function recordedFile(name: FixtureName): { snapshotVersion: number; snap
 }
 
 export function recorded(name: FixtureName): Snapshot {
-  return recordedFile(name).snapshots[0]!;
+  return recordedFile(name).snapshots[0];
 }
 
 export function contextFor(snapshot: Snapshot, overrides: Partial<CheckContext> = {}): CheckContext {

@@ -26,10 +26,10 @@ function bashReads(word: string): string {
 
 function hostileReport(): Report {
   const snapshot = recorded('metrics-server');
-  const pod = Object.values(snapshot.pods)[0]!;
-  pod.containers[0]!.waitingReason = `CrashLoopBackOff${CLEAR_AND_TITLE}`;
-  pod.containers[0]!.waitingMessage = OVERWRITE;
-  const node = Object.values(snapshot.nodes)[0]!;
+  const pod = Object.values(snapshot.pods)[0];
+  pod.containers[0].waitingReason = `CrashLoopBackOff${CLEAR_AND_TITLE}`;
+  pod.containers[0].waitingMessage = OVERWRITE;
+  const node = Object.values(snapshot.nodes)[0];
   node.ready!.reason = `KubeletNotReady${C1_CSI}`;
   node.ready!.message = BIDI;
   snapshot.apiServices!.find((a) => a.group === 'metrics.k8s.io')!.available!.message = `bad\u001b[1A\u001b[Kline\nsecond`;
@@ -104,9 +104,9 @@ describe('hostile strings at the render boundary', () => {
   it('a hostile finalizer name reaches the fix command quoted so bash reads the real name', () => {
     const snapshot = recorded('crd-finalizer');
     const hostile = `example.ns-doctor.dev/x${CLEAR_AND_TITLE}'; rm -rf ~ #`;
-    const type = snapshot.content!.types[0]!;
+    const type = snapshot.content!.types[0];
     type.finalizers = { [hostile]: 1 };
-    snapshot.content!.stuck[0]!.meta.finalizers = [hostile];
+    snapshot.content!.stuck[0].meta.finalizers = [hostile];
     const text = renderReport(diagnoseAt(snapshot), 'text', false);
     expect(text).not.toMatch(RAW_CONTROL);
     const command = text.split('\n').find((line) => line.includes('--type=json'))!;

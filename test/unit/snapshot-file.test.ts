@@ -31,7 +31,7 @@ function refused(path: string): string {
 describe('readSnapshotFile', () => {
   it.each(FIXTURES)('accepts the snapshot recorded from the real control plane (%s)', (name) => {
     const file = readSnapshotFile(fileWith(readFileSync(new URL(`../fixtures/${name}.snapshot.json`, import.meta.url), 'utf8')));
-    expect(file.snapshots[0]!.namespaceName).toBeTruthy();
+    expect(file.snapshots[0].namespaceName).toBeTruthy();
   });
 
   it.each([

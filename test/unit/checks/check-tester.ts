@@ -39,7 +39,7 @@ export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: In
       const blockers = run(c);
       expect(blockers.map((b) => b.id)).toEqual(c.blockers.map((b) => b.id));
       blockers.forEach((blocker, i) => {
-        const want = c.blockers[i]!;
+        const want = c.blockers[i];
         expect(check.emits).toContain(blocker.id);
         if (want.summary) expect(blocker.summary).toMatch(want.summary);
         for (const fact of want.facts ?? []) expect(blocker.evidence.map((e) => e.fact).join('\n')).toMatch(fact);

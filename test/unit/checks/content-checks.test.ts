@@ -3,7 +3,6 @@ import { conversionWebhookDown } from '../../../src/checks/conversion-webhook-do
 import { crdTerminating } from '../../../src/checks/crd-terminating.js';
 import { dependentsBlockDeletion } from '../../../src/checks/dependents-block-deletion.js';
 import { pvcInUse } from '../../../src/checks/pvc-in-use.js';
-import type { PodState } from '../../../src/snapshot/types.js';
 import { contextFor, facts, recorded } from '../helpers.js';
 
 const crdName = 'databasebackups.example.ns-doctor.dev';
@@ -60,7 +59,7 @@ describe('PVCInUse', () => {
       group: '', version: 'v1', resource: 'persistentvolumeclaims', kind: 'PersistentVolumeClaim',
       meta: { name: 'data', namespace: 'pod1', deletionTimestamp: snapshot.takenAt, finalizers: ['kubernetes.io/pvc-protection'] },
     });
-    const pod = Object.values(snapshot.pods)[0] as PodState;
+    const pod = Object.values(snapshot.pods)[0];
     pod.claimNames = ['data'];
     const [blocker] = pvcInUse.run(snapshot, contextFor(snapshot));
     expect(blocker.id).toBe('PVCInUse');

@@ -21,9 +21,9 @@ describe('WebhookBlocksDeletion (recorded: failurePolicy Fail on DELETE of confi
     snapshot.namespace!.conditions = [];
     snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'another' } } }));
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
-    snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [snapshot.namespaceName] }] } }));
+    snapshot.webhooks = snapshot.webhooks.map((w) => ({ ...w, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [snapshot.namespaceName] }] } }));
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
-    snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: { matchLabels: { team: 'payments' } } }));
+    snapshot.webhooks = snapshot.webhooks.map((w) => ({ ...w, namespaceSelector: { matchLabels: { team: 'payments' } } }));
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { factOf, factsOf } from '../../../src/fix/facts.js';
 import { buildRequest, RequestBuildError } from '../../../src/fix/requests.js';
+import type { ApiWritableObject } from '../../../src/kube/api-types.js';
 
 describe('facts read off an object (untrusted: whatever the server sent)', () => {
   it('reads what steps rely on', () => {
@@ -20,9 +21,11 @@ describe('facts read off an object (untrusted: whatever the server sent)', () =>
   });
 
   it('a finalizer list that is not a list is empty, never a substring match', () => {
-    expect(factOf({ metadata: { finalizers: 'a.example.com/f-and-more' } }, 'finalizer:a.example.com/f')).toBe('absent');
-    expect(factOf({ spec: { taints: 'node.kubernetes.io/out-of-service' } }, 'taint:node.kubernetes.io/out-of-service')).toBe('absent');
-    expect(() => buildRequest({ type: 'remove-finalizers', finalizers: ['f'] }, '/x', { metadata: { uid: 'u', resourceVersion: '1', finalizers: 'f' } })).toThrow(RequestBuildError);
-    expect(() => buildRequest({ type: 'delete' }, '/x', { metadata: { uid: 7, resourceVersion: '1' } })).toThrow(RequestBuildError);
+    // Shapes the API never promises, as a hostile or broken server could send them.
+    const untrusted = (object: unknown) => object as ApiWritableObject;
+    expect(factOf(untrusted({ metadata: { finalizers: 'a.example.com/f-and-more' } }), 'finalizer:a.example.com/f')).toBe('absent');
+    expect(factOf(untrusted({ spec: { taints: 'node.kubernetes.io/out-of-service' } }), 'taint:node.kubernetes.io/out-of-service')).toBe('absent');
+    expect(() => buildRequest({ type: 'remove-finalizers', finalizers: ['f'] }, '/x', untrusted({ metadata: { uid: 'u', resourceVersion: '1', finalizers: 'f' } }))).toThrow(RequestBuildError);
+    expect(() => buildRequest({ type: 'delete' }, '/x', untrusted({ metadata: { uid: 7, resourceVersion: '1' } }))).toThrow(RequestBuildError);
   });
 });
