@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/model/report.js';
-import { cluster, diagnose, scenario } from './harness.js';
+import { cluster, diagnose, useScenario } from './harness.js';
 import { blockerIds } from './report-shape.js';
 import {
   archive,
@@ -83,7 +83,7 @@ const emulated: Emulated[] = [
 ];
 {
   const r = await runFile('bash', [join(root, 'scripts/package/wine.sh'), '--available']);
-  if (r.code !== 0) emulated[1]!.missing = r.stdout.trim() || r.stderr.trim();
+  if (r.code !== 0) emulated[1].missing = r.stdout.trim() || r.stderr.trim();
 }
 
 // Without what differs between any two runs (timing), whatever binary runs.
@@ -96,18 +96,18 @@ const ns = 'e2e-platforms';
 let work: string;
 let native: Report;
 
+// A namespace stuck on a spec.finalizers token: a real diagnosis with a blocker, evidence and fixes.
+useScenario('ns-finalizer', ns);
+
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'ns-doctor-platforms-'));
   await ensurePackaged();
-  // A namespace stuck on a spec.finalizers token: a real diagnosis with a blocker, evidence and fixes.
-  await scenario('ns-finalizer', 'up', ns);
   const { result, report } = await diagnose(ns);
   expect(result.code, result.stderr).toBe(1);
   native = report;
 }, 900_000);
 
-afterAll(async () => {
-  await scenario('ns-finalizer', 'down', ns);
+afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
@@ -225,7 +225,7 @@ describe('the five-platform krew manifest', () => {
   it('out/ns-doctor.yaml names every archive with its sha256, and krew’s validator accepts it', async () => {
     const manifest = readFileSync(join(out, 'ns-doctor.yaml'), 'utf8');
     for (const p of PLATFORMS) {
-      const sha = readFileSync(`${archive(p)}.sha256`, 'utf8').split(/\s+/)[0]!;
+      const sha = readFileSync(`${archive(p)}.sha256`, 'utf8').split(/\s+/)[0];
       const block = manifest.split('- selector:').find((b) => b.includes(`os: ${p.split('/')[0]}`) && b.includes(`arch: ${p.split('/')[1]}`));
       expect(block, p).toBeDefined();
       expect(block).toContain(`/v${pkgVersion}/${archive(p).split('/').pop()}`);
