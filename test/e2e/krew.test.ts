@@ -1,11 +1,9 @@
 // The release path end to end: the single-file executable from scripts/package/package.sh, a krew
 // manifest filled from its archive and checked by krew's own validator, `kubectl krew install` of that
 // archive into a throw-away KREW_ROOT, and a real diagnosis through the installed `kubectl ns-doctor`.
-import { execFile } from 'node:child_process';
 import {
   copyFileSync,
   createReadStream,
-  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -17,60 +15,14 @@ import {
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, delimiter, join, resolve } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cluster, kubectl as clusterKubectl, kubectlOk } from './harness.js';
+import { archive as archiveOf, archiveName as archiveNameOf, ensurePackaged, pkgVersion, root, runFile as run, runFileOk as runOk } from './packaged.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const pkgVersion: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const node24 = join(root, 'node_modules/node/bin/node');
-const archiveName = 'kubectl-ns_doctor_linux_amd64.tar.gz';
-const archive = join(root, 'out', archiveName);
-
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-// Asynchronous on purpose: the archive server below lives in this process and must keep answering.
-function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 120_000): Promise<RunResult> {
-  return new Promise((done) => {
-    execFile(file, args, { env, cwd: root, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      done({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-  });
-}
-
-async function runOk(file: string, args: string[], env?: NodeJS.ProcessEnv, timeoutMs?: number): Promise<string> {
-  const r = await run(file, args, env, timeoutMs);
-  if (r.code !== 0) throw new Error(`${basename(file)} ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
-
-function newestMtime(paths: string[]): number {
-  let newest = 0;
-  for (const p of paths) {
-    if (!existsSync(p)) continue;
-    const st = statSync(p);
-    if (st.isDirectory()) newest = Math.max(newest, newestMtime(readdirSync(p).map((e) => join(p, e))));
-    else newest = Math.max(newest, st.mtimeMs);
-  }
-  return newest;
-}
-
-const mtime = (p: string) => (existsSync(p) ? statSync(p).mtimeMs : 0);
-
-// Reuse out/ when it is newer than everything it is made from; otherwise package, without rewriting a
-// dist/cli.cjs that other tests may be executing right now if that one is fresh.
-async function ensurePackaged(): Promise<void> {
-  const bundleInputs = ['src', 'package.json', 'scripts/build.mjs'].map((p) => join(root, p));
-  const bundleFresh = mtime(join(root, 'dist/ns-doctor.cjs')) > newestMtime(bundleInputs);
-  const archiveInputs = [join(root, 'dist/ns-doctor.cjs'), join(root, 'LICENSE'), join(root, 'scripts/package/package.sh')];
-  if (bundleFresh && mtime(archive) > newestMtime(archiveInputs)) return;
-  await runOk('bash', ['scripts/package/package.sh', ...(bundleFresh ? ['--no-build'] : [])], process.env, 300_000);
-}
+const archiveName = archiveNameOf('linux/amd64');
+const archive = archiveOf('linux/amd64');
 
 function serveArchive(): Promise<Server> {
   const server = createServer((req, res) => {
