@@ -2,15 +2,9 @@
 // strings (client-node's V1* models say Date, which is what its own deserializer makes, not what arrives here).
 // Every field is optional because every answer is untrusted: gather/convert.ts checks what it keeps against the
 // snapshot schema, and gather/list.ts guarantees each list item has metadata.name.
+import type { OwnerReference } from '../model/shared.js';
 
-export interface ApiOwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
+export type ApiOwnerReference = OwnerReference;
 
 export interface ApiMeta {
   name?: string;

@@ -44,13 +44,7 @@ export interface PlanStep {
 }
 
 /** A mechanical step that exists but needs a higher --allow than given: listed with its cost, never applied. */
-export interface WithheldStep {
-  blockerId: BlockerId;
-  namespaces: string[];
-  safety: FixSafety;
-  description: string;
-  cost?: string;
-  command?: string;
+export interface WithheldStep extends Pick<PlanStep, 'blockerId' | 'namespaces' | 'safety' | 'description' | 'cost' | 'command'> {
   needs: string;
 }
 

@@ -38,3 +38,13 @@ export interface Gap {
   /** For `content` gaps: the type whose objects are unknown, e.g. "deployments.apps". */
   resource?: string;
 }
+
+/** An ownerReferences entry, as the API sends it and as the snapshot keeps it. */
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}

@@ -1,6 +1,8 @@
 // A read-only picture of everything the checks need. It is plain JSON so it can be saved (--save-snapshot) and
 // diagnosed later without a cluster (--from-snapshot). Objects are trimmed to the fields the checks read.
-import type { Gap, GroupVersionState, RemainingType } from '../model/shared.js';
+import type { Gap, GroupVersionState, OwnerReference, RemainingType } from '../model/shared.js';
+
+export type { OwnerReference };
 
 // 2: gaps carry a `kind`.
 export const SNAPSHOT_VERSION = 2;
@@ -11,15 +13,6 @@ export interface Condition {
   reason?: string;
   message?: string;
   lastTransitionTime?: string;
-}
-
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
 }
 
 export interface ObjectMeta {

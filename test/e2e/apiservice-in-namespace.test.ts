@@ -1,9 +1,9 @@
 // An aggregated API whose backend Service lives inside the namespace being deleted: the namespace controller deletes
 // the backend, the API becomes unavailable, and discovery then keeps the namespace Terminating forever.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectl, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
+import { diagnose, kubectl, kubectlOk, waitFor } from './harness.js';
 import { blocker, blockerIds } from './report-shape.js';
-import { apiServiceServedFrom } from './stalls.js';
+import {apiServiceServedFrom, deleteStalled } from './stalls.js';
 
 const ns = 'e2e-inside';
 const apiservice = 'v1alpha1.widgets.inside.example.com';
@@ -11,8 +11,7 @@ const apiservice = 'v1alpha1.widgets.inside.example.com';
 describe('APIService served from inside the namespace being deleted', () => {
   beforeAll(async () => {
     await apiServiceServedFrom(ns, apiservice);
-    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitForNamespaceCondition(ns, 'NamespaceDeletionDiscoveryFailure', 'True');
+    await deleteStalled(ns, 'NamespaceDeletionDiscoveryFailure');
   });
   afterAll(async () => {
     await kubectl(['delete', 'apiservice', apiservice, '--ignore-not-found']);

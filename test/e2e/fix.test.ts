@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import {auditEvents, auditOffset, controllerManager, kubectl, kubectlJson, kubectlOk, nsDoctor, run, scenario, type AuditEvent, type RunOptions, type RunResult, userKubeconfig, useScenario, waitFor, waitForNamespaceCondition } from './harness.js';
-import { apiServiceServedFrom, foregroundHeldByDependent } from './stalls.js';
+import {apiServiceServedFrom, deleteStalled, foregroundHeldByDependent } from './stalls.js';
 
 const FIXER = 'ns-doctor-fixer';
 const cacheHome = mkdtempSync(join(tmpdir(), 'ns-doctor-fix-cache-'));
@@ -324,8 +324,7 @@ describe('APIService served from inside the namespace', () => {
 
   beforeAll(async () => {
     await apiServiceServedFrom(ns, apiservice);
-    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitForNamespaceCondition(ns, 'NamespaceDeletionDiscoveryFailure', 'True');
+    await deleteStalled(ns, 'NamespaceDeletionDiscoveryFailure');
   });
   afterAll(async () => {
     await kubectl(['delete', 'apiservice', apiservice, '--ignore-not-found']);
@@ -352,8 +351,7 @@ describe('foreground deletion held by a dependent', () => {
 
   beforeAll(async () => {
     await foregroundHeldByDependent(ns, finalizer);
-    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitForNamespaceCondition(ns, 'NamespaceFinalizersRemaining', 'True');
+    await deleteStalled(ns, 'NamespaceFinalizersRemaining');
   });
   afterAll(async () => {
     await kubectl(['-n', ns, 'patch', 'configmap', 'dependent', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);
@@ -452,8 +450,7 @@ describe('admission webhook served from inside the namespace being deleted', () 
         ],
       }),
     });
-    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True');
+    await deleteStalled(ns, 'NamespaceDeletionContentFailure');
   });
   afterAll(async () => {
     await kubectl(['delete', 'validatingwebhookconfiguration', vwc, '--ignore-not-found']);

@@ -3,9 +3,9 @@
 // namespace controller's own DeleteCollection (propagationPolicy=Background) replaces the owner's foregroundDeletion,
 // so the owner goes and what holds the namespace is the dependent's finalizer alone. ns-doctor must say exactly that.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose, kubectl, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
+import { diagnose, kubectl, waitFor } from './harness.js';
 import { blocker, blockerIds } from './report-shape.js';
-import { foregroundHeldByDependent } from './stalls.js';
+import {deleteStalled, foregroundHeldByDependent } from './stalls.js';
 
 const ns = 'e2e-foreground';
 const finalizer = 'example.ns-doctor.dev/hold';
@@ -14,8 +14,7 @@ const gone = async (args: string[]) => (await kubectl(['get', ...args])).code !=
 describe('foregroundDeletion held by a dependent', () => {
   beforeAll(async () => {
     await foregroundHeldByDependent(ns, finalizer);
-    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
-    await waitForNamespaceCondition(ns, 'NamespaceFinalizersRemaining', 'True');
+    await deleteStalled(ns, 'NamespaceFinalizersRemaining');
   });
   afterAll(async () => {
     await kubectl(['-n', ns, 'patch', 'configmap', 'dependent', '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);

@@ -1,5 +1,5 @@
 // Stalls built inline by more than one e2e file (the others are scripts/scenarios/*.sh).
-import { kubectlJson, kubectlOk, waitFor } from './harness.js';
+import { kubectlJson, kubectlOk, waitFor, waitForNamespaceCondition } from './harness.js';
 
 /**
  * Namespace `ns` with ConfigMap `owner`, deleted with --cascade=foreground, and ConfigMap `dependent` (blockOwnerDeletion,
@@ -47,4 +47,10 @@ export async function apiServiceServedFrom(ns: string, name: string): Promise<vo
       },
     }),
   });
+}
+
+/** Deletes the stalled namespace and, when given, waits until the real namespace controller reports `condition`=True. */
+export async function deleteStalled(ns: string, condition?: string): Promise<void> {
+  await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+  if (condition) await waitForNamespaceCondition(ns, condition, 'True');
 }
