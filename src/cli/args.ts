@@ -30,6 +30,8 @@ export interface FixOptions {
   planId?: string;
   /** Highest safety level a step may have. */
   allow: FixSafety;
+  /** The local JSON-lines record of every write attempted (default: in the cache directory). */
+  auditFile?: string;
 }
 
 export class UsageError extends Error {}
@@ -104,6 +106,7 @@ export function buildParser(argv: string[], version: string) {
           .option('plan-id', { type: 'string', describe: 'the id of the plan reviewed; apply stops if the plan is no longer the same' })
           .option('allow', { type: 'string', choices: ['safe', 'caution', 'last-resort'], default: 'safe', describe: 'highest safety level a step may have (caution includes safe; last-resort includes both)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'send every step as a server-side dry run (dryRun=All): checks permissions and admission, writes nothing' })
+          .option('audit-file', { type: 'string', describe: 'append a JSON line for every write attempted and its outcome (default: $XDG_CACHE_HOME/ns-doctor/audit.jsonl, mode 0600)' })
           .example('kubectl ns-doctor fix payments', 'show the plan and its id; writes nothing (exit 10 when there are steps)')
           .example('kubectl ns-doctor fix payments --apply --plan-id 3f9c0e1a2b4d5c6e --wait 2m', 'apply the plan reviewed, then watch the namespace go')
           .epilogue(
@@ -156,7 +159,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     controllerTimeoutMs: duration('controller-timeout'),
     concurrency,
     waitMs: duration('wait'),
-    color: !parsed['no-color'] && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
+    color: colorWanted(parsed, process.env, Boolean(process.stdout.isTTY)),
     verbose: Boolean(parsed.verbose),
     ...(stringFlag(parsed, 'save-snapshot') ? { saveSnapshot: stringFlag(parsed, 'save-snapshot') } : {}),
     ...(stringFlag(parsed, 'from-snapshot') ? { fromSnapshot: stringFlag(parsed, 'from-snapshot') } : {}),
@@ -164,8 +167,23 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   };
 }
 
+/** Colour only on a terminal that can show it: not with --no-color, NO_COLOR, or TERM=dumb (as kubectl and git). */
+export function colorWanted(parsed: Record<string, unknown>, env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  return !parsed['no-color'] && !env.NO_COLOR && env.TERM !== 'dumb' && tty;
+}
+
+/** yargs' messages span lines ("Invalid values:\n  Argument: allow, Given: …"): one line that keeps the bad value. */
+export function usageLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
 function fixOptions(parsed: Record<string, unknown>): FixOptions {
   if (parsed['from-snapshot'] || parsed['save-snapshot']) throw new UsageError('fix reads the live cluster: --from-snapshot and --save-snapshot do not apply');
+  if (parsed['audit-file'] !== undefined && !parsed.apply) throw new UsageError('--audit-file goes with --apply (only --apply writes)');
   if (parsed.output === 'markdown') throw new UsageError('fix prints text, json or yaml');
   const apply = Boolean(parsed.apply);
   const dryRun = Boolean(parsed['dry-run']);
@@ -174,5 +192,7 @@ function fixOptions(parsed: Record<string, unknown>): FixOptions {
   if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId)) throw new UsageError('--plan-id: expected the 16 hex digits printed by `kubectl ns-doctor fix <namespace>`');
   if (planId && !apply && !dryRun) throw new UsageError('--plan-id goes with --apply (or --dry-run)');
   if (parsed.wait && parsed.wait !== '0' && !apply) throw new UsageError('with fix, --wait watches the namespace after --apply');
-  return { apply, dryRun, ...(planId ? { planId } : {}), allow: parsed.allow as FixSafety };
+  const auditFile = stringFlag(parsed, 'audit-file');
+  if (auditFile !== undefined && !auditFile.trim()) throw new UsageError('--audit-file: expected a file name');
+  return { apply, dryRun, ...(planId ? { planId } : {}), allow: parsed.allow as FixSafety, ...(auditFile ? { auditFile } : {}) };
 }

@@ -2,7 +2,7 @@ import { hideBin } from 'yargs/helpers';
 import { EXIT_CODES } from '../model/report.js';
 import { KubeconfigError } from '../kube/kubeconfig.js';
 import { ApiError } from '../kube/errors.js';
-import { buildParser, toCliOptions, UsageError } from './args.js';
+import { buildParser, toCliOptions, usageLine, UsageError } from './args.js';
 import { run } from './run.js';
 import { IncompleteError } from './outcome.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = {};
   }
   if (usageFailure) {
-    stderrLine(`error: ${usageFailure.split('\n')[0]}`);
+    stderrLine(`error: ${usageLine(usageFailure)}`);
     stderrLine(`See 'kubectl ns-doctor --help'.`);
     return EXIT_CODES.usage;
   }

@@ -3,7 +3,8 @@
 // nothing and writes nothing: evidence.ts reads the evidence, apply.ts is the only code that writes.
 import type { Blocker, FixSafety, ObjectRef, Report } from '../model/report.js';
 import type { ManualItem, PlanWarning } from '../model/plan.js';
-import type { ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
+import type { ControllerCandidate, ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
+import { finalizerOwner } from '../snapshot/deadlines.js';
 import { describeNode } from '../checks/backend-chain.js';
 import { sh } from '../util/shell.js';
 import type { Candidate, EvidenceSpec, StepDraft } from './types.js';
@@ -113,6 +114,8 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         'whatever the owner of the token would have cleaned up is never cleaned up; objects still in the namespace stay in etcd and reappear if it is re-created',
         foreign.map((f) => `specFinalizer:${f}`),
         { type: 'finalize-namespace', drop: foreign },
+        // Recorded so the guard (guards.ts) can tell a request that would drop it: the planner never does.
+        { 'specFinalizer:kubernetes': (snapshot.namespace?.specFinalizers ?? []).includes('kubernetes') ? 'present' : 'absent' },
       );
     }
     case 'NamespaceMetadataFinalizerRemaining': {
@@ -134,21 +137,29 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       const samples = (snapshot.content?.stuck ?? []).filter(
         (s) => s.kind === head.kind && apiVersionOf(s) === head.apiVersion && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
       );
-      if (!samples.length) return none('the objects could not be identified');
-      const steps = samples.map((sample) =>
-        step(
-          blocker,
-          ns,
-          'last-resort',
-          `remove finalizer ${finalizer} from ${sample.kind} ${sample.meta.namespace}/${sample.meta.name}: no running controller will`,
-          'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
-          contentEvidence(sample, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
-          [],
-          { type: 'remove-finalizers', finalizers: [finalizer] },
-          typeName(sample),
-        ),
+      const first = samples[0];
+      if (!first) return none('the objects could not be identified');
+      const owner = finalizerOwner(snapshot, first.group, first.resource);
+      if (owner.state !== 'missing') return none('whether a controller still owns the finalizer is not proven: nothing is removed');
+      const total = Math.max(samples.length, snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? 0);
+      const typeLabel = typeName(first);
+      // One step for the whole cause: each object still gets its own request and preconditions when applied.
+      const batch = total > 1 ? { list: collectionOf(first), finalizer, objects: total } : undefined;
+      const description = batch
+        ? `remove finalizer ${finalizer} from all ${total} ${typeLabel} being deleted in ${first.meta.namespace} (${first.kind} ${first.meta.name} shown; each object gets its own request): no running controller will`
+        : `remove finalizer ${finalizer} from ${first.kind} ${first.meta.namespace}/${first.meta.name}: no running controller will`;
+      const draft = step(
+        blocker,
+        ns,
+        'last-resort',
+        description,
+        'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
+        contentEvidence(first, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
+        ownerAbsence(owner.candidates),
+        { type: 'remove-finalizers', finalizers: [finalizer] },
+        typeLabel,
       );
-      return { options: [{ safety: 'last-resort', steps }], reason: '' };
+      return { options: [{ safety: 'last-resort', steps: [{ ...draft, ...(batch ? { batch } : {}) }] }], reason: '' };
     }
     case 'DependentsBlockDeletion': {
       const owners = (snapshot.content?.stuck ?? []).filter(
@@ -230,6 +241,35 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       const backend = backendEvidence(snapshot, webhook);
       const kubectlType = resource.replace(/s$/, '');
       if (webhook.service.namespace === ns) {
+        const siblings = (snapshot.webhooks ?? []).filter((w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration);
+        const others = siblings.filter((w) => w.service?.namespace !== ns).map((w) => w.name);
+        if (!others.length) {
+          // Every webhook of the configuration is served from the namespace being deleted: the whole object is dead.
+          const whole = { ...target, expect: { ...target.expect, [`webhooks.servedOutside:${ns}`]: '0' } };
+          return {
+            options: [
+              {
+                safety: 'safe',
+                steps: [
+                  step(
+                    blocker,
+                    ns,
+                    'safe',
+                    `delete ${webhook.configurationKind} ${webhook.configuration}: every webhook in it is served from namespace ${ns}, which is being deleted`,
+                    'the policy it enforced stops applying cluster-wide',
+                    whole,
+                    [backend, namespaceEvidence(ns, { deleting: 'true' })],
+                    { type: 'delete' },
+                    kubectlType,
+                  ),
+                ],
+              },
+            ],
+            reason: '',
+          };
+        }
+        // Other webhooks of the configuration are served from elsewhere (or by url) and may be healthy: only the
+        // dead entry goes.
         return {
           options: [
             {
@@ -239,11 +279,11 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
                   blocker,
                   ns,
                   'safe',
-                  `delete ${webhook.configurationKind} ${webhook.configuration}: its backend ${service} lives in namespace ${ns}, which is being deleted`,
-                  'the policy it enforced stops applying cluster-wide',
+                  `remove webhook ${webhook.name} from ${webhook.configurationKind} ${webhook.configuration}: its backend ${service} lives in namespace ${ns}, which is being deleted; the configuration and its other webhooks (${others.join(', ')}) stay`,
+                  `the policy of webhook ${webhook.name} stops applying cluster-wide (its backend cannot come back)`,
                   target,
                   [backend, namespaceEvidence(ns, { deleting: 'true' })],
-                  { type: 'delete' },
+                  { type: 'remove-webhook', webhook: webhook.name },
                   kubectlType,
                 ),
               ],
@@ -307,8 +347,9 @@ function lastResortOnNamespace(
   cost: string,
   presentFacts: string[],
   action: StepDraft['action'],
+  alsoExpect: Record<string, string> = {},
 ): { options: Candidate[]; reason: string } {
-  const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])) };
+  const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])), ...alsoExpect };
   const target = namespaceEvidence(ns, expect);
   return { options: [{ safety: 'last-resort', steps: [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')] }], reason: '' };
 }
@@ -339,6 +380,24 @@ function backendEvidence(snapshot: Snapshot, webhook: WebhookState): EvidenceSpe
     path: `/apis/discovery.k8s.io/v1/namespaces/${seg(namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${name}`)}`,
     expect: { 'endpoints.ready': '0' },
   };
+}
+
+/**
+ * What "no running controller" rests on, read again right before the write: every ServiceAccount RBAC lets remove
+ * the finalizer still has no ready pod. (No candidate at all is the RBAC finding, re-checked when the whole plan is
+ * made again at apply time.)
+ */
+function ownerAbsence(candidates: ControllerCandidate[]): EvidenceSpec[] {
+  return candidates.map(({ serviceAccount: sa }) => ({
+    ref: { kind: 'PodList', namespace: sa.namespace, name: `serviceAccountName=${sa.name}` },
+    path: `/api/v1/namespaces/${seg(sa.namespace)}/pods?fieldSelector=${encodeURIComponent(`spec.serviceAccountName=${sa.name}`)}`,
+    expect: { 'pods.ready': '0' },
+  }));
+}
+
+function collectionOf(sample: ObjectSample): string {
+  const base = sample.group ? `/apis/${seg(sample.group)}/${seg(sample.version)}` : `/api/${seg(sample.version)}`;
+  return `${base}/namespaces/${seg(sample.meta.namespace!)}/${seg(sample.resource)}`;
 }
 
 function apiVersionOf(sample: ObjectSample): string {
