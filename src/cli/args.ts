@@ -137,6 +137,9 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
+  if (parsed['from-snapshot'] && parsed['save-snapshot']) {
+    throw new UsageError('--save-snapshot saves what is read from a cluster; with --from-snapshot nothing is read (copy the file instead)');
+  }
   if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
   const concurrency = Number(parsed.concurrency);
