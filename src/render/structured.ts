@@ -13,6 +13,7 @@ export function renderJson(value: Structured): string {
 // bidi controls (U+202E, U+2066…) and PS raw, as printable. Each is first replaced by a marker made of \x01 and its
 // hex code, which js-yaml must double-quote and writes as `\x01` + 4 hex digits; that is then turned into the YAML
 // escape `\uXXXX` of the original character (a real \x01 is marked the same way, so it reads back as itself).
+// eslint-disable-next-line no-control-regex -- \x01 is the marker itself
 const RAW_IN_YAML = /[\u0001\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 const MARKER = /\\x01([0-9a-f]{4})/g;
 

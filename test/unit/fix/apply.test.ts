@@ -273,7 +273,7 @@ describe("the kubernetes-finalizer guard is real: the planner records the fact i
     const objects = { '/api/v1/namespaces/nsf1': namespace('nsf1', ['kubernetes', 'platform.example.com/namespace-cleanup']) };
     const { plan, drafts } = assemblePlan([report], draft, readsFor(selectSteps(draft, 'last-resort').chosen, objects), 'last-resort', { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 });
     const step = plan.steps.find((s) => s.blockerId === 'NamespaceFinalizerRemaining')!;
-    expect(step.evidence[0]!.facts['specFinalizer:kubernetes']).toBe('present');
+    expect(step.evidence[0].facts['specFinalizer:kubernetes']).toBe('present');
     // A planner bug, fed in: the body drops kubernetes too, and the step claims to be only caution.
     const bad = structuredClone(plan);
     const badStep = bad.steps.find((s) => s.blockerId === 'NamespaceFinalizerRemaining')!;

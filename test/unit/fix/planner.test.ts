@@ -172,9 +172,9 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
   /** The webhook-delete scenario with the dead webhook served from inside wh1 itself, next to `siblings`. */
   function webhookInside(siblings: { name: string; service?: { namespace: string; name: string }; url?: string }[]) {
     const snapshot = fixture('webhook-delete');
-    const dead = snapshot.webhooks![0]!;
+    const dead = snapshot.webhooks![0];
     dead.service = { namespace: 'wh1', name: 'policy-webhook', port: 443 };
-    snapshot.services['wh1/policy-webhook'] = { ...snapshot.services['wh1-policy/policy-webhook']!, namespace: 'wh1' };
+    snapshot.services['wh1/policy-webhook'] = { ...snapshot.services['wh1-policy/policy-webhook'], namespace: 'wh1' };
     snapshot.endpoints['wh1/policy-webhook'] = snapshot.endpoints['wh1-policy/policy-webhook']!;
     for (const s of siblings) {
       snapshot.webhooks!.push({ ...dead, name: s.name, rules: [{ operations: ['CREATE'], apiGroups: [''], resources: ['pods'] }], service: s.service ? { ...s.service, port: 443 } : undefined, ...(s.url ? { url: s.url } : {}) });
@@ -195,7 +195,7 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
     const { snapshot, objects, live } = webhookInside([{ name: 'audit.security.example.com', service: { namespace: 'security', name: 'auditor' } }]);
     const plan = planFor([snapshot], 'safe', objects);
     expect(plan.steps.map((s) => [s.blockerId, s.safety, s.request.method])).toEqual([['WebhookBlocksDeletion', 'safe', 'PATCH']]);
-    expect(plan.steps[0]!.request.body).toEqual([
+    expect(plan.steps[0].request.body).toEqual([
       { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
       { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
       { op: 'test', path: '/webhooks/0/name', value: 'deny-delete.policy.example.com' },
@@ -213,7 +213,7 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
     const { snapshot, objects } = webhookInside([]);
     const plan = planFor([snapshot], 'safe', objects);
     expect(plan.steps.map((s) => s.request.method)).toEqual(['DELETE']);
-    expect(plan.steps[0]!.evidence[0]!.facts).toMatchObject({ 'webhooks.servedOutside:wh1': '0' });
+    expect(plan.steps[0].evidence[0].facts).toMatchObject({ 'webhooks.servedOutside:wh1': '0' });
   });
 
   it('a healthy webhook added to the configuration after the diagnosis: the delete is not planned (the fact moved)', () => {
@@ -226,9 +226,9 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
 
   it('a Secret held by a dead finalizer is never planned: it is listed as not fixed, with the reason', () => {
     const snapshot = fixture('crd-finalizer');
-    const cr = snapshot.content!.stuck[0]!;
+    const cr = snapshot.content!.stuck[0];
     Object.assign(cr, { group: '', version: 'v1', resource: 'secrets', kind: 'Secret' });
-    snapshot.content!.types[0] = { ...snapshot.content!.types[0]!, group: '', version: 'v1', resource: 'secrets', kind: 'Secret' };
+    snapshot.content!.types[0] = { ...snapshot.content!.types[0], group: '', version: 'v1', resource: 'secrets', kind: 'Secret' };
     snapshot.finalizerOwners = [{ group: '', resource: 'secrets', candidates: [], rbacReadable: true }];
     const path = `/api/v1/namespaces/${cr.meta.namespace}/secrets/${cr.meta.name}`;
     const plan = planFor([snapshot], 'last-resort', { [path]: { metadata: { ...meta(cr.meta.name), deletionTimestamp: '2026-11-28T17:44:50Z', finalizers: cr.meta.finalizers } } });
@@ -238,13 +238,13 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
 
   it('20,000 objects on one dead finalizer: one step that covers them all, not 50 steps', () => {
     const snapshot = fixture('crd-finalizer');
-    snapshot.content!.types[0]!.finalizers['example.ns-doctor.dev/snapshot-cleanup'] = 20_000;
-    snapshot.content!.types[0]!.count = 20_000;
-    const cr = snapshot.content!.stuck[0]!;
+    snapshot.content!.types[0].finalizers['example.ns-doctor.dev/snapshot-cleanup'] = 20_000;
+    snapshot.content!.types[0].count = 20_000;
+    const cr = snapshot.content!.stuck[0];
     const path = `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups/${cr.meta.name}`;
     const plan = planFor([snapshot], 'last-resort', { [path]: { metadata: { ...meta(cr.meta.name), deletionTimestamp: '2026-11-28T17:44:50Z', finalizers: cr.meta.finalizers } } });
     expect(plan.steps).toHaveLength(1);
-    expect(plan.steps[0]!.batch).toEqual({ list: `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups`, finalizer: 'example.ns-doctor.dev/snapshot-cleanup', objects: 20_000 });
-    expect(plan.steps[0]!.description).toContain('all 20000');
+    expect(plan.steps[0].batch).toEqual({ list: `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups`, finalizer: 'example.ns-doctor.dev/snapshot-cleanup', objects: 20_000 });
+    expect(plan.steps[0].description).toContain('all 20000');
   });
 });
