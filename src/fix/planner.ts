@@ -75,8 +75,8 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
     case 'APIServiceBackendInNamespace':
     case 'APIServiceOrphaned':
     case 'APIServiceUnavailable': {
-      const head = blocker.evidence[0];
-      const apiService = snapshot.apiServices?.find((a) => head?.ref.kind === 'APIService' && a.name === head.ref.name);
+      const subject = blocker.subject;
+      const apiService = subject.kind === 'APIService' ? snapshot.apiServices?.find((a) => a.name === subject.name) : undefined;
       if (!apiService?.service) return none('the APIService could not be read, so there is nothing exact to change');
       const service = `${apiService.service.namespace}/${apiService.service.name}`;
       const target: EvidenceSpec = {
@@ -131,11 +131,11 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       );
     }
     case 'FinalizerOwnerMissing': {
-      const finalizer = /waiting on finalizer (\S+)$/.exec(blocker.evidence[0]?.fact ?? '')?.[1];
-      const head = blocker.evidence[0]?.ref;
-      if (!finalizer || !head) return none('the objects could not be identified');
+      const subject = blocker.subject;
+      if (subject.kind !== 'Finalizer') return none('the objects could not be identified');
+      const { finalizer } = subject;
       const samples = (snapshot.content?.stuck ?? []).filter(
-        (s) => s.kind === head.kind && apiVersionOf(s) === head.apiVersion && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
+        (s) => s.group === subject.group && s.resource === subject.resource && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
       );
       const first = samples[0];
       if (!first) return none('the objects could not be identified');
@@ -226,10 +226,11 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       return { options: [{ safety: 'caution', steps }], reason: '' };
     }
     case 'WebhookBlocksDeletion': {
-      const head = blocker.evidence[0];
-      const webhook = (snapshot.webhooks ?? []).find(
-        (w) => w.configurationKind === head?.ref.kind && w.configuration === head.ref.name && head.fact.startsWith(`webhook ${w.name}:`),
-      );
+      const subject = blocker.subject;
+      const webhook =
+        subject.kind === 'Webhook'
+          ? (snapshot.webhooks ?? []).find((w) => w.configurationKind === subject.configurationKind && w.configuration === subject.configuration && w.name === subject.webhook)
+          : undefined;
       if (!webhook?.service) return none('the webhook is called by URL: whether its backend is down cannot be checked from here');
       const resource = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfigurations' : 'mutatingwebhookconfigurations';
       const service = `${webhook.service.namespace}/${webhook.service.name}`;
