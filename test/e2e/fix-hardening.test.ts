@@ -272,6 +272,8 @@ describe('an admission policy refuses the dry run (item 6)', () => {
   });
   afterAll(async () => {
     await kubectl(['delete', 'validatingadmissionpolicybinding,validatingadmissionpolicy', policy, '--ignore-not-found']);
+    // The API server drops a deleted policy from its cache a moment later: until then the release is refused too.
+    await waitFor('the policy is gone', async () => (await kubectl(['-n', ns, 'annotate', 'configmap', 'held', 'x=y', '--dry-run=server'])).code === 0);
     await releaseHeld(ns);
     await waitGone(ns);
   });
