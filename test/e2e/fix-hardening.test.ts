@@ -3,7 +3,7 @@
 // an API server that stores a write and dies before answering (the fault proxy), an admission policy that refuses
 // the dry run, an unreachable cluster at apply time, and 20,000 objects stuck on one finalizer.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -352,4 +352,67 @@ describe('20,000 objects stuck on one finalizer: one plan covers them all (item 
     expect(bodies[0][0].value).not.toEqual(bodies[1][0].value);
     await waitGone(ns, 600_000);
   }, 1_800_000);
+});
+
+describe('bounded inputs and honest output (item 7)', () => {
+  it('a kubeconfig with server: http:// (kubectl proxy) works as it does for kubectl', async () => {
+    const proxy = spawn(cluster().kubectl, ['proxy', '--address=127.0.0.1', '--port=0'], { env: e2eEnv() });
+    try {
+      const port = await new Promise<string>((resolve, reject) => {
+        let out = '';
+        proxy.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const match = /127\.0\.0\.1:(\d+)/.exec(out);
+          if (match) resolve(match[1]);
+        });
+        proxy.on('close', () => reject(new Error(`kubectl proxy ended: ${out}`)));
+      });
+      const file = join(cacheHome, 'http.kubeconfig');
+      writeFileSync(file, `apiVersion: v1\nkind: Config\nclusters: [{name: p, cluster: {server: "http://127.0.0.1:${port}"}}]\ncontexts: [{name: p, context: {cluster: p}}]\ncurrent-context: p\n`);
+      const r = await nsDoctor(['default'], { kubeconfig: file });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).not.toContain('credentials');
+    } finally {
+      proxy.kill();
+    }
+  });
+
+  it('a FIFO in KUBECONFIG is refused at once; an exec plugin that prints without end is stopped with a named error', async () => {
+    const fifo = join(cacheHome, 'kubeconfig.fifo');
+    await run('mkfifo', [fifo]);
+    const started = Date.now();
+    const r = await nsDoctor(['default'], { env: { KUBECONFIG: fifo }, timeoutMs: 20_000 });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('not a regular file');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    const noisy = join(cacheHome, 'noisy.kubeconfig');
+    writeFileSync(noisy, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "${cluster().apiserverUrl}", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {exec: {apiVersion: client.authentication.k8s.io/v1, command: yes, interactiveMode: Never}}}]\ncontexts: [{name: c, context: {cluster: c, user: u}}]\ncurrent-context: c\n`);
+    const loud = await nsDoctor(['default'], { kubeconfig: noisy, timeoutMs: 30_000 });
+    expect(loud.code).toBe(2);
+    expect(loud.stderr).toContain('ExecPluginOutputTooLarge');
+  });
+
+  it('--save-snapshot that cannot be written keeps the diagnosis (exit 2, not 0); a saved snapshot is 0600; with --from-snapshot it is refused', async () => {
+    const r = await nsDoctor(['default', '--save-snapshot', join(cacheHome, 'no-such-dir', 'snap.json')]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('default');
+    expect(r.stderr).toMatch(/cannot write snapshot .*ENOENT.*the diagnosis above was made/);
+    const file = join(cacheHome, 'snap.json');
+    expect((await nsDoctor(['default', '--save-snapshot', file])).code).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const both = await nsDoctor(['--from-snapshot', file, '--save-snapshot', join(cacheHome, 'copy.json')]);
+    expect(both.code).toBe(64);
+    expect(both.stderr).toContain('with --from-snapshot nothing is read');
+  });
+
+  it('TERM=dumb on a terminal gets no colour; the bad value of a flag is named', async () => {
+    const r = await run('script', ['-qec', 'kubectl ns-doctor default', '/dev/null'], { color: true, env: { TERM: 'dumb' } });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).not.toContain('\x1b[');
+    const colored = await run('script', ['-qec', 'kubectl ns-doctor default', '/dev/null'], { color: true, env: { TERM: 'xterm' } });
+    expect(colored.stdout).toContain('\x1b[');
+    const bad = await fix(['default', '--allow', 'bogus']);
+    expect(bad.code).toBe(64);
+    expect(bad.stderr).toContain('Given: "bogus"');
+  });
 });

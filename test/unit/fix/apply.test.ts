@@ -286,3 +286,53 @@ describe("the kubernetes-finalizer guard is real: the planner records the fact i
     expect(server.sent).toEqual([]);
   });
 });
+
+describe('a batch step: every object of the cause, each with its own preconditions', () => {
+  const FINALIZER = 'example.ns-doctor.dev/snapshot-cleanup';
+  function batchPlan() {
+    const snapshot = recorded('crd-finalizer');
+    snapshot.content!.types[0].finalizers[FINALIZER] = 5;
+    const cr = snapshot.content!.stuck[0];
+    const list = `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups`;
+    const item = (name: string, finalizers = [FINALIZER]) => ({ metadata: { name, namespace: cr.meta.namespace, uid: `uid-${name}`, resourceVersion: `rv-${name}`, deletionTimestamp: '2026-11-28T17:44:50Z', finalizers } });
+    const objects: Record<string, unknown> = { [`${list}/${cr.meta.name}`]: item(cr.meta.name), [`/api/v1/namespaces/${cr.meta.namespace}`]: namespace(cr.meta.namespace!, ['kubernetes']) };
+    const report = diagnoseAt(snapshot);
+    const draft = draftPlan([{ report, snapshot }]);
+    const { plan, drafts } = assemblePlan([report], draft, readsFor(selectSteps(draft, 'last-resort').chosen, objects), 'last-resort', { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 });
+    const listed = [item(cr.meta.name), item('b1'), item('b2'), item('b3'), item('released', [])];
+    return { plan, drafts, objects, list, listed };
+  }
+
+  it('writes each listed object that still matches with a patch testing its own uid, resourceVersion and finalizers; counts one that moved; one Event', async () => {
+    const { plan, drafts, objects, list, listed } = batchPlan();
+    expect(plan.steps).toHaveLength(1);
+    const server = fakeServer(objects, { status: (r) => (r.path.endsWith('/b2') && r.query.dryRun !== 'All' ? 409 : 200) });
+    server.deps.list = async (path) => (path === list ? structuredClone(listed) : []);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Applied');
+    expect(result.steps[0]).toMatchObject({ status: 'applied', batch: { matched: 4, applied: 3, moved: 1, failed: 0, noAnswer: 0, notRun: 0 } });
+    expect(result.message).toContain('1 object(s) changed before their write');
+    const b1 = server.writes().find((r) => r.path === `${list}/b1`)!;
+    expect(b1.body).toEqual([
+      { op: 'test', path: '/metadata/uid', value: 'uid-b1' },
+      { op: 'test', path: '/metadata/resourceVersion', value: 'rv-b1' },
+      { op: 'test', path: '/metadata/finalizers', value: [FINALIZER] },
+      { op: 'replace', path: '/metadata/finalizers', value: [] },
+    ]);
+    expect(server.writes().some((r) => r.path.endsWith('/released'))).toBe(false);
+    expect(server.writes().filter((r) => r.path.endsWith('/events'))).toHaveLength(1);
+    expect(server.audit.filter((e) => e.what === 'batch-object' && e.phase === 'outcome')).toHaveLength(3);
+  });
+
+  it('a batch object without an answer stops the batch: no-answer, the rest not tried, exit class NoAnswer', async () => {
+    const { plan, drafts, objects, list, listed } = batchPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = { send: (r) => (r.path.endsWith('/b1') && r.query.dryRun !== 'All' ? Promise.reject(new Error('reset')) : send(r)) };
+    server.deps.list = async (path) => (path === list ? structuredClone(listed) : []);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('NoAnswer');
+    expect(result.steps[0]?.status).toBe('no-answer');
+    expect(result.steps[0]?.batch?.noAnswer).toBe(1);
+  });
+});

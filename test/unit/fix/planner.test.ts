@@ -248,3 +248,28 @@ describe('fix planner: never more than the evidence proves dead (issue 19)', () 
     expect(plan.steps[0].description).toContain('all 20000');
   });
 });
+
+describe('fix planner: mutating configurations are treated the same', () => {
+  it('a mutating configuration with a healthy sibling: only the dead entry is removed', () => {
+    const snapshot = fixture('webhook-delete');
+    const dead = snapshot.webhooks![0];
+    dead.configurationKind = 'MutatingWebhookConfiguration';
+    dead.rules = [{ operations: ['DELETE', 'UPDATE'], apiGroups: [''], resources: ['configmaps'], scope: 'Namespaced' }];
+    dead.service = { namespace: 'wh1', name: 'policy-webhook', port: 443 };
+    snapshot.services['wh1/policy-webhook'] = { ...snapshot.services['wh1-policy/policy-webhook'], namespace: 'wh1' };
+    snapshot.endpoints['wh1/policy-webhook'] = snapshot.endpoints['wh1-policy/policy-webhook']!;
+    snapshot.webhooks!.push({ ...dead, name: 'defaults.example.com', rules: [{ operations: ['CREATE'], apiGroups: [''], resources: ['pods'] }], service: { namespace: 'kube-system', name: 'defaults', port: 443 } });
+    const path = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/wh1-deny-delete';
+    const live = {
+      metadata: meta('wh1-deny-delete'),
+      webhooks: [
+        { name: dead.name, failurePolicy: 'Fail', clientConfig: { service: { namespace: 'wh1', name: 'policy-webhook' } } },
+        { name: 'defaults.example.com', failurePolicy: 'Fail', clientConfig: { service: { namespace: 'kube-system', name: 'defaults' } } },
+      ],
+    };
+    const slices = '/apis/discovery.k8s.io/v1/namespaces/wh1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dpolicy-webhook';
+    const plan = planFor([snapshot], 'safe', { [path]: live, [slices]: { items: [] }, '/api/v1/namespaces/wh1': namespace('wh1', ['kubernetes']) });
+    expect(plan.steps.map((s) => [s.request.method, s.request.path])).toEqual([['PATCH', path]]);
+    expect((plan.steps[0].request.body as unknown[]).at(-1)).toEqual({ op: 'remove', path: '/webhooks/0' });
+  });
+});
