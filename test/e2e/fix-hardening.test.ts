@@ -2,7 +2,7 @@
 // a webhook configuration that is only partly dead, a controller that comes back while a person reads the plan,
 // an API server that stores a write and dies before answering (the fault proxy), an admission policy that refuses
 // the dry run, an unreachable cluster at apply time, and 20,000 objects stuck on one finalizer.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
@@ -379,7 +379,7 @@ describe('bounded inputs and honest output (item 7)', () => {
 
   it('a FIFO in KUBECONFIG is refused at once; an exec plugin that prints without end is stopped with a named error', async () => {
     const fifo = join(cacheHome, 'kubeconfig.fifo');
-    await run('mkfifo', [fifo]);
+    execFileSync('mkfifo', [fifo]);
     const started = Date.now();
     const r = await nsDoctor(['default'], { env: { KUBECONFIG: fifo }, timeoutMs: 20_000 });
     expect(r.code).toBe(2);
