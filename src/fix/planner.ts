@@ -170,13 +170,25 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       // namespace controller does): drop the GC finalizer. Sent as a JSON patch, not as that DELETE: a DELETE with a
       // resourceVersion precondition on an object that is already being deleted is refused by 1.34 (409, "ResourceVersion
       // in precondition: ,"), and without one nothing would guard against a change since the re-read.
-      const steps = owners.map((owner) => {
+      // One step per type and GC finalizer, covering every such owner (the diagnosis samples at most 50 per type).
+      const groups = new Map<string, { owner: ObjectSample; gcFinalizer: string; sampled: number }>();
+      for (const owner of owners) {
         const gcFinalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
-        return step(
+        const key = `${owner.group}/${owner.resource}/${gcFinalizer}`;
+        const group = groups.get(key);
+        if (group) group.sampled++;
+        else groups.set(key, { owner, gcFinalizer, sampled: 1 });
+      }
+      const steps = [...groups.values()].map(({ owner, gcFinalizer, sampled }) => {
+        const total = Math.max(sampled, snapshot.content?.types.find((t) => t.group === owner.group && t.resource === owner.resource)?.finalizers[gcFinalizer] ?? 0);
+        const batch = total > 1 ? { list: collectionOf(owner), finalizer: gcFinalizer, objects: total } : undefined;
+        const draft = step(
           blocker,
           ns,
           'caution',
-          `remove ${gcFinalizer} from ${owner.kind} ${owner.meta.namespace}/${owner.meta.name}, as a background re-delete by the namespace controller would: the API server then deletes it`,
+          batch
+            ? `remove ${gcFinalizer} from all ${total} ${typeName(owner)} being deleted in ${owner.meta.namespace} (${owner.kind} ${owner.meta.name} shown; each object gets its own request), as a background re-delete by the namespace controller would: the API server then deletes them`
+            : `remove ${gcFinalizer} from ${owner.kind} ${owner.meta.namespace}/${owner.meta.name}, as a background re-delete by the namespace controller would: the API server then deletes it`,
           gcFinalizer === 'orphan'
             ? 'its dependents are deleted instead of orphaned (in a namespace being deleted they go anyway)'
             : 'its dependents are deleted after it instead of before it (they are in the namespace being deleted anyway)',
@@ -185,6 +197,7 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
           { type: 'remove-finalizers', finalizers: [gcFinalizer] },
           typeName(owner),
         );
+        return batch ? { ...draft, batch } : draft;
       });
       return { options: [{ safety: 'caution', steps }], reason: '' };
     }
