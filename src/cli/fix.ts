@@ -7,7 +7,7 @@ import { createInterface } from 'node:readline/promises';
 import { diagnose } from '../diagnosis/diagnose.js';
 import { applyPlan } from '../fix/apply.js';
 import { AuditFile, defaultAuditFile } from '../fix/audit.js';
-import { listItems } from '../gather/list.js';
+import { listAll } from '../gather/list.js';
 import type { ApiWritableObject } from '../kube/api-types.js';
 import { readTextFileBounded } from '../util/files.js';
 import { readEvidence, readOne } from '../fix/evidence.js';
@@ -128,7 +128,7 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
           fresh.close();
         }
       },
-      list: (path) => listItems<ApiWritableObject>(client, path, { metadataOnly: true }),
+      list: (path) => listSlim(client, path),
       ...(audit ? { audit } : {}),
       log,
       now: () => new Date(),
@@ -160,6 +160,23 @@ export async function runFix(options: CliOptions & { fix: FixOptions }, version:
       log(`${formatRequestTotal({ ...client.stats, requests: client.stats.requests + writes }, Math.round(performance.now() - started))} (${writes} with a body)`);
     }
   }
+}
+
+/** A batch step's collection, keeping per object only what its request is built from (20,000 objects stay small). */
+async function listSlim(client: KubeClient, path: string): Promise<ApiWritableObject[]> {
+  let items: ApiWritableObject[] = [];
+  await listAll<ApiWritableObject>(
+    client,
+    path,
+    { metadataOnly: true },
+    () => (items = []),
+    (page) => {
+      for (const { metadata: m } of page) {
+        items.push({ metadata: { name: m?.name, namespace: m?.namespace, uid: m?.uid, resourceVersion: m?.resourceVersion, deletionTimestamp: m?.deletionTimestamp, finalizers: m?.finalizers } });
+      }
+    },
+  );
+  return items;
 }
 
 async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[], log: (line: string) => void) {
