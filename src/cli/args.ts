@@ -110,7 +110,7 @@ export function buildParser(argv: string[], version: string) {
           .example('kubectl ns-doctor fix payments', 'show the plan and its id; writes nothing (exit 10 when there are steps)')
           .example('kubectl ns-doctor fix payments --apply --plan-id 3f9c0e1a2b4d5c6e --wait 2m', 'apply the plan reviewed, then watch the namespace go')
           .epilogue(
-            'Exit codes of fix: 10 plan has steps (nothing written), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a write was refused by the API server; with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
+            'Exit codes of fix: 10 plan has steps (nothing written; also: not confirmed), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a dry run or write was refused by the API server, 2 the cluster was unreachable or a write got no answer (it may have been applied: see the audit file); with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
           ),
     )
     .command('completion', 'print the kubectl_complete-ns_doctor script that gives kubectl shell completion for this plugin')
