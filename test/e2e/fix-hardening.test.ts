@@ -324,7 +324,7 @@ describe('20,000 objects stuck on one finalizer: one plan covers them all (item 
     await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
     await waitForNamespaceCondition(ns, 'NamespaceFinalizersRemaining', 'True', 600_000);
     console.log(`namespace controller marked them deleted: ${Math.round(performance.now() - started)} ms after the start`);
-  }, 900_000);
+  }, 1_500_000); // measured 148 s on a quiet machine, 777 s at load average 16
   afterAll(async () => {
     await waitGone(ns, 600_000).catch(async () => {
       await releaseHeld(ns);
