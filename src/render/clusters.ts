@@ -3,6 +3,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { ClusterStatus, Report, ReportList } from '../model/report.js';
 import { renderMarkdown, renderMarkdownList } from './markdown.js';
+import { shellQuote } from '../util/shell.js';
 import { formatBytes, renderText, renderTextList, verdictCounts, VERDICT_WORDS } from './text.js';
 
 export interface ClusterListOptions {
@@ -19,6 +20,7 @@ function clusterPart(list: ReportList, cluster: ClusterStatus): ReportList {
     ...list,
     items: list.items.filter((r) => r.context === cluster.context),
     groups: (list.groups ?? []).filter((g) => g.context === cluster.context),
+    clusters: [cluster],
     stats: cluster.stats,
   };
 }
@@ -40,6 +42,18 @@ function verdictWord(report: Report | undefined): string {
 
 const where = (cluster: ClusterStatus) => (cluster.server ? ` (${cluster.server})` : '');
 
+/**
+ * Fix commands are written as for one cluster (`kubectl delete apiservice …`): pasted as they are, they act on the
+ * current context, which may be another cluster. Each cluster that has any says which context they are for.
+ */
+function commandNote(part: ReportList): string | undefined {
+  const commands = part.items.some((r) => [...r.blockers.flatMap((b) => b.fixes), ...(r.waitingOn ?? [])].some((f) => f.command));
+  const context = part.clusters?.[0]?.context;
+  return commands && context !== undefined
+    ? `commands below are for context ${context}: add --context ${shellQuote(context)} to each kubectl, or switch to it first`
+    : undefined;
+}
+
 function gapLines(cluster: ClusterStatus): string[] {
   return cluster.gaps.map((g) => `${g.what}: ${g.reason}${g.impact ? ` — ${g.impact}` : ''}`);
 }
@@ -59,12 +73,11 @@ function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, o
     return [c.bold.yellow(`${title}: UNREACHABLE — nothing in this cluster was diagnosed`), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))].join('\n') + '\n';
   }
   const part = clusterPart(list, cluster);
-  const gaps = gapLines(cluster).map((line) => c.yellow(`  ? ${line}`));
-  if (options.namespace !== undefined) {
-    return [c.bold(title), ...gaps, ...part.items.map((r) => renderText(r, color).trimEnd())].join('\n') + '\n';
-  }
+  const note = commandNote(part);
+  const head = [c.bold(title), ...(note ? [c.dim(`  ${note}`)] : []), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))];
+  if (options.namespace !== undefined) return [...head, ...part.items.map((r) => renderText(r, color).trimEnd())].join('\n') + '\n';
   const body = cluster.gaps.length && part.items.length === 0 ? '' : renderTextList(part, color, options.details).trimEnd();
-  return [c.bold(title), ...gaps, ...(body ? [body] : [])].join('\n') + '\n';
+  return [...head, ...(body ? [body] : [])].join('\n') + '\n';
 }
 
 export function renderMarkdownClusters(list: ReportList, options: ClusterListOptions): string {
@@ -75,6 +88,8 @@ export function renderMarkdownClusters(list: ReportList, options: ClusterListOpt
     if (cluster.gaps.length) out.push(...gapLines(cluster).map((line) => `- ${line}`), '');
     if (!cluster.reachable) continue;
     const part = clusterPart(list, cluster);
+    const note = commandNote(part);
+    if (note) out.push(`_${note}_`, '');
     if (options.namespace !== undefined) out.push(...part.items.map((r) => renderMarkdown(r, 3)));
     else if (!(cluster.gaps.length && part.items.length === 0)) out.push(renderMarkdownList(part, options.details, 3));
   }
