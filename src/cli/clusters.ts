@@ -99,8 +99,12 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
   } catch (error) {
     const failure = error instanceof IncompleteError && error.cause instanceof ApiError ? error.cause : error;
     if (!(failure instanceof ApiError || failure instanceof IncompleteError)) throw error;
+    // gatherAll throws an IncompleteError when the namespace list fails, and rethrows a failure of the connection
+    // (refused, TLS, credentials) from any request as it is.
+    const what = error instanceof IncompleteError ? 'list namespaces' : 'the API server';
     const reason = failure instanceof ApiError ? failure.reason : failure.message;
-    clusterGaps.push({ kind: 'cluster', what: 'list namespaces', reason, ...(failure instanceof ApiError && failure.status ? { httpStatus: failure.status } : {}), impact: 'no namespace of this cluster was diagnosed' });
+    const httpStatus = failure instanceof ApiError ? failure.status : undefined;
+    clusterGaps.push({ kind: 'cluster', what, reason, ...(httpStatus ? { httpStatus } : {}), impact: 'no namespace of this cluster was diagnosed' });
   } finally {
     client.close();
   }

@@ -5,7 +5,7 @@
 // then cause, the context on every item and group, "down" a named gap (never an abort), and the exit-code rule over
 // all clusters.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { load } from 'js-yaml';
@@ -187,6 +187,39 @@ describe('many clusters: --context a --context b --context down, --all-contexts'
     const { code, list, stderr } = await json(args);
     expect(code, stderr).toBe(expected);
     expect(list.clusters?.length).toBe(args.includes('--all-contexts') ? 3 : 2);
+  });
+
+  it('a server that accepts and never answers is a named gap after --request-timeout, not a hang', async () => {
+    // A loopback TCP server that takes connections and says nothing (no TLS handshake, no HTTP).
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((listening) => silent.listen(0, '127.0.0.1', listening));
+    const { port } = silent.address() as { port: number };
+    const hung = join(dir, 'hung.kubeconfig');
+    writeFileSync(
+      hung,
+      JSON.stringify({
+        clusters: [{ name: 'cluster-hung', cluster: { server: `https://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'admin-hung', user: { token: 'not-checked' } }],
+        contexts: [{ name: 'hung', context: { cluster: 'cluster-hung', user: 'admin-hung' } }],
+      }),
+    );
+    try {
+      const started = Date.now();
+      const r = await nsDoctor([active, '--context', 'b', '--context', 'hung', '--request-timeout', '2s', '-o', 'json'], {
+        env: { KUBECONFIG: [merged.env!.KUBECONFIG, hung].join(delimiter) },
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      const list = JSON.parse(r.stdout) as ReportList;
+      expect(list.items.map((i) => [i.context, i.verdict])).toEqual([['b', 'NotTerminating']]);
+      const status = list.clusters?.find((c) => c.context === 'hung');
+      expect(status?.reachable).toBe(false);
+      expect(status?.gaps.map((g) => g.reason).join(' ')).toMatch(/timed out/);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((closed) => silent.close(() => closed()));
+    }
   });
 
   it('an unknown context or fix over many clusters is a usage error in one line', async () => {
