@@ -6,6 +6,8 @@ import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildParser, toCliOptions } from '../../src/cli/args.js';
 import { exitCodeForClusters } from '../../src/cli/outcome.js';
+import { runClusters } from '../../src/cli/clusters.js';
+import { createServer } from 'node:net';
 import { groupByCause } from '../../src/diagnosis/groups.js';
 import { kubeconfigContexts, UnknownContextError } from '../../src/kube/kubeconfig.js';
 import { REPORT_API_VERSION, type ClusterStatus, type Report, type ReportList, type Verdict } from '../../src/model/report.js';
@@ -159,5 +161,55 @@ describe('the report grouped by cluster', () => {
     expect(json.items.map((r) => r.context)).toEqual(['prod-eu', 'prod-us']);
     expect(json.groups?.every((g) => g.context === 'prod-eu' || g.context === 'prod-us')).toBe(true);
     expect(json.clusters?.map((c) => [c.context, c.reachable])).toEqual([['prod-eu', true], ['prod-us', true], ['lab\u001b[2J', false]]);
+  });
+});
+
+describe('clusters that cannot be read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsd-unreachable-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a refused connection and a context without its cluster are named gaps of their contexts, never an abort', async () => {
+    // A loopback port that was just closed: connection refused, no server of any kind involved.
+    const server = createServer();
+    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+    const { port } = server.address() as { port: number };
+    await new Promise<void>((closed) => server.close(() => closed()));
+    const kubeconfig = join(dir, 'config');
+    writeFileSync(
+      kubeconfig,
+      JSON.stringify({
+        clusters: [{ name: 'closed', cluster: { server: `https://127.0.0.1:${port}` } }],
+        users: [{ name: 'u', user: { token: 't' } }],
+        contexts: [
+          { name: 'refused', context: { cluster: 'closed', user: 'u' } },
+          { name: 'orphan', context: { cluster: 'not-defined', user: 'u' } },
+        ],
+      }),
+    );
+    const logged: string[] = [];
+    const result = await runClusters(
+      {
+        namespace: 'payments', all: false, details: false, output: 'json', kubeconfig, requestTimeoutMs: 2_000, controllerTimeoutMs: 300_000,
+        concurrency: 2, waitMs: 0, color: false, verbose: true, clusters: { all: true },
+      },
+      'test',
+      (line) => logged.push(line),
+    );
+    expect(result.exitCode).toBe(2);
+    const list = JSON.parse(result.stdout) as ReportList;
+    expect(list.items).toEqual([]);
+    expect(list.clusters?.map((c) => [c.context, c.reachable, c.server])).toEqual([
+      ['refused', false, `https://127.0.0.1:${port}`],
+      ['orphan', false, undefined],
+    ]);
+    expect(list.clusters?.[0]?.gaps[0]?.reason).toBe(`connection refused by 127.0.0.1:${port}`);
+    expect(list.clusters?.[1]?.gaps[0]?.reason).toBe('context "orphan" refers to a cluster that is not defined');
+    expect(result.stderr).toEqual([
+      `error: context refused is unreachable: connection refused by 127.0.0.1:${port}`,
+      'error: context orphan is unreachable: context "orphan" refers to a cluster that is not defined',
+    ]);
+    // -v: the requests tried, per context.
+    expect(logged.filter((l) => l.startsWith('[refused] GET /api/v1/namespaces/payments ECONNREFUSED')).length).toBeGreaterThan(0);
+    expect(logged.some((l) => l.startsWith('[orphan] GET'))).toBe(false);
   });
 });
