@@ -4,7 +4,7 @@
 // The same namespace is stuck in both live clusters, for different causes. Expected: one report grouped by cluster
 // then cause, the context on every item and group, "down" a named gap (never an abort), and the exit-code rule over
 // all clusters.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
@@ -12,7 +12,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, ReportList } from '../../src/model/report.js';
 import { stopByPids } from './global-setup.js';
-import { cluster, kubectlOk, nsDoctor, run, scenario, type RunOptions } from './harness.js';
+import { cluster, kubectl, kubectlOk, nsDoctor, run, scenario, type RunOptions } from './harness.js';
 
 const stuck = 'e2e-mc-stuck';
 const active = 'e2e-mc-active';
@@ -220,6 +220,17 @@ describe('many clusters: --context a --context b --context down, --all-contexts'
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((closed) => silent.close(() => closed()));
     }
+  });
+
+  it('completion through kubectl offers the contexts not given yet after a repeated --context', async () => {
+    const script = await nsDoctor(['completion']);
+    const bin = join(dir, 'completion-bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'kubectl_complete-ns_doctor'), script.stdout, { mode: 0o755 });
+    const r = await kubectl(['__complete', 'ns-doctor', stuck, '--context', 'a', '--context', ''], {
+      env: { ...merged.env, PATH: `${bin}:${cluster().path}` },
+    });
+    expect(r.stdout).toBe('b\ndown\n:4\n');
   });
 
   it('an unknown context or fix over many clusters is a usage error in one line', async () => {
