@@ -222,6 +222,42 @@ describe('many clusters: --context a --context b --context down, --all-contexts'
     }
   });
 
+  it('credentials refused and an untrusted server certificate are named gaps of their contexts', async () => {
+    const a = load(readFileSync(cluster().kubeconfig, 'utf8')) as Kubeconfig;
+    const b = load(readFileSync(kubeconfigB, 'utf8')) as Kubeconfig;
+    const faulty = join(dir, 'faulty.kubeconfig');
+    writeFileSync(
+      faulty,
+      JSON.stringify({
+        clusters: [
+          { name: 'cluster-a-again', cluster: a.clusters[0].cluster },
+          // Cluster a's server with cluster b's CA: each control plane has a CA of its own.
+          { name: 'cluster-a-wrong-ca', cluster: { ...a.clusters[0].cluster, 'certificate-authority': b.clusters[0].cluster['certificate-authority'] } },
+        ],
+        users: [
+          { name: 'expired', user: { token: 'a-token-the-server-does-not-know' } },
+          { name: 'admin-a-again', user: a.users[0].user },
+        ],
+        contexts: [
+          { name: 'expired', context: { cluster: 'cluster-a-again', user: 'expired' } },
+          { name: 'wrong-ca', context: { cluster: 'cluster-a-wrong-ca', user: 'admin-a-again' } },
+        ],
+      }),
+      { mode: 0o600 },
+    );
+    const { code, stdout, stderr } = await nsDoctor([active, '--context', 'b', '--context', 'expired', '--context', 'wrong-ca', '-o', 'json'], {
+      env: { KUBECONFIG: [merged.env!.KUBECONFIG, faulty].join(delimiter) },
+    });
+    const list = JSON.parse(stdout) as ReportList;
+    expect(code, stderr).toBe(2);
+    expect(list.items.map((i) => [i.context, i.verdict])).toEqual([['b', 'NotTerminating']]);
+    const status = (context: string) => list.clusters?.find((c) => c.context === context);
+    expect(status('expired')?.reachable).toBe(false);
+    expect(status('expired')?.gaps[0]?.reason).toMatch(/^401 /);
+    expect(status('wrong-ca')?.reachable).toBe(false);
+    expect(status('wrong-ca')?.gaps[0]?.reason).toMatch(/^TLS failure talking to 127\.0\.0\.1:\d+: the server's certificate is signed by an authority the kubeconfig does not trust/);
+  });
+
   it('completion through kubectl offers the contexts not given yet after a repeated --context', async () => {
     const script = await nsDoctor(['completion']);
     const bin = join(dir, 'completion-bin');
