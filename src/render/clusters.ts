@@ -1,5 +1,5 @@
 // Many clusters for people: a headline over every context, then each cluster in the order asked, drawn as one cluster
-// is (one namespace's report, or --all's root causes and table), then each cluster that could not be read, by name.
+// is (one namespace's report, or --all's root causes and table); a cluster that could not be read says so, and why.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { ClusterStatus, Report, ReportList } from '../model/report.js';
 import { renderMarkdown, renderMarkdownList } from './markdown.js';
@@ -28,12 +28,14 @@ function clusterPart(list: ReportList, cluster: ClusterStatus): ReportList {
 function headline(list: ReportList, clusters: ClusterStatus[], options: ClusterListOptions): string {
   const down = clusters.filter((c) => !c.reachable);
   const unreachable = down.length ? `; ${plural(down.length, 'context')} UNREACHABLE: ${down.map((c) => c.context).join(', ')}` : '';
+  const unlisted = clusters.filter((c) => c.reachable && c.gaps.length);
+  const incomplete = unlisted.length ? `; ${plural(unlisted.length, 'context')} INCOMPLETE: ${unlisted.map((c) => c.context).join(', ')}` : '';
   if (options.namespace !== undefined) {
     const each = clusters.map((c) => `${c.context} ${c.reachable ? verdictWord(list.items.find((r) => r.context === c.context)) : 'UNREACHABLE'}`);
     return `namespace ${options.namespace} in ${plural(clusters.length, 'context')}: ${each.join(', ')}`;
   }
   const terminating = list.items.length ? `${plural(list.items.length, 'namespace')} Terminating: ${verdictCounts(list.items)}` : 'no namespace Terminating';
-  return `${plural(clusters.length, 'context')}: ${terminating}${unreachable}`;
+  return `${plural(clusters.length, 'context')}: ${terminating}${unreachable}${incomplete}`;
 }
 
 function verdictWord(report: Report | undefined): string {

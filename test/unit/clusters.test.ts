@@ -147,6 +147,14 @@ describe('the report grouped by cluster', () => {
     expect(text.split('\n')[0]).toBe('namespace pay1 in 3 contexts: prod-eu BLOCKED, prod-us gone, lab\\x1b[2J UNREACHABLE');
   });
 
+  it('text (--all): a cluster whose namespaces could not be listed is INCOMPLETE in the headline, with its reason', () => {
+    const forbidden = { kind: 'cluster' as const, what: 'list namespaces', reason: '403 namespaces is forbidden', httpStatus: 403, impact: 'no namespace of this cluster was diagnosed' };
+    const unlisted = { ...list, clusters: [list.clusters![0], { ...cluster('prod-us', true, [forbidden]), server: 'https://us.example:6443' }] };
+    const text = renderClusterList({ ...unlisted, items: [blocked], groups: list.groups?.filter((g) => g.context === 'prod-eu') }, 'text', false, { details: false });
+    expect(text.split('\n')[0]).toBe('2 contexts: 1 namespace Terminating: 1 BLOCKED; 1 context INCOMPLETE: prod-us');
+    expect(text).toContain('── context prod-us (https://us.example:6443)\n  ? list namespaces: 403 namespaces is forbidden — no namespace of this cluster was diagnosed\n');
+  });
+
   it('markdown: one section per context, the reports a level below', () => {
     const markdown = renderClusterList(list, 'markdown', false, { details: false });
     expect(markdown.startsWith('# ns-doctor: 3 contexts:')).toBe(true);
