@@ -12,7 +12,7 @@ import { load } from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report, ReportList } from '../../src/model/report.js';
 import { stopByPids } from './global-setup.js';
-import { cluster, kubectl, kubectlOk, nsDoctor, run, scenario, type RunOptions } from './harness.js';
+import { cluster, kubectl, kubectlOk, nsDoctor, run, scenario, userKubeconfig, type RunOptions } from './harness.js';
 
 const stuck = 'e2e-mc-stuck';
 const active = 'e2e-mc-active';
@@ -256,6 +256,23 @@ describe('many clusters: --context a --context b --context down, --all-contexts'
     expect(status('expired')?.gaps[0]?.reason).toMatch(/^401 /);
     expect(status('wrong-ca')?.reachable).toBe(false);
     expect(status('wrong-ca')?.gaps[0]?.reason).toMatch(/^TLS failure talking to 127\.0\.0\.1:\d+: the server's certificate is signed by an authority the kubeconfig does not trust/);
+  });
+
+  it('--all where the namespaces may not be listed (403): that context INCOMPLETE with its reason, the others as usual', async () => {
+    // A user of cluster a with no role at all: authenticated, and forbidden to list namespaces.
+    const nobody = renamed(await userKubeconfig('e2e-mc-nobody'), 'nobody', dir);
+    const r = await nsDoctor(['--all', '--context', 'b', '--context', 'nobody', '-o', 'json'], {
+      env: { KUBECONFIG: [merged.env!.KUBECONFIG, nobody].join(delimiter) },
+    });
+    expect(r.code, r.stderr).toBe(1);
+    const list = JSON.parse(r.stdout) as ReportList;
+    expect(list.items.map((i) => [i.context, i.namespace])).toEqual([['b', stuck]]);
+    const status = list.clusters?.find((c) => c.context === 'nobody');
+    expect([status?.reachable, status?.namespaces, status?.gaps[0]?.what, status?.gaps[0]?.httpStatus]).toEqual([true, 0, 'list namespaces', 403]);
+    expect(r.stderr).toMatch(/^error: context nobody: list namespaces: 403 /m);
+    const text = await nsDoctor(['--all', '--context', 'nobody', '--context', 'down'], { env: { KUBECONFIG: [merged.env!.KUBECONFIG, nobody].join(delimiter) } });
+    expect(text.code).toBe(2);
+    expect(text.stdout.split('\n')[0]).toBe('2 contexts: no namespace Terminating; 1 context UNREACHABLE: down; 1 context INCOMPLETE: nobody');
   });
 
   it('completion through kubectl offers the contexts not given yet after a repeated --context', async () => {
