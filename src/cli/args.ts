@@ -11,7 +11,10 @@ export interface CliOptions {
   details: boolean;
   output: OutputFormat;
   kubeconfig?: string;
+  /** One cluster: the context to use (unset: the kubeconfig's current-context). */
   context?: string;
+  /** Many clusters: the contexts named by repeated --context (more than one), or every one with --all-contexts. */
+  clusters?: ClusterSelection;
   requestTimeoutMs: number;
   controllerTimeoutMs: number;
   concurrency: number;
@@ -33,6 +36,9 @@ export interface FixOptions {
   /** The local JSON-lines record of every write attempted (default: in the cache directory). */
   auditFile?: string;
 }
+
+/** `names`: the --context values in the order given (duplicates dropped); `all`: --all-contexts. */
+export type ClusterSelection = { all: true } | { all: false; names: string[] };
 
 export class UsageError extends Error {}
 
@@ -80,7 +86,8 @@ export function buildParser(argv: string[], version: string) {
     .option('details', { type: 'boolean', default: false, describe: 'with --all: the full report of every namespace after the summary by root cause' })
     .option('output', { alias: 'o', type: 'string', choices: [...OUTPUT_FORMATS], default: 'text', describe: 'output format' })
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
-    .option('context', { type: 'string', describe: 'kubeconfig context to use' })
+    .option('context', { type: 'string', describe: 'kubeconfig context to use; repeat it to diagnose several clusters in one report' })
+    .option('all-contexts', { type: 'boolean', default: false, describe: 'diagnose in every context of the kubeconfig (as kubectl merges KUBECONFIG): one report, by cluster' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
     .option('concurrency', { type: 'number', default: 8, describe: 'maximum API requests in flight' })
@@ -92,6 +99,7 @@ export function buildParser(argv: string[], version: string) {
     .example('kubectl ns-doctor payments', 'why is namespace payments stuck?')
     .example('kubectl ns-doctor payments -o json', 'the same, for a runbook (exit code: 0 ok, 1 blocked, 2 incomplete, 3 not found)')
     .example('kubectl ns-doctor --all', 'every Terminating namespace, grouped by root cause (--details: every report in full)')
+    .example('kubectl ns-doctor --all --all-contexts', 'the same in every cluster of the kubeconfig, grouped by cluster, then root cause')
     .epilogue(
       'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
         'Read-only: never changes the cluster and never reads Secret data.',
@@ -123,6 +131,22 @@ export function buildParser(argv: string[], version: string) {
     .wrap(Math.min(110, process.stdout.columns || 100));
 }
 
+/**
+ * Several --context, or --all-contexts: many clusters, one report. A repeated flag is an array in yargs; one distinct
+ * name is the single-cluster run it always was (before many clusters, a repeated --context meant its last value).
+ */
+function clusterSelection(parsed: Record<string, unknown>, fix: boolean): { context?: string; clusters?: ClusterSelection } {
+  // An empty --context means the current context, as in kubectl.
+  const names = [...new Set([parsed.context].flat().filter((v) => v !== undefined && v !== '').map(String))];
+  const all = Boolean(parsed['all-contexts']);
+  if (all && names.length) throw new UsageError('give --context or --all-contexts, not both');
+  if (!all && names.length < 2) return names.length ? { context: names[0] } : {};
+  if (fix) throw new UsageError('fix works on one cluster at a time: give a single --context (not several, nor --all-contexts)');
+  if (parsed['from-snapshot'] || parsed['save-snapshot']) throw new UsageError('--save-snapshot and --from-snapshot work with one cluster: give a single --context');
+  if (parsed.wait && parsed.wait !== '0') throw new UsageError('--wait watches one namespace in one cluster: give a single --context');
+  return { clusters: all ? { all: true } : { all: false, names } };
+}
+
 /** A string flag's value; yargs gives an array when a flag is repeated, and then the last one wins, as in kubectl. */
 function stringFlag(parsed: Record<string, unknown>, flag: string): string | undefined {
   const value = parsed[flag];
@@ -142,6 +166,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   }
   if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
+  const { context, clusters } = clusterSelection(parsed, Boolean(fix));
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   const duration = (flag: string) => {
@@ -157,7 +182,8 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     details: Boolean(parsed.details),
     output: parsed.output as OutputFormat,
     ...(stringFlag(parsed, 'kubeconfig') ? { kubeconfig: stringFlag(parsed, 'kubeconfig') } : {}),
-    ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
+    ...(context ? { context } : {}),
+    ...(clusters ? { clusters } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
     concurrency,

@@ -33,6 +33,47 @@ const PATH_FIELDS: Record<'cluster' | 'user', string[]> = {
   user: ['client-certificate', 'client-key', 'tokenFile'],
 };
 
+/** A --context the merged kubeconfig does not define: the user's mistake (exit 64), unlike a broken kubeconfig. */
+export class UnknownContextError extends KubeconfigError {}
+
+/** The kubeconfig files kubectl would read, in its order: --kubeconfig, else KUBECONFIG's list, else ~/.kube/config. */
+function kubeconfigFiles(source: KubeconfigSource, env: NodeJS.ProcessEnv): string[] {
+  if (source.kubeconfig) return [source.kubeconfig];
+  if (env.KUBECONFIG) return env.KUBECONFIG.split(delimiter).filter(Boolean);
+  return [resolve(env.HOME || homedir(), '.kube', 'config')];
+}
+
+/** The merged kubeconfig, or undefined when no file exists (then only the in-cluster service account is left). */
+function readMergedKubeconfig(source: KubeconfigSource, env: NodeJS.ProcessEnv): { merged?: RawConfig; readable: string[]; files: string[] } {
+  const files = kubeconfigFiles(source, env);
+  const readable = files.filter((file) => existsSync(file));
+  if (source.kubeconfig && readable.length === 0) {
+    throw new KubeconfigError(`kubeconfig ${source.kubeconfig} does not exist`);
+  }
+  if (readable.length === 0) return { readable, files };
+  return { merged: mergeKubeconfigs(readable.map((file) => ({ file, config: readFileAsConfig(file) }))), readable, files };
+}
+
+function unknownContext(name: string, merged: RawConfig): UnknownContextError {
+  const known = (merged.contexts ?? []).map((c) => c.name);
+  const shown = known.length > 8 ? `${known.slice(0, 8).join(', ')}, … (${known.length} in all)` : known.join(', ');
+  return new UnknownContextError(`context "${name}" not found in kubeconfig${known.length ? ` (it has: ${shown})` : ' (it has none)'}`);
+}
+
+/**
+ * The context names of the merged kubeconfig, in kubectl's merge order (`kubectl config get-contexts -o name`).
+ * With `wanted`, checks each is one of them (an unknown name is an UnknownContextError).
+ */
+export function kubeconfigContexts(source: Omit<KubeconfigSource, 'context'>, wanted: string[] = []): string[] {
+  const env = source.env ?? process.env;
+  const { merged, files } = readMergedKubeconfig(source, env);
+  if (!merged) throw new KubeconfigError(`no kubeconfig found (looked at ${files.join(', ')}); set KUBECONFIG or pass --kubeconfig`);
+  const names = (merged.contexts ?? []).map((c) => c.name);
+  const unknown = wanted.find((name) => !names.includes(name));
+  if (unknown !== undefined) throw unknownContext(unknown, merged);
+  return names;
+}
+
 /**
  * Loads credentials the way kubectl does: --kubeconfig wins; otherwise KUBECONFIG is a list of files merged with
  * "first file to set a value wins" (names and current-context alike); otherwise ~/.kube/config; otherwise the
@@ -40,20 +81,10 @@ const PATH_FIELDS: Record<'cluster' | 'user', string[]> = {
  */
 export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; origin: string } {
   const env = source.env ?? process.env;
-  const files = source.kubeconfig
-    ? [source.kubeconfig]
-    : env.KUBECONFIG
-      ? env.KUBECONFIG.split(delimiter).filter(Boolean)
-      : [resolve(env.HOME || homedir(), '.kube', 'config')];
-
-  const explicit = Boolean(source.kubeconfig);
-  const readable = files.filter((file) => existsSync(file));
-  if (explicit && readable.length === 0) {
-    throw new KubeconfigError(`kubeconfig ${source.kubeconfig} does not exist`);
-  }
+  const { merged, readable, files } = readMergedKubeconfig(source, env);
 
   const kc = new KubeConfig();
-  if (readable.length === 0) {
+  if (!merged) {
     if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
       kc.loadFromCluster();
       return { kc, origin: 'in-cluster service account' };
@@ -63,11 +94,11 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
     );
   }
 
-  const merged = mergeKubeconfigs(readable.map((file) => ({ file, config: readFileAsConfig(file) })));
   if (source.context) merged['current-context'] = source.context;
   const contextName = merged['current-context'];
   if (!contextName) throw new KubeconfigError('no current context in kubeconfig; pass --context');
   if (!merged.contexts?.some((c) => c.name === contextName)) {
+    if (source.context) throw unknownContext(contextName, merged);
     throw new KubeconfigError(`context "${contextName}" not found in kubeconfig`);
   }
   useProxyFromEnvironment(merged, contextName, env);
