@@ -17,6 +17,7 @@ import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
 import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
 import { gatherAll } from './gather-all.js';
+import { runWatch } from './watch.js';
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
 export async function run(
@@ -26,6 +27,7 @@ export async function run(
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
   if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
+  if (options.watch) return runWatch({ ...options, watch: options.watch }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
