@@ -8,7 +8,8 @@ import { join, resolve } from 'node:path';
 
 export interface ParsedFamily {
   help: string;
-  type: 'GAUGE' | 'COUNTER' | 'UNTYPED' | string;
+  /** GAUGE, COUNTER, UNTYPED, ... */
+  type: string;
   samples: { labels: Record<string, string>; value: number }[] | null;
 }
 

@@ -33,7 +33,7 @@ describe('the exposition format, read back by Prometheus’ own parser', () => {
     const hostile = ['a\\b', 'say "hi"', 'two\nlines', 'end\\', '"', 'ünïcødé ✓'];
     const family: MetricFamily = { name: 'x_test', help: 'help with \\ and\nnewline', type: 'gauge', samples: hostile.map((v, i) => ({ labels: { v }, value: i })) };
     const parsed = parseExposition(renderExposition([family]));
-    expect(parsed.x_test!.help).toBe('help with \\ and\nnewline');
+    expect(parsed.x_test.help).toBe('help with \\ and\nnewline');
     expect(samplesOf(parsed, 'x_test').map((s) => s.labels.v).sort()).toEqual([...hostile].sort());
   });
 
@@ -42,7 +42,7 @@ describe('the exposition format, read back by Prometheus’ own parser', () => {
       { name: 'x_ctl', help: 'h', type: 'gauge', samples: [{ labels: { v: 'esc\u001b[2Jcr\rbidi\u202etab\t' }, value: 1 }, { labels: { v: 'n'.repeat(5000) }, value: 2 }] },
     ]);
     expect(text).not.toMatch(/[\u001b\r\u202e\t]/);
-    const values = samplesOf(parseExposition(text), 'x_ctl').map((s) => s.labels.v!);
+    const values = samplesOf(parseExposition(text), 'x_ctl').map((s) => s.labels.v);
     expect(values).toContain('esc\\u001b[2Jcr\\u000dbidi\\u202etab\\u0009');
     const long = values.find((v) => v.startsWith('n'))!;
     expect(long).toHaveLength(MAX_LABEL_VALUE_LENGTH);
@@ -86,7 +86,7 @@ describe('watchSeries', () => {
       ['team-b', 'APIService/v1beta1.metrics.k8s.io'],
       ['team-c', 'APIService/v1beta1.metrics.k8s.io'],
     ]);
-    const finalizerSubject = subjectLabel(finalizer[0]!.blockers[0]!, 'ci-1');
+    const finalizerSubject = subjectLabel(finalizer[0].blockers[0], 'ci-1');
     expect(blocked.filter((s) => s.labels.namespace === 'ci-2').map((s) => s.labels.subject)).toContain(finalizerSubject);
     expect(blocked.some((s) => s.labels.namespace === 'grace')).toBe(false);
     expect(blocked.every((s) => s.value === 1)).toBe(true);
@@ -96,7 +96,7 @@ describe('watchSeries', () => {
     const parsed = series();
     const causes = samplesOf(parsed, 'ns_doctor_cause_namespaces');
     expect(causes.find((s) => s.labels.subject === 'APIService/v1beta1.metrics.k8s.io')?.value).toBe(3);
-    expect(causes.find((s) => s.labels.cause === finalizer[0]!.blockers[0]!.id)?.value).toBe(2);
+    expect(causes.find((s) => s.labels.cause === finalizer[0].blockers[0].id)?.value).toBe(2);
     expect(Object.fromEntries(samplesOf(parsed, 'ns_doctor_namespaces').map((s) => [s.labels.verdict, s.value]))).toEqual({ Blocked: 5, Incomplete: 0, Progressing: 1 });
     expect(samplesOf(parsed, 'ns_doctor_namespaces_terminating')[0]?.value).toBe(6);
     expect(samplesOf(parsed, 'ns_doctor_last_successful_scan_timestamp_seconds')[0]?.value).toBe(1_700_000_000);
@@ -142,7 +142,7 @@ describe('watchSeries', () => {
   });
 
   it('a namespace name with characters a cluster should refuse still yields a parseable page', () => {
-    const odd = { ...apiService[0]!, namespace: 'evil"}\nns_doctor_fake 1' };
+    const odd = { ...apiService[0], namespace: 'evil"}\nns_doctor_fake 1' };
     const parsed = parseExposition(renderExposition(watchSeries({ reports: [odd], finishedAt: 1 }, COUNTERS, BUILD)));
     expect(parsed.ns_doctor_fake).toBeUndefined();
     expect(samplesOf(parsed, 'ns_doctor_namespace_verdict')[0]?.labels.namespace).toBe('evil"}\nns_doctor_fake 1');

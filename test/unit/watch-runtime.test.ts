@@ -66,7 +66,7 @@ describe('ScanLoop', () => {
     expect(aborted).toBe(true);
     expect(timeouts).toHaveLength(1);
     expect(started.length).toBeGreaterThanOrEqual(2);
-    expect(started[1]! - timeouts[0]!).toBeGreaterThanOrEqual(35);
+    expect(started[1] - timeouts[0]).toBeGreaterThanOrEqual(35);
   });
 });
 
@@ -140,7 +140,7 @@ describe('writeFileAtomic', () => {
 });
 
 describe('watch flags', () => {
-  const options = (argv: string[]) => toCliOptions(buildParser(argv, '0').exitProcess(false).parseSync() as Record<string, unknown>);
+  const options = (argv: string[]) => toCliOptions(buildParser(argv, '0').exitProcess(false).parseSync());
 
   it('has the documented defaults', () => {
     expect(options(['watch']).watch).toEqual({
