@@ -151,7 +151,8 @@ export class EventRecorder {
         } catch (error) {
           this.counters.eventWriteErrors++;
           this.log(`watch: event for namespace ${item.namespace} (${item.cause}) not written: ${error instanceof ApiError ? error.reason : (error as Error).message}`);
-          if (error instanceof ApiError && ['connection', 'unreachable', 'tls', 'credentials', 'unauthorized'].includes(error.kind)) return;
+          // Every other write would fail the same way: try again next scan.
+          if (error instanceof ApiError && ['connection', 'unreachable', 'tls', 'credentials', 'unauthorized', 'forbidden'].includes(error.kind)) return;
         }
       }
     } finally {
@@ -231,6 +232,6 @@ function messageOf(item: Blocked): string {
 
 function ensureOk(answer: EventAnswer, what: string): void {
   if (answer.status < 200 || answer.status >= 300) {
-    throw new ApiError(kindForStatus(answer.status), '', `event ${what}: HTTP ${answer.status}: ${answer.message}`, answer.status);
+    throw new ApiError(kindForStatus(answer.status), '', `event ${what}: ${answer.message || `HTTP ${answer.status}`}`, answer.status);
   }
 }
