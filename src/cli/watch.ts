@@ -8,6 +8,7 @@ import { ApiError } from '../kube/errors.js';
 import { KubeconfigError, loadKubeConfig, podNamespace } from '../kube/kubeconfig.js';
 import { EXIT_CODES, type Report } from '../model/report.js';
 import { renderExposition } from '../render/prometheus.js';
+import { formatRequest } from '../render/requests.js';
 import { writeFileAtomic } from '../util/files.js';
 import { EventRecorder, EventWriter } from '../watch/events.js';
 import { ScanLoop } from '../watch/schedule.js';
@@ -54,6 +55,7 @@ export async function runWatch(
         requestTimeoutMs: options.requestTimeoutMs,
         concurrency: options.concurrency,
         userAgent: `kubectl-ns-doctor/${version} (watch)`,
+        ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
       });
       const scanClient = client;
       signal.addEventListener('abort', () => scanClient.close());
