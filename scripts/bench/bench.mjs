@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // ns-doctor benchmark against a real kube-apiserver (see docs/benchmarks.md). One run, prints figures; not a test.
 //   npm run bench [-- --quick] [-- --write-docs] [-- --only a,b,c,d] [-- --keep-cluster]
 import { createHash } from 'node:crypto';
@@ -57,6 +58,7 @@ const log = (msg) => process.stderr.write(`[bench +${((Date.now() - started) / 1
 // --all would count, and (e)'s broken APIService would add a blocker to (a).
 const baseStateDir = opt['state-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ns-doctor-bench-'));
 let stateDir = baseStateDir;
+/** @type {Record<string, string | undefined>} */
 let cpEnv = { ...process.env, NS_DOCTOR_STATE_DIR: stateDir };
 function useStateDir(dir) {
   stateDir = dir;
@@ -130,7 +132,9 @@ async function main() {
   if (!fs.existsSync('/usr/bin/time')) throw new Error('GNU time is needed for peak RSS: apt-get install time');
   const cli = await ensureBuilt();
   const results = { config: cfg, machine: machine(), runs: {} };
-  for (const [set, measureSet] of [['abcd', measureAll], ['e', measureFleet]]) {
+  /** @type {[string, (cli: string, results: any) => Promise<void>][]} */
+  const sets = [['abcd', measureAll], ['e', measureFleet]];
+  for (const [set, measureSet] of sets) {
     if (![...set].some((x) => only.has(x))) continue;
     if (set === 'e' && stateDir === baseStateDir && [...'abcd'].some((x) => only.has(x))) useStateDir(`${baseStateDir}-fleet`);
     try {
@@ -281,7 +285,9 @@ async function measureAll(builtCli, results) {
       results.runs.concurrency = [];
       for (const concurrency of CONCURRENCY_SWEEP) {
         const series = { concurrency, loopback: [], rtt: [] };
-        for (const [key, env, n] of [['loopback', toolEnv, Math.min(5, cfg.repeat)], ['rtt', toolViaProxy, Math.min(3, cfg.repeat)]]) {
+        /** @type {[string, Record<string, string>, number][]} */
+        const variants = [['loopback', toolEnv, Math.min(5, cfg.repeat)], ['rtt', toolViaProxy, Math.min(3, cfg.repeat)]];
+        for (const [key, env, n] of variants) {
           for (let i = 0; i < n; i++) {
             const r = await measure(ctx, { label: `ns-doctor (a, --concurrency ${concurrency}, ${key})`, username: TOOL_USER, cmd: cli, args: [stuckNs, '-o', 'json', '--concurrency', String(concurrency)], env, json: true });
             series[key].push(r.wallMs);
@@ -327,7 +333,9 @@ async function measureAll(builtCli, results) {
   if (only.has('b')) {
     // No namespace controller: it would start deleting the ReplicaSets while ns-doctor reads them.
     await sh(path.join(cp, 'lib/kcm.sh'), ['stop']);
-    for (const [key, count] of [['rsSmall', cfg.rsSmall], ['rsLarge', cfg.rsLarge]]) {
+    /** @type {[string, number][]} */
+    const sizes = [['rsSmall', cfg.rsSmall], ['rsLarge', cfg.rsLarge]];
+    for (const [key, count] of sizes) {
       const ns = `bench-rs-${count}`;
       log(`(b) building ${ns} with ${count} ReplicaSets`);
       const t = Date.now();
@@ -431,11 +439,16 @@ async function measureWatch(cli, toolEnv, ctx, namespaces, scans = 6) {
     const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
   };
-  const memory = () => Object.fromEntries(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8').split('\n').filter((l) => /^Vm(RSS|HWM):/.test(l)).map((l) => [l.split(':')[0], Number(l.split(/\s+/)[1]) / 1024]));
+  /** VmRSS and VmHWM (peak) of the process, in MB. */
+  const memory = () => {
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const mb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]) / 1024;
+    return { VmRSS: mb('VmRSS'), VmHWM: mb('VmHWM') };
+  };
   const value = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
   const scrape = async () => {
     const t0 = performance.now();
-    const text = await (await fetch(`${url}/metrics`)).text();
+    const text = await (await globalThis.fetch(`${url}/metrics`)).text();
     return { text, ms: performance.now() - t0 };
   };
   const perScan = [];

@@ -12,7 +12,7 @@ import { connect, gunzipBounded, networkError, type Connection } from '../kube/c
 import { ApiError, kindForStatus } from '../kube/errors.js';
 import { TransportError } from '../kube/transport.js';
 import type { Report } from '../model/report.js';
-import { subjectLabel, type WatchCounters } from './series.js';
+import { metricSubject, type WatchCounters } from './series.js';
 
 /** An Event is written again (count + 1, lastTimestamp) at most this often; the API server keeps Events 1 h. */
 export const EVENT_REFRESH_MS = 10 * 60_000;
@@ -217,7 +217,7 @@ function blockedOf(reports: Report[]): Blocked[] {
   const blocked = new Map<string, Blocked>();
   for (const report of reports) {
     for (const blocker of report.blockers) {
-      const subject = subjectLabel(blocker, report.namespace);
+      const subject = metricSubject(blocker);
       const key = `${report.namespace}\u0000${blocker.id}\u0000${subject}`;
       if (!blocked.has(key)) blocked.set(key, { key, namespace: report.namespace, cause: blocker.id, subject, summary: blocker.summary });
     }

@@ -2,14 +2,14 @@
 // cardinality is bounded here (README "Watch"): per-namespace series for at most `maxNamespaces` namespaces (the
 // blocked and oldest first; the rest are counted in ns_doctor_namespaces_omitted), and at most `maxSubjects`
 // distinct (cause, subject) pairs (the most namespaces first; the rest share the subject "__other__").
-import { causeOf } from '../diagnosis/groups.js';
 import type { Blocker, Report, Verdict } from '../model/report.js';
+import { subjectKey } from '../model/subject.js';
 import type { MetricFamily, Sample } from '../render/prometheus.js';
 import { compareCodePoints } from '../util/order.js';
 
-/** The subject label of a blocker: what it is about, independent of the namespace (one function, one place). */
-export function subjectLabel(blocker: Blocker, namespace: string): string {
-  return causeOf(blocker, namespace).key;
+/** The `subject` label of a blocker: its typed subject's key, the same key as the --all group (one place). */
+export function metricSubject(blocker: Blocker): string {
+  return subjectKey(blocker.subject);
 }
 
 export const OVERFLOW_SUBJECT = '__other__';
@@ -75,7 +75,7 @@ function blockedPairs(reports: Report[]): Blocked[] {
   for (const report of reports) {
     const seen = new Set<string>();
     for (const blocker of report.blockers) {
-      const subject = subjectLabel(blocker, report.namespace);
+      const subject = metricSubject(blocker);
       const key = `${blocker.id}\u0000${subject}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { escapeLabelValue, MAX_LABEL_VALUE_LENGTH, renderExposition, type MetricFamily } from '../../src/render/prometheus.js';
-import { OVERFLOW_SUBJECT, subjectLabel, watchSeries, type WatchCounters } from '../../src/watch/series.js';
+import { OVERFLOW_SUBJECT, metricSubject, watchSeries, type WatchCounters } from '../../src/watch/series.js';
 import type { Report } from '../../src/model/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import { parseExposition, samplesOf } from '../tools/promparse.js';
@@ -86,7 +86,7 @@ describe('watchSeries', () => {
       ['team-b', 'APIService/v1beta1.metrics.k8s.io'],
       ['team-c', 'APIService/v1beta1.metrics.k8s.io'],
     ]);
-    const finalizerSubject = subjectLabel(finalizer[0].blockers[0], 'ci-1');
+    const finalizerSubject = metricSubject(finalizer[0].blockers[0]);
     expect(blocked.filter((s) => s.labels.namespace === 'ci-2').map((s) => s.labels.subject)).toContain(finalizerSubject);
     expect(blocked.some((s) => s.labels.namespace === 'grace')).toBe(false);
     expect(blocked.every((s) => s.value === 1)).toBe(true);
