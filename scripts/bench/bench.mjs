@@ -365,7 +365,7 @@ async function measureFleet(builtCli, results) {
     await sh(path.join(cp, 'lib/kcm.sh'), ['restart', 'namespace-controller']);
     log(`(e) deleting namespaces ${deleted}..${wave - 1}; the namespace controller acts on them`);
     const t1 = Date.now();
-    await sc.deleteFleet(admin, deleted, wave, log);
+    await sc.deleteFleet(admin, deleted, wave, log, opt['fleet-watch-only'] ? { waitMs: 240_000, tolerateSlowController: true } : {});
     deleted = wave;
     // The controller retries every blocked namespace with backoff: stopped, so only the contender talks to the server.
     await sh(path.join(cp, 'lib/kcm.sh'), ['stop']);
