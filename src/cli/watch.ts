@@ -150,6 +150,10 @@ export async function runWatch(
   });
   loop.stop();
   await server.close();
+  // The scan in flight was aborted (its client closed): let it settle, briefly, so the process exits at once.
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([loop.settled(), new Promise((resolve) => (grace = setTimeout(resolve, 5_000)))]);
+  clearTimeout(grace);
   return { exitCode: EXIT_CODES.ok, stdout: '', stderr: [] };
 }
 
