@@ -97,6 +97,21 @@ describe('watch in-cluster', () => {
     expect(after.ns_doctor_api_requests_total?.samples?.[0]?.value).toBeGreaterThan(0);
     expect(after.ns_doctor_build_info?.samples?.[0]?.labels.version).toMatch(/^\d+\.\d+\.\d+/);
     expect(w.stderr()).toMatch(/watch: scan \d+ failed: .*(401|Unauthorized)/i);
+
+    // Scans that keep failing after a success: not ready after 3 in a row, the last good series kept with their time.
+    const token = readFileSync(join(saDir, 'token'), 'utf8');
+    writeFileSync(join(saDir, 'token'), 'revoked');
+    const unready = await waitFor('/readyz to turn unready', async () => {
+      const r = await status(w.url, '/readyz');
+      return r.status === 503 ? r.body : undefined;
+    }, { timeoutMs: 45_000 });
+    expect(unready).toMatch(/^3 scans failed in a row: .*(401|Unauthorized)/i);
+    const stale = await scrape(w.url);
+    expect(stale.ns_doctor_last_scan_success?.samples?.[0]?.value).toBe(0);
+    expect(stale.ns_doctor_last_successful_scan_timestamp_seconds?.samples?.[0]?.value).toBe(after.ns_doctor_last_successful_scan_timestamp_seconds?.samples?.[0]?.value);
+    expect(stale.ns_doctor_namespaces_terminating).toBeDefined();
+    writeFileSync(join(saDir, 'token'), token);
+    await waitFor('/readyz to be ready again', async () => (await status(w.url, '/readyz')).status === 200 || undefined, { timeoutMs: 30_000 });
   });
 
   it('series appear when a namespace is blocked, change with its cause, and disappear when it is gone', async () => {
