@@ -209,6 +209,7 @@ function watchCliOptions(parsed: Record<string, unknown>): CliOptions & { watch:
     if (parsed[flag]) throw new UsageError(`--${flag} does not apply to watch`);
   }
   if (parsed.wait && parsed.wait !== '0') throw new UsageError('--wait does not apply to watch (see --interval)');
+  if (parsed.output !== 'text') throw new UsageError('watch writes the Prometheus text format: -o does not apply');
   const { concurrency, duration } = common(parsed);
   const listen = stringFlag(parsed, 'listen') ?? '127.0.0.1:9898';
   try {

@@ -164,6 +164,7 @@ describe('watch flags', () => {
     [['watch', '--events', '--events-namespace', 'Bad_NS'], /invalid namespace name/],
     [['watch', '--max-namespaces', '0'], /--max-namespaces/],
     [['watch', '--all'], /does not apply to watch/],
+    [['watch', '-o', 'json'], /-o does not apply/],
   ])('%j is a usage error', (argv, message) => {
     expect(() => options(argv)).toThrow(message);
   });
