@@ -1,4 +1,4 @@
-// Every import points down the layers: cli → gather / diagnosis / render / fix → checks → snapshot → kube / util / model.
+// Every import points down the layers: cli → watch / gather / diagnosis / render / fix → checks → snapshot → kube / util / model.
 // `npm test` runs this (npm run lint); an upward import or a cycle fails it.
 const layer = (name, mayUse) => ({
   name: `${name}-imports-down-only`,
@@ -19,6 +19,7 @@ module.exports = {
     layer('checks', ['snapshot', 'model', 'util']),
     layer('diagnosis', ['checks', 'snapshot', 'model', 'util']),
     layer('gather', ['kube', 'snapshot', 'model', 'util']),
+    layer('watch', ['diagnosis', 'checks', 'render', 'kube', 'snapshot', 'model', 'util']),
     // The only code that writes: it plans from checks' findings and reads evidence itself, never through gather.
     layer('fix', ['checks', 'kube', 'snapshot', 'model', 'util']),
   ],

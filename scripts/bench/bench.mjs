@@ -25,6 +25,8 @@ const { values: opt } = parseArgs({
     'fleet-active': { type: 'string' },
     'fleet-recipe-sample': { type: 'string' },
     'fleet-single-sample': { type: 'string' },
+    // (e) only the last wave and `watch` (no single-namespace or recipe comparison): the watch figures in minutes.
+    'fleet-watch-only': { type: 'boolean', default: false },
     'state-dir': { type: 'string' },
     'keep-cluster': { type: 'boolean', default: false },
     'write-docs': { type: 'boolean', default: false },
@@ -355,7 +357,7 @@ async function measureFleet(builtCli, results) {
   const t = Date.now();
   results.runs.fleetContent = await sc.buildFleet(admin, { terminating: N, active: cfg.fleetActive, log });
   log(`  built in ${fmtMs(Date.now() - t)}: ${JSON.stringify(results.runs.fleetContent)}`);
-  const waves = [...new Set([10, 100, N].filter((w) => w <= N))];
+  const waves = opt['fleet-watch-only'] ? [N] : [...new Set([10, 100, N].filter((w) => w <= N))];
   results.runs.fleetWaves = [];
   let deleted = 0;
   const all = (label, extra = []) => measure(ctx, { label, username: TOOL_USER, cmd: cli, args: ['--all', ...extra], env: toolEnv, json: !extra.length || extra.includes('json') });
@@ -363,7 +365,7 @@ async function measureFleet(builtCli, results) {
     await sh(path.join(cp, 'lib/kcm.sh'), ['restart', 'namespace-controller']);
     log(`(e) deleting namespaces ${deleted}..${wave - 1}; the namespace controller acts on them`);
     const t1 = Date.now();
-    await sc.deleteFleet(admin, deleted, wave, log);
+    await sc.deleteFleet(admin, deleted, wave, log, opt['fleet-watch-only'] ? { waitMs: 240_000, tolerateSlowController: true } : {});
     deleted = wave;
     // The controller retries every blocked namespace with backoff: stopped, so only the contender talks to the server.
     await sh(path.join(cp, 'lib/kcm.sh'), ['stop']);
@@ -383,6 +385,8 @@ async function measureFleet(builtCli, results) {
     results.runs.fleetWaves.push({ namespaces: wave, runs: runs.map(slim), groups, verdicts, byResource: runs[0].audit.byResource });
     log(`  groups: ${groups.map((g) => `${g.namespaces} × ${g.key}`).join('; ')}`);
   }
+  results.runs.fleetWatch = await measureWatch(cli, toolEnv, ctx, N);
+  if (opt['fleet-watch-only']) return;
   const text = await all('ns-doctor --all (text)', ['--no-color']);
   results.runs.fleetText = { lines: text.stdoutLines, head: text.stdoutHead, wallMs: text.wallMs };
 
@@ -414,6 +418,82 @@ async function measureFleet(builtCli, results) {
   log(`  ${fmtMs(recipe.wallMs)}, ${recipe.audit.requests} requests, etcd LISTs ${recipe.server.etcdListsOwn}`);
   results.runs.fleetRecipe = { ...slim(recipe), namespaces: recipeNames.length, of: N };
   void kubectl;
+}
+
+/**
+ * `kubectl ns-doctor watch` on the fleet: one process, a scan every 10 s; per scan its own figures from /metrics
+ * (duration, requests, bytes), the process' CPU time and RSS from /proc, the page's size and how long a scrape takes,
+ * and the requests the API server's audit log attributes to it.
+ */
+async function measureWatch(cli, toolEnv, ctx, namespaces, scans = 6) {
+  const { spawn } = await import('node:child_process');
+  log(`(e) watch: ${scans} scans of ${namespaces} Terminating namespaces, one every 10 s`);
+  const auditFrom = ctx.audit.size();
+  const child = spawn(cli, ['watch', '--listen', '127.0.0.1:0', '--interval', '10s', '--max-namespaces', String(namespaces)], { env: toolEnv, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = await waitFor('watch to serve', () => /serving (http:\/\/\S+)\/metrics/.exec(stderr)?.[1], { timeoutMs: 30_000 });
+  // The bundle runs through `#!/usr/bin/env -S node ...`: env execs node, so the child's pid is the node process.
+  const procStat = () => {
+    const fields = fs.readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+  };
+  /** VmRSS and VmHWM (peak) of the process, in MB. */
+  const memory = () => {
+    const status = fs.readFileSync(`/proc/${child.pid}/status`, 'utf8');
+    const mb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1]) / 1024;
+    return { VmRSS: mb('VmRSS'), VmHWM: mb('VmHWM') };
+  };
+  const value = (text, name) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1]);
+  const scrape = async () => {
+    const t0 = performance.now();
+    const text = await (await globalThis.fetch(`${url}/metrics`)).text();
+    return { text, ms: performance.now() - t0 };
+  };
+  const perScan = [];
+  let lastEnd = 0;
+  let lastBytes = 0;
+  let lastCpu = procStat();
+  while (perScan.length < scans) {
+    await sleep(250);
+    const { text, ms } = await scrape();
+    const end = value(text, 'ns_doctor_last_scan_timestamp_seconds');
+    if (!end || end === lastEnd) continue;
+    const bytes = value(text, 'ns_doctor_api_received_bytes_total');
+    const cpu = procStat();
+    const scan = {
+      ok: value(text, 'ns_doctor_last_scan_success') === 1,
+      seconds: value(text, 'ns_doctor_scan_duration_seconds'),
+      requests: value(text, 'ns_doctor_scan_api_requests'),
+      receivedBytes: bytes - lastBytes,
+      cpuSeconds: cpu - lastCpu,
+      ...memory(),
+      pageBytes: Buffer.byteLength(text),
+      series: text.split('\n').filter((l) => l && !l.startsWith('#')).length,
+      scrapeMs: ms,
+    };
+    perScan.push(scan);
+    log(`  scan ${perScan.length}: ${scan.ok ? 'ok' : 'FAILED'} ${scan.seconds.toFixed(3)} s, ${scan.requests} requests, ${fmtBytes(scan.receivedBytes)}, CPU ${scan.cpuSeconds.toFixed(2)} s, RSS ${scan.VmRSS.toFixed(0)} MB (peak ${scan.VmHWM.toFixed(0)}), page ${fmtBytes(scan.pageBytes)} / ${scan.series} series, scrape ${scan.scrapeMs.toFixed(0)} ms`);
+    [lastEnd, lastBytes, lastCpu] = [end, bytes, cpu];
+  }
+  child.kill('SIGTERM');
+  const exit = await exited;
+  const audited = ctx.audit.eventsSince(auditFrom).filter((e) => e.user?.username === TOOL_USER);
+  const steady = perScan.slice(1);
+  const summary = {
+    namespaces,
+    scans: perScan,
+    medianSeconds: median(steady.map((s) => s.seconds)),
+    medianRequests: median(steady.map((s) => s.requests)),
+    medianReceivedBytes: median(steady.map((s) => s.receivedBytes)),
+    medianCpuSeconds: median(steady.map((s) => s.cpuSeconds)),
+    peakRssMB: Math.max(...perScan.map((s) => s.VmHWM)),
+    auditedRequestsPerScan: audited.length / perScan.length,
+    exit,
+  };
+  log(`  watch at ${namespaces}: median ${summary.medianSeconds.toFixed(3)} s, ${summary.medianRequests} requests (audit: ${summary.auditedRequestsPerScan.toFixed(1)} per scan), ${fmtBytes(summary.medianReceivedBytes)}, CPU ${summary.medianCpuSeconds.toFixed(2)} s per scan, peak RSS ${summary.peakRssMB.toFixed(0)} MB; SIGTERM → exit ${exit.code}`);
+  return summary;
 }
 
 /** A run without its parsed report and audit detail: a thousand reports are megabytes in --json-out. */
@@ -534,7 +614,7 @@ function figures(results) {
 }
 
 function fleetFigures(r) {
-  if (!r.fleetWaves?.length) return undefined;
+  if (!r.fleetWaves?.length || !r.fleetSingle || !r.fleetRecipe) return undefined;
   const waves = r.fleetWaves.map((w) => ({
     namespaces: w.namespaces,
     n: w.runs.length,

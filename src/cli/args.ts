@@ -2,6 +2,8 @@ import yargs from 'yargs';
 import { OUTPUT_FORMATS, type OutputFormat } from '../render/index.js';
 import { parseDuration } from '../util/time.js';
 import type { FixSafety } from '../model/report.js';
+import { parseListen } from '../watch/server.js';
+import { DEFAULT_LIMITS, type CardinalityLimits } from '../watch/series.js';
 
 
 export interface CliOptions {
@@ -25,6 +27,19 @@ export interface CliOptions {
   fromSnapshot?: string;
   /** Set for `kubectl ns-doctor fix`. */
   fix?: FixOptions;
+  /** Set for `kubectl ns-doctor watch`. */
+  watch?: WatchOptions;
+}
+
+export interface WatchOptions {
+  intervalMs: number;
+  scanTimeoutMs: number;
+  listen: string;
+  once: boolean;
+  metricsFile?: string;
+  events: boolean;
+  eventsNamespace?: string;
+  limits: CardinalityLimits;
 }
 
 export interface FixOptions {
@@ -52,7 +67,7 @@ export function validateNamespaceName(name: string): void {
   }
 }
 
-const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait'];
+const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait', '--interval', '--scan-timeout', '--max-namespaces', '--max-subjects'];
 
 /**
  * "--wait -5s": yargs would read "-5s" as the short flags -5 and -s ("Unknown arguments: 5, s"). A value that starts
@@ -121,6 +136,24 @@ export function buildParser(argv: string[], version: string) {
             'Exit codes of fix: 10 plan has steps (nothing written; also: not confirmed), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a dry run or write was refused by the API server, 2 the cluster was unreachable or a write got no answer (it may have been applied: see the audit file); with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
           ),
     )
+    .command(
+      'watch',
+      'diagnose every Terminating namespace every --interval and serve the result as Prometheus metrics (/metrics, /healthz, /readyz)',
+      (y) =>
+        y
+          .option('interval', { type: 'string', default: '1m', describe: 'time between the starts of two scans (a scan never runs twice at once)' })
+          .option('scan-timeout', { type: 'string', default: '5m', describe: 'a scan still running after this is aborted and counted as failed' })
+          .option('listen', { type: 'string', default: '127.0.0.1:9898', describe: 'HOST:PORT to serve on (:9898 = every interface, as in a pod)' })
+          .option('once', { type: 'boolean', default: false, describe: 'scan once, print the metrics (or write --metrics-file) and exit with the --all exit code' })
+          .option('metrics-file', { type: 'string', describe: "with --once: write the metrics to FILE atomically (node_exporter's textfile collector)" })
+          .option('events', { type: 'boolean', default: false, describe: 'also record a Warning Event per blocked namespace and cause (the only write watch makes)' })
+          .option('events-namespace', { type: 'string', describe: "where the Events go (default: the pod's namespace, else default)" })
+          .option('max-namespaces', { type: 'number', default: DEFAULT_LIMITS.maxNamespaces, describe: 'per-namespace series for at most this many namespaces (blocked and oldest first)' })
+          .option('max-subjects', { type: 'number', default: DEFAULT_LIMITS.maxSubjects, describe: 'distinct (cause, subject) label pairs at most; the rest share subject="__other__"' })
+          .example('kubectl ns-doctor watch', 'serve http://127.0.0.1:9898/metrics, scanning every minute')
+          .example('kubectl ns-doctor watch --once --metrics-file /var/lib/node_exporter/textfile/ns_doctor.prom', 'for node_exporter')
+          .epilogue('Exit codes of watch: 0 after SIGTERM/SIGINT; with --once, those of --all (0, 1 BLOCKED, 2 INCOMPLETE or scan failed). 64 usage error.'),
+    )
     .command('completion', 'print the kubectl_complete-ns_doctor script that gives kubectl shell completion for this plugin')
     .version(version)
     .help()
@@ -155,6 +188,7 @@ function stringFlag(parsed: Record<string, unknown>, flag: string): string | und
 }
 
 export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
+  if ((parsed._ as unknown[] | undefined)?.[0] === 'watch') return watchCliOptions(parsed);
   const fix = (parsed._ as unknown[] | undefined)?.[0] === 'fix' ? fixOptions(parsed) : undefined;
   const namespace = parsed.namespace as string | undefined;
   const all = Boolean(parsed.all);
@@ -167,15 +201,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
   const { context, clusters } = clusterSelection(parsed, Boolean(fix));
-  const concurrency = Number(parsed.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
-  const duration = (flag: string) => {
-    try {
-      return parseDuration(String(parsed[flag]));
-    } catch (error) {
-      throw new UsageError(`--${flag}: ${(error as Error).message}`);
-    }
-  };
+  const { concurrency, duration } = common(parsed);
   return {
     ...(namespace ? { namespace } : {}),
     all,
@@ -208,6 +234,76 @@ export function usageLine(message: string): string {
     .map((line) => line.trim())
     .filter(Boolean)
     .join(' ');
+}
+
+function common(parsed: Record<string, unknown>) {
+  const concurrency = Number(parsed.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
+  const duration = (flag: string) => {
+    try {
+      return parseDuration(String(parsed[flag]));
+    } catch (error) {
+      throw new UsageError(`--${flag}: ${(error as Error).message}`);
+    }
+  };
+  return { concurrency, duration };
+}
+
+function watchCliOptions(parsed: Record<string, unknown>): CliOptions & { watch: WatchOptions } {
+  if (parsed.namespace) throw new UsageError('watch looks at every Terminating namespace: give no namespace');
+  for (const flag of ['all', 'details', 'from-snapshot', 'save-snapshot']) {
+    if (parsed[flag]) throw new UsageError(`--${flag} does not apply to watch`);
+  }
+  if (parsed.wait && parsed.wait !== '0') throw new UsageError('--wait does not apply to watch (see --interval)');
+  if (parsed.output !== 'text') throw new UsageError('watch writes the Prometheus text format: -o does not apply');
+  const { concurrency, duration } = common(parsed);
+  const listen = stringFlag(parsed, 'listen') ?? '127.0.0.1:9898';
+  try {
+    parseListen(listen);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const intervalMs = duration('interval');
+  if (intervalMs < 5_000) throw new UsageError('--interval must be at least 5s');
+  const scanTimeoutMs = duration('scan-timeout');
+  if (scanTimeoutMs < 1_000) throw new UsageError('--scan-timeout must be at least 1s');
+  const once = Boolean(parsed.once);
+  const metricsFile = stringFlag(parsed, 'metrics-file');
+  if (metricsFile !== undefined && !once) throw new UsageError('--metrics-file goes with --once (run it from a timer; node_exporter reads the file)');
+  if (metricsFile === '') throw new UsageError('--metrics-file: give a path');
+  const eventsNamespace = stringFlag(parsed, 'events-namespace');
+  if (eventsNamespace !== undefined) {
+    if (!parsed.events) throw new UsageError('--events-namespace goes with --events');
+    validateNamespaceName(eventsNamespace);
+  }
+  const limit = (flag: string) => {
+    const value = Number(parsed[flag]);
+    if (!Number.isInteger(value) || value < 1 || value > 100_000) throw new UsageError(`--${flag} must be an integer from 1 to 100000`);
+    return value;
+  };
+  return {
+    all: true,
+    details: false,
+    output: 'text',
+    ...(stringFlag(parsed, 'kubeconfig') ? { kubeconfig: stringFlag(parsed, 'kubeconfig') } : {}),
+    ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
+    requestTimeoutMs: duration('request-timeout'),
+    controllerTimeoutMs: duration('controller-timeout'),
+    concurrency,
+    waitMs: 0,
+    color: false,
+    verbose: Boolean(parsed.verbose),
+    watch: {
+      intervalMs,
+      scanTimeoutMs,
+      listen,
+      once,
+      ...(metricsFile ? { metricsFile } : {}),
+      events: Boolean(parsed.events),
+      ...(eventsNamespace ? { eventsNamespace } : {}),
+      limits: { maxNamespaces: limit('max-namespaces'), maxSubjects: limit('max-subjects') },
+    },
+  };
 }
 
 function fixOptions(parsed: Record<string, unknown>): FixOptions {

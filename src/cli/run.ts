@@ -18,6 +18,7 @@ import { runFix } from './fix.js';
 import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
 import { gatherAll } from './gather-all.js';
 import { runClusters } from './clusters.js';
+import { runWatch } from './watch.js';
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
 export async function run(
@@ -27,6 +28,7 @@ export async function run(
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
   if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
+  if (options.watch) return runWatch({ ...options, watch: options.watch }, version, log);
   if (options.clusters) return runClusters({ ...options, clusters: options.clusters }, version, log);
   const stderr: string[] = [];
   const started = performance.now();

@@ -4,7 +4,8 @@ import { spawn, type SpawnOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readTextFileBounded } from '../util/files.js';
 import { homedir } from 'node:os';
-import { delimiter, dirname, isAbsolute, resolve } from 'node:path';
+import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { isIPv6 } from 'node:net';
 import { load } from 'js-yaml';
 import { proxyFromEnvironment } from './proxy-env.js';
 
@@ -86,8 +87,8 @@ export function loadKubeConfig(source: KubeconfigSource): { kc: KubeConfig; orig
   const kc = new KubeConfig();
   if (!merged) {
     if (env.KUBERNETES_SERVICE_HOST && env.KUBERNETES_SERVICE_PORT) {
-      kc.loadFromCluster();
-      return { kc, origin: 'in-cluster service account' };
+      loadInCluster(kc, env);
+      return { kc, origin: `in-cluster service account (${serviceAccountDir(env)})` };
     }
     throw new KubeconfigError(
       `no kubeconfig found (looked at ${files.join(', ')}); set KUBECONFIG or pass --kubeconfig`,
@@ -125,6 +126,42 @@ function allowPlainHttp(config: RawConfig, contextName: string): void {
   const entry = config.clusters?.find((c) => c.name === context?.cluster);
   const cluster = entry?.cluster as Record<string, unknown> | undefined;
   if (typeof cluster?.server === 'string' && /^http:\/\//i.test(cluster.server)) cluster['insecure-skip-tls-verify'] = true;
+}
+
+/** Where a pod sees its service account; NS_DOCTOR_SERVICEACCOUNT_DIR moves it (tests, sidecar-mounted tokens). */
+export function serviceAccountDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.NS_DOCTOR_SERVICEACCOUNT_DIR || '/var/run/secrets/kubernetes.io/serviceaccount';
+}
+
+/** The namespace the pod runs in, from its service account mount; undefined outside a pod. */
+export function podNamespace(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  try {
+    const namespace = readTextFileBounded(join(serviceAccountDir(env), 'namespace'), 256).trim();
+    return namespace || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * As client-go's rest.InClusterConfig: https://KUBERNETES_SERVICE_HOST:KUBERNETES_SERVICE_PORT (an IPv6 host in
+ * brackets), the service account's CA, and its token read from the file, not copied: the kubelet rotates bound tokens
+ * in place, and a KubeConfig re-reads the file (client-node's FileAuth, at most a minute old; `watch` also builds a
+ * new KubeConfig for every scan).
+ */
+function loadInCluster(kc: KubeConfig, env: NodeJS.ProcessEnv): void {
+  const dir = serviceAccountDir(env);
+  const tokenFile = join(dir, 'token');
+  const caFile = join(dir, 'ca.crt');
+  if (!existsSync(tokenFile)) {
+    throw new KubeconfigError(`no kubeconfig, and no service account token at ${tokenFile} (is automountServiceAccountToken off?)`);
+  }
+  const host = env.KUBERNETES_SERVICE_HOST!;
+  const server = `https://${isIPv6(host) ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT}`;
+  kc.loadFromClusterAndUser(
+    { name: 'in-cluster', server, skipTLSVerify: false, ...(existsSync(caFile) ? { caFile } : {}) },
+    { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile } } },
+  );
 }
 
 /** A cluster without proxy-url goes through the proxy the environment names, as with kubectl (client-go). */

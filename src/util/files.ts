@@ -1,6 +1,8 @@
 // Files named on the command line (kubeconfigs, snapshots) are read bounded: /dev/zero, a FIFO or a file larger
 // than the process can hold is refused with one line before it is read, never left to hang or exhaust the heap.
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, fsyncSync, openSync, readSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { randomBytes } from 'node:crypto';
 
 export class BoundedReadError extends Error {}
 
@@ -35,4 +37,26 @@ export function readTextFileBounded(path: string, maxBytes: number): string {
 
 function mib(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+/**
+ * Replaces `path` in one step, for readers that may look at any moment (node_exporter's textfile collector): the text
+ * goes to a temporary file in the same folder (a rename is atomic only within a filesystem), is flushed, then renamed
+ * over the target. The temporary name does not end in `.prom`, so the collector never reads it half-written.
+ */
+export function writeFileAtomic(path: string, text: string): void {
+  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    const fd = openSync(temporary, 'wx', 0o644);
+    try {
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temporary, path);
+  } catch (error) {
+    rmSync(temporary, { force: true });
+    throw error;
+  }
 }

@@ -73,8 +73,11 @@ describe('loadKubeConfig inside a pod', () => {
     vi.stubEnv('KUBECONFIG', '');
     vi.stubEnv('KUBERNETES_SERVICE_HOST', '10.96.0.1');
     vi.stubEnv('KUBERNETES_SERVICE_PORT', '443');
+    const serviceAccount = mkdtempSync(join(tmpdir(), 'nsd-sa-'));
+    writeFileSync(join(serviceAccount, 'token'), 'token');
+    vi.stubEnv('NS_DOCTOR_SERVICEACCOUNT_DIR', serviceAccount);
     const { kc, origin } = loadKubeConfig({});
-    expect(origin).toBe('in-cluster service account');
+    expect(origin).toBe(`in-cluster service account (${serviceAccount})`);
     expect(kc.getCurrentCluster()?.server).toBe('https://10.96.0.1:443');
   });
 });

@@ -422,8 +422,12 @@ export async function buildFleet(client, { terminating, active, log }) {
   return { terminating, active, objects, causes: Object.fromEntries(['apiservice', 'finalizer', 'pods'].map((c) => [c, names.filter(([, x]) => x === c).length])) };
 }
 
-/** Deletes namespaces fleetName(from..to-1) and waits until the namespace controller has written its verdict on each. */
-export async function deleteFleet(client, from, to, log) {
+/**
+ * Deletes namespaces fleetName(from..to-1) and waits until the namespace controller has written its verdict on each.
+ * `waitMs`: how long to wait for that; with `tolerateSlowController`, a controller slower than that (a loaded machine)
+ * is logged and the run goes on with the namespaces as they are (all Terminating, some without conditions yet).
+ */
+export async function deleteFleet(client, from, to, log, { waitMs = 600_000, tolerateSlowController = false } = {}) {
   await pool(to - from, CONCURRENCY, (k) => client.json('DELETE', `/api/v1/namespaces/${fleetName(from + k)}`, undefined, [200, 202]));
   const wanted = new Set(Array.from({ length: to - from }, (_, k) => fleetName(from + k)));
   await waitFor(
@@ -438,6 +442,9 @@ export async function deleteFleet(client, from, to, log) {
       log(`  ${done}/${wanted.size} namespaces have the controller's conditions`);
       return done === wanted.size;
     },
-    { timeoutMs: 600_000, intervalMs: 5000 },
-  );
+    { timeoutMs: waitMs, intervalMs: 5000 },
+  ).catch((error) => {
+    if (!tolerateSlowController) throw error;
+    log(`  the namespace controller did not reach every namespace in ${waitMs / 1000} s: measuring them as they are`);
+  });
 }
