@@ -1,7 +1,7 @@
 // The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
-import type { Gap, GapKind, GroupVersionState, RemainingType } from './shared.js';
+import type { Gap, GapKind, GroupVersionState, RemainingType, WebhookFailure, WebhookFailureClass } from './shared.js';
 
-export type { Gap, GapKind, GroupVersionState, RemainingType };
+export type { Gap, GapKind, GroupVersionState, RemainingType, WebhookFailure, WebhookFailureClass };
 
 export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
@@ -71,6 +71,8 @@ export interface Blocker {
   fixes: Fix[];
   /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
   warnings?: string[];
+  /** WebhookBlocksDeletion and ConversionWebhookDown: why the webhook fails; the summary and the fixes follow it. */
+  failure?: WebhookFailure;
 }
 
 export interface DeletionCondition {
