@@ -20,7 +20,7 @@ export interface WebhookTarget {
 export function causeOf(failure: WebhookFailure): string {
   const afterPost = /Post "[^"]*": (.*)$/s.exec(failure.message)?.[1];
   if (afterPost) return afterPost.replace(/^failed to call webhook: /, '');
-  return failure.message.replace(/^(?:failed calling webhook "[^"]*": |conversion webhook for [^:]*? failed: )/, '');
+  return failure.message.replace(/^(?:failed calling webhook "[^"]*": |conversion webhook for [^:]*? failed: |admission webhook "[^"]*" denied the request: )/, '');
 }
 
 /** A failure read from the objects alone: the Service is missing, or has no ready endpoint. */
