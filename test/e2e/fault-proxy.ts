@@ -8,6 +8,8 @@
  *   reset                                 resets the connection as soon as the request arrives
  *   badjson                               a 200 with a correct Content-Length whose body is not valid JSON
  *   huge                                  a 200 whose body never ends (64 MiB of a list that keeps going)
+ *   rewrite                               the real answer, its JSON body passed through `rewrite` (a wrong-shaped
+ *                                         document, one corrupted object among good ones)
  * `times` limits a fault to its first N matches (the rest pass through). Every request is recorded in `hits`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -17,13 +19,15 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { cluster } from './harness.js';
 
-export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge';
+export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge' | 'rewrite';
 
 export interface Fault {
   path: RegExp;
   kind: FaultKind;
   times?: number;
   delayMs?: number;
+  /** For `rewrite`: the answer's parsed JSON body in, the body to send out (returning the same object is fine). */
+  rewrite?: (body: any) => unknown;
 }
 
 export interface Hit {
@@ -154,12 +158,14 @@ export class FaultProxy {
       }
       case 'cut':
         return this.forward(req, res, true);
+      case 'rewrite':
+        return this.forward(req, res, false, fault.rewrite);
       default:
         return this.forward(req, res, false);
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean): void {
+  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean, rewrite?: (body: any) => unknown): void {
     const headers: Record<string, string> = {};
     for (const name of ['accept', 'user-agent']) if (req.headers[name]) headers[name] = String(req.headers[name]);
     const upstream = https.request(
@@ -168,7 +174,8 @@ export class FaultProxy {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.on('end', () => {
-          const body = Buffer.concat(chunks);
+          const received = Buffer.concat(chunks);
+          const body = rewrite && answer.statusCode === 200 ? Buffer.from(JSON.stringify(rewrite(JSON.parse(received.toString('utf8'))))) : received;
           const passOn: Record<string, string> = { 'Content-Length': String(body.length) };
           if (answer.headers['content-type']) passOn['Content-Type'] = answer.headers['content-type'];
           res.writeHead(answer.statusCode ?? 502, passOn);
