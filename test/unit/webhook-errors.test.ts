@@ -1,6 +1,6 @@
 // The classifier of webhook and conversion errors, on the words the API server really writes (k8s.io/apiserver's
 // webhook client, Go's net/http, crypto/tls, crypto/x509), as the namespace controller copies them into
-// NamespaceDeletionContentFailure. Rows marked "recorded" were read from the e2e control plane (v1.34).
+// NamespaceDeletionContentFailure; the recorded conditions below were read from the e2e control plane (v1.34).
 import { describe, expect, it } from 'vitest';
 import {
   admissionWebhookFailure,
@@ -15,19 +15,19 @@ const URL_ = 'https://127.0.0.1:34567/validate?timeout=1s';
 const SVC = 'https://policy.policy-system.svc:443/validate?timeout=10s';
 
 const rows: [string, string, WebhookFailureClass][] = [
-  ['unknown authority (recorded shape)', post(URL_, 'tls: failed to verify certificate: x509: certificate signed by unknown authority'), 'tls'],
+  ['unknown authority', post(URL_, 'tls: failed to verify certificate: x509: certificate signed by unknown authority'), 'tls'],
   ['expired certificate', post(SVC, 'tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-12-04T03:00:00Z is after 2026-12-01T00:00:00Z'), 'tls'],
   ['wrong name', post(SVC, 'tls: failed to verify certificate: x509: certificate is valid for other.example.com, not policy.policy-system.svc'), 'tls'],
   ['plain HTTP backend', post(SVC, 'http: server gave HTTP response to HTTPS client'), 'tls'],
   ['TLS alert from the server', post(SVC, 'remote error: tls: bad certificate'), 'tls'],
-  ['context deadline (recorded shape)', post(URL_, 'context deadline exceeded'), 'timeout'],
+  ['context deadline', post(URL_, 'context deadline exceeded'), 'timeout'],
   ['client timeout awaiting headers', post(SVC, 'net/http: request canceled (Client.Timeout exceeded while awaiting headers)'), 'timeout'],
   ['dial i/o timeout', post(SVC, 'dial tcp 10.0.0.12:443: i/o timeout'), 'timeout'],
   ['TLS handshake that never completes is a hang, not a certificate problem', post(SVC, 'net/http: TLS handshake timeout'), 'timeout'],
-  ['connection refused (recorded shape)', post(URL_, 'dial tcp 127.0.0.1:34567: connect: connection refused'), 'refused'],
+  ['connection refused', post(URL_, 'dial tcp 127.0.0.1:34567: connect: connection refused'), 'refused'],
   ['no route', post(SVC, 'dial tcp 10.0.0.12:443: connect: no route to host'), 'unreachable'],
   ['no such host', post('https://hooks.example.invalid/validate', 'dial tcp: lookup hooks.example.invalid on 10.96.0.10:53: no such host'), 'unreachable'],
-  ['no endpoints (recorded, scripts/scenarios/webhook-delete.sh)', post(SVC, 'no endpoints available for service "policy-webhook"'), 'no-endpoints'],
+  ['no endpoints', post(SVC, 'no endpoints available for service "policy-webhook"'), 'no-endpoints'],
   ['service not found', post(SVC, 'service "policy" not found'), 'service-not-found'],
   ['denied, whatever the policy says', 'admission webhook "v.example.com" denied the request: deleting configmaps labelled keep=true is forbidden by policy (x509 audit)', 'denied'],
   ['a bad answer', post(SVC, 'expected response.uid="1", got ""'), 'unknown'],
@@ -42,6 +42,29 @@ const rows: [string, string, WebhookFailureClass][] = [
 describe('classifyWebhookError', () => {
   it.each(rows)('%s', (_name, message, expected) => {
     expect(classifyWebhookError(message)).toBe(expected);
+  });
+});
+
+// NamespaceDeletionContentFailure messages written by the real namespace controller (v1.34) in
+// test/e2e/webhook-classes.test.ts, against the real servers that test starts.
+const recordedConditions: [string, string, WebhookFailureClass][] = [
+  ['guard.e2e-wh-tls.e2e.ns-doctor.dev', 'Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "guard.e2e-wh-tls.e2e.ns-doctor.dev": failed to call webhook: Post "https://127.0.0.1:46353/validate?timeout=5s": tls: failed to verify certificate: x509: certificate signed by unknown authority', 'tls'],
+  ['guard.e2e-wh-hang.e2e.ns-doctor.dev', 'Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "guard.e2e-wh-hang.e2e.ns-doctor.dev": failed to call webhook: Post "https://127.0.0.1:40191/validate?timeout=1s": context deadline exceeded', 'timeout'],
+  ['guard.e2e-wh-refused.e2e.ns-doctor.dev', 'Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "guard.e2e-wh-refused.e2e.ns-doctor.dev": failed to call webhook: Post "https://127.0.0.1:45287/validate?timeout=5s": dial tcp 127.0.0.1:45287: connect: connection refused', 'refused'],
+  ['deny-delete.policy.example.com', 'Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "deny-delete.policy.example.com": failed to call webhook: Post "https://policy-webhook.wh1-policy.svc:443/validate?timeout=5s": no endpoints available for service "policy-webhook"', 'no-endpoints'],
+];
+const recordedConversions: [string, string, WebhookFailureClass][] = [
+  ['convtls.e2e.ns-doctor.dev', 'Failed to delete all resource types, 1 remaining: conversion webhook for convtls.e2e.ns-doctor.dev/v1beta1, Kind=Widget failed: Post "https://127.0.0.1:46353/convert?timeout=30s": tls: failed to verify certificate: x509: certificate signed by unknown authority', 'tls'],
+  ['convrefused.e2e.ns-doctor.dev', 'Failed to delete all resource types, 1 remaining: conversion webhook for convrefused.e2e.ns-doctor.dev/v1beta1, Kind=Widget failed: Post "https://127.0.0.1:45287/convert?timeout=30s": dial tcp 127.0.0.1:45287: connect: connection refused', 'refused'],
+];
+
+describe('recorded conditions of the real namespace controller', () => {
+  it.each(recordedConditions)('admission webhook %s', (name, condition, expected) => {
+    const failure = admissionWebhookFailure(condition, name);
+    expect(failure).toEqual({ class: expected, source: 'controller', message: condition.slice(condition.indexOf('failed calling webhook')) });
+  });
+  it.each(recordedConversions)('conversion webhook of %s', (group, condition, expected) => {
+    expect(conversionWebhookFailure(condition, group, 'Widget')).toEqual({ class: expected, source: 'controller', message: condition.slice(condition.indexOf('conversion webhook for')) });
   });
 });
 
