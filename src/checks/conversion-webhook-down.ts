@@ -20,7 +20,10 @@ export const conversionWebhookDown: Check = {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.conversionStrategy === 'Webhook')
       .flatMap((crd) => {
-        const reported = conversionWebhookFailure(conditions.contentFailure, crd.group, crd.kind);
+        // The controller's words first; else the API server's answer to our own list of the type, same words.
+        const listFailure = snapshot.gaps.find((g) => g.kind === 'content' && g.resource === `${crd.plural}.${crd.group}` && !g.object)?.reason;
+        const fromList = conversionWebhookFailure(listFailure, crd.group, crd.kind);
+        const reported = conversionWebhookFailure(conditions.contentFailure, crd.group, crd.kind) ?? (fromList && { ...fromList, source: 'api-server' as const });
         const present =
           snapshot.content?.types.some((t) => t.group === crd.group && t.resource === crd.plural) ||
           snapshot.content?.unlisted?.some((t) => t.group === crd.group && t.resource === crd.plural);
@@ -43,7 +46,9 @@ export const conversionWebhookDown: Check = {
               link({ kind: 'CustomResourceDefinition', name: crd.name }, `conversion strategy Webhook, ${targetFacts(target, CONVERSION_TIMEOUT_SECONDS).join(', ')}`, 0),
               ...(failure.source === 'controller'
                 ? [link({ kind: 'Namespace', name: snapshot.namespaceName }, `the namespace controller reports (${failure.class}): ${failure.message}`, 0)]
-                : []),
+                : failure.source === 'api-server'
+                  ? [link({ kind: 'CustomResourceDefinition', name: crd.name }, `listing its objects fails (${failure.class}): ${failure.message}`, 0)]
+                  : []),
               ...(backend?.links ?? []),
             ],
             fixes: [

@@ -56,13 +56,14 @@ export type WebhookFailureClass = 'tls' | 'timeout' | 'refused' | 'unreachable' 
 
 /**
  * The failure of one webhook: its class and the words it was decided from. `source` says whose words: the
- * namespace controller's own error (`controller`), or only what the objects show (`objects`: the Service is missing
- * or has no ready endpoint, while the controller has not named the webhook).
+ * namespace controller's own error (`controller`), the API server's answer to ns-doctor's own list of the type
+ * (`api-server`, a conversion webhook the controller has not reported yet), or only what the objects show
+ * (`objects`: the Service is missing or has no ready endpoint, while no error names the webhook).
  */
 export interface WebhookFailure {
   class: WebhookFailureClass;
   message: string;
-  source: 'controller' | 'objects';
+  source: 'controller' | 'api-server' | 'objects';
 }
 
 /** An ownerReferences entry, as the API sends it and as the snapshot keeps it. */

@@ -245,6 +245,22 @@ table(conversionWebhookDown, {
       blockers: [{ id: 'ConversionWebhookDown', summary: /fails: the API server does not trust the certificate its backend serves \(tls: failed to verify certificate: x509: certificate signed by unknown authority\)/, facts: [/1 ready endpoints/, /reports \(tls\)/] }],
     },
     {
+      name: 'not reported by the controller yet, but our own list of the type failed with the same words',
+      snapshot: () => {
+        const snapshot = conversionTo({ exists: true, ready: 1 });
+        const crd = snapshot.crds[crdName];
+        snapshot.gaps.push({
+          kind: 'content',
+          resource: `${crd.plural}.${crd.group}`,
+          what: `list ${crd.plural}.${crd.group} in crd1`,
+          reason: `500 Internal error occurred: conversion webhook for ${crd.group}/v1beta1, Kind=${crd.kind} failed: Post "https://backup-conversion.backup-system.svc:443/convert?timeout=30s": ${X509}`,
+          httpStatus: 500,
+        });
+        return snapshot;
+      },
+      blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/listing its objects fails \(tls\)/] }],
+    },
+    {
       name: 'called by URL and named by the controller',
       snapshot: () => conversionReported(conversionByURL(), X509),
       blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/called by URL https:\/\/127\.0\.0\.1:40001\/convert, caBundle set/] }],
