@@ -2,7 +2,7 @@ import { conversionWebhookFailure } from '../snapshot/webhook-errors.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
-import { failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';
+import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';
 
 /** The API server waits a fixed 30 s for a conversion webhook (apiextensions-apiserver's webhook converter). */
 const CONVERSION_TIMEOUT_SECONDS = 30;
@@ -16,6 +16,10 @@ export const conversionWebhookDown: Check = {
   id: 'ConversionWebhookDown',
   emits: ['ConversionWebhookDown'],
   description: "A CRD's conversion webhook fails (down, untrusted certificate, too slow), so its objects cannot be read or deleted",
+  groupSummary({ subject, summary, failure }) {
+    if (subject.kind !== 'ConversionWebhook') return summary;
+    return `conversion webhook of CRD ${subject.crd} fails${failure ? ` (${failureClassPhrase(failure.class)})` : ''}, so its objects cannot be read or deleted`;
+  },
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.conversionStrategy === 'Webhook')
@@ -40,6 +44,7 @@ export const conversionWebhookDown: Check = {
         return [
           {
             id: 'ConversionWebhookDown' as const,
+            subject: { kind: 'ConversionWebhook' as const, crd: crd.name },
             summary: `conversion webhook of CRD ${crd.name} fails: ${failurePhrase(failure, target, CONVERSION_TIMEOUT_SECONDS)}; its objects cannot be read or deleted`,
             failure,
             evidence: [

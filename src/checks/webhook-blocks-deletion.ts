@@ -5,7 +5,7 @@ import { admissionWebhookFailure } from '../snapshot/webhook-errors.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
-import { failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';
+import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';
 
 /** The API server's default timeoutSeconds for admission webhooks (admissionregistration/v1). */
 const DEFAULT_TIMEOUT_SECONDS = 10;
@@ -19,6 +19,10 @@ export const webhookBlocksDeletion: Check = {
   id: 'WebhookBlocksDeletion',
   emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook refuses the deletions: failurePolicy Fail and a backend that cannot answer, or its policy denies them',
+  groupSummary({ subject, summary, failure }) {
+    if (subject.kind !== 'Webhook') return summary;
+    return `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions${failure ? ` (${failureClassPhrase(failure.class)})` : ''}`;
+  },
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
     const remaining = snapshot.content?.types ?? [];
@@ -55,6 +59,7 @@ export const webhookBlocksDeletion: Check = {
       const timeoutSeconds = webhook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
       blockers.push({
         id: 'WebhookBlocksDeletion',
+        subject: { kind: 'Webhook', configurationKind: webhook.configurationKind, configuration: webhook.configuration, webhook: webhook.name },
         summary: `admission webhook ${webhook.name} refuses deletions: ${failure.class === 'denied' ? '' : `failurePolicy ${webhook.failurePolicy} and `}${failurePhrase(failure, webhook, DEFAULT_TIMEOUT_SECONDS)}${inNamespace ? ' (it lives in the namespace being deleted)' : ''}`,
         evidence,
         failure,

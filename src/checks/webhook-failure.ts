@@ -61,6 +61,21 @@ export function failurePhrase(failure: WebhookFailure, target: WebhookTarget, de
   }
 }
 
+/** The class in a few words, for a headline shared by many namespaces (--all). */
+export function failureClassPhrase(failureClass: WebhookFailure['class']): string {
+  const phrases: Record<WebhookFailure['class'], string> = {
+    tls: 'its serving certificate is not trusted',
+    timeout: 'its backend does not answer in time',
+    refused: 'nothing listens at its backend',
+    unreachable: 'its backend cannot be reached',
+    'no-endpoints': 'its backend has no ready endpoints',
+    'service-not-found': 'its backend Service does not exist',
+    denied: 'its policy denies the request',
+    unknown: 'calling it fails',
+  };
+  return phrases[failureClass];
+}
+
 /** Facts about the target that bear on the class: the caBundle for TLS, the timeout for a hang. */
 export function targetFacts(target: WebhookTarget, defaultTimeoutSeconds: number): string[] {
   const facts = [target.url ? `called by URL ${target.url}` : `called through ${describeTarget(target)}`];

@@ -215,11 +215,12 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       return { options: [{ safety: 'caution', steps }], reason: '' };
     }
     case 'WebhookBlocksDeletion': {
-      const head = blocker.evidence[0];
-      const webhook = (snapshot.webhooks ?? []).find(
-        (w) => w.configurationKind === head?.ref.kind && w.configuration === head.ref.name && head.fact.startsWith(`webhook ${w.name}:`),
-      );
-      if (!webhook) return none('the webhook configuration named by the evidence is no longer in the snapshot');
+      const subject = blocker.subject;
+      const webhook =
+        subject.kind === 'Webhook'
+          ? (snapshot.webhooks ?? []).find((w) => w.configurationKind === subject.configurationKind && w.configuration === subject.configuration && w.name === subject.webhook)
+          : undefined;
+      if (!webhook) return none('the webhook configuration this finding is about is no longer in the snapshot');
       // A backend that is missing or has no ready endpoint is re-checked before writing; any other class (TLS,
       // timeout, refused, denied) comes from the controller's own error, and the namespace still being deleted is
       // what the step relies on.

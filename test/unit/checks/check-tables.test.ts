@@ -53,7 +53,7 @@ table(namespaceControllerNotRunning, {
     { name: 'not Terminating', snapshot: () => ({ ...recorded('crd-finalizer'), namespace: { ...recorded('crd-finalizer').namespace!, deletionTimestamp: undefined } }) },
   ],
   invalid: [
-    { name: 'Terminating for 6m with no deletion condition', snapshot: withoutConditions, context: after(6 * 60_000), blockers: [{ id: 'NamespaceControllerNotRunning', summary: /in 6m/ }] },
+    { name: 'Terminating for 6m with no deletion condition', snapshot: withoutConditions, context: after(6 * 60_000), blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'NotRunning' }, summary: /in 6m/ }] },
     {
       name: 'the threshold is a flag (--controller-timeout 30s)',
       snapshot: withoutConditions,
@@ -75,14 +75,14 @@ table(groupVersionParseFailure, {
         ];
         return snapshot;
       },
-      blockers: [{ id: 'GroupVersionParseFailure', facts: ['unexpected GroupVersion string: bad/group/v1'] }],
+      blockers: [{ id: 'GroupVersionParseFailure', subject: { kind: 'NamespaceController', problem: 'GroupVersionParsing' }, facts: ['unexpected GroupVersion string: bad/group/v1'] }],
     },
   ],
 });
 
 table(namespaceControllerForbidden, {
   valid: [{ name: 'a content failure that is not about RBAC', snapshot: () => withContentFailure(ETCD) }],
-  invalid: [{ name: 'the content failure says forbidden', snapshot: () => withContentFailure(FORBIDDEN), blockers: [{ id: 'NamespaceControllerForbidden', facts: [/cannot deletecollection/] }] }],
+  invalid: [{ name: 'the content failure says forbidden', snapshot: () => withContentFailure(FORBIDDEN), blockers: [{ id: 'NamespaceControllerForbidden', subject: { kind: 'NamespaceController', problem: 'Forbidden' }, facts: [/cannot deletecollection/] }] }],
 });
 
 table(contentDeletionFailed, {
@@ -97,7 +97,7 @@ table(contentDeletionFailed, {
       },
     },
   ],
-  invalid: [{ name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', summary: /etcdserver: request timed out/ }] }],
+  invalid: [{ name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', subject: { kind: 'NamespaceContent', namespace: 'wh1' }, summary: /etcdserver: request timed out/ }] }],
 });
 
 
@@ -187,7 +187,7 @@ function foregroundOwner(withDependent: boolean): Snapshot {
 table(apiServiceUnavailable, {
   valid: [{ name: 'every API discovered, every APIService Available', snapshot: () => recorded('crd-finalizer') }],
   invalid: [
-    { name: 'metrics-server OOMKilled on a NotReady node', snapshot: () => recorded('metrics-server'), blockers: [{ id: 'APIServiceUnavailable', summary: /OOMKilled/, facts: [/Ready=False/] }] },
+    { name: 'metrics-server OOMKilled on a NotReady node', snapshot: () => recorded('metrics-server'), blockers: [{ id: 'APIServiceUnavailable', subject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', groupVersion: 'metrics.k8s.io/v1beta1' }, summary: /OOMKilled/, facts: [/Ready=False/] }] },
     { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned' }] },
   ],
 });
@@ -198,14 +198,14 @@ table(finalizerOwnerMissing, {
     {
       name: 'no running controller may remove the custom finalizer',
       snapshot: () => recorded('crd-finalizer'),
-      blockers: [{ id: 'FinalizerOwnerMissing', facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ } }],
+      blockers: [{ id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'example.ns-doctor.dev/snapshot-cleanup', group: 'example.ns-doctor.dev', resource: 'databasebackups' }, facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ } }],
     },
   ],
 });
 
 table(crdTerminating, {
   valid: [{ name: 'a CRD that is not being deleted', snapshot: () => recorded('crd-finalizer') }],
-  invalid: [{ name: 'a CRD being deleted while its instances remain', snapshot: crdBeingDeleted, blockers: [{ id: 'CRDTerminating', facts: [/InstanceDeletionInProgress/] }] }],
+  invalid: [{ name: 'a CRD being deleted while its instances remain', snapshot: crdBeingDeleted, blockers: [{ id: 'CRDTerminating', subject: { kind: 'CustomResourceDefinition', name: 'databasebackups.example.ns-doctor.dev' }, facts: [/InstanceDeletionInProgress/] }] }],
 });
 
 const X509 = 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
@@ -237,7 +237,7 @@ table(conversionWebhookDown, {
     { name: 'called by URL, and the controller names no failure', snapshot: conversionByURL },
   ],
   invalid: [
-    { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', facts: [/does not exist/] }] },
+    { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, facts: [/does not exist/] }] },
     { name: 'the conversion service has no ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown' }] },
     {
       name: 'a ready endpoint and an untrusted certificate: the certificate, never "down"',
@@ -289,14 +289,14 @@ describe('ConversionWebhookDown: the safe fix follows the class', () => {
 table(pvcInUse, {
   valid: [{ name: 'no claim is held by pvc-protection', snapshot: () => recorded('pod-terminating') }],
   invalid: [
-    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', facts: [/still uses the claim/] }] },
+    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/still uses the claim/] }] },
     { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', facts: [/no pod uses it/] }] },
   ],
 });
 
 table(dependentsBlockDeletion, {
   valid: [{ name: 'no owner waits on foregroundDeletion or orphan', snapshot: () => recorded('crd-finalizer') }],
-  invalid: [{ name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', summary: /1 blocking dependent/ }] }],
+  invalid: [{ name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', subject: { kind: 'Owners', namespace: 'crd1', names: ['Deployment/web'] }, summary: /1 blocking dependent/ }] }],
 });
 
 table(podsStuckTerminating, {
@@ -304,12 +304,12 @@ table(podsStuckTerminating, {
     { name: 'a pod still inside its grace period', snapshot: () => recorded('pod-grace') },
     { name: 'no pod is Terminating', snapshot: () => recorded('crd-finalizer') },
   ],
-  invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', facts: [/Ready=Unknown/] }] }],
+  invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] }],
 });
 
 table(webhookBlocksDeletion, {
   valid: [{ name: 'no webhook with failurePolicy Fail intercepts what is left', snapshot: () => recorded('metrics-server') }],
-  invalid: [{ name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion' }] }],
+  invalid: [{ name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion', subject: { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'wh1-deny-delete', webhook: 'deny-delete.policy.example.com' } }] }],
 });
 
 describe('check tables', () => {
