@@ -26,13 +26,24 @@ export function classifyWebhookError(message: string): WebhookFailureClass {
   return 'unknown';
 }
 
-// Where one error about a webhook starts, in a condition message that may list several (joined by ", ").
+// Where one error about a webhook starts, in a condition message that may list several.
 const ERROR_STARTS = /failed calling webhook "|admission webhook "|conversion webhook for /g;
+// The namespace controller joins the errors of its pass with ", " (an aggregate error); errors themselves contain
+// ", " too ("v1beta1, Kind=Widget", "certificate is valid for a, b, not c"), so an error ends only where ", " is
+// followed by the start of another entry. Seen on the real controller: a conversion webhook that fails breaks the
+// watch cache of its type for every namespace ("storage is (re)initializing: failed to list <group>/<version>,
+// Kind=<kind>: conversion webhook for … failed: …"), so that entry follows whatever error came first.
+const NEXT_ENTRY =
+  /, (?=Internal error occurred: |storage is \(re\)initializing|unexpected items still remain|failed to list |failed calling webhook "|admission webhook "|conversion webhook for |Timeout: |etcdserver: |[a-z0-9.-]+ is forbidden: )/g;
 
-/** The errors of a controller message, each from its start marker to the next one. */
+/** The errors of a controller message about webhooks, each from its start marker to where the next entry begins. */
 function errorsIn(text: string): string[] {
   const starts = [...text.matchAll(ERROR_STARTS)].map((m) => m.index);
-  return starts.map((start, i) => text.slice(start, starts[i + 1] ?? text.length).replace(/[,\s\]]+$/, ''));
+  const ends = [...text.matchAll(NEXT_ENTRY)].map((m) => m.index);
+  return starts.map((start, i) => {
+    const end = Math.min(starts[i + 1] ?? text.length, ends.find((e) => e > start) ?? text.length);
+    return text.slice(start, end).replace(/[,\s\]]+$/, '');
+  });
 }
 
 /** The controller's error about admission webhook `name`, classified; undefined when its message does not name it. */

@@ -5,7 +5,7 @@
 // Webhooks are called by `url`: an EndpointSlice may not point at 127.0.0.1 (the API server rejects loopback
 // endpoint addresses), so a Service cannot route to a server of this test.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Blocker, Report } from '../../src/model/report.js';
@@ -19,6 +19,7 @@ let certs: Certificates;
 let tls: Backend;
 let hang: Backend;
 let refused: Backend;
+const serviceAddress = hostAddress() ?? '203.0.113.10';
 
 const b64 = (text: string) => Buffer.from(text).toString('base64');
 
@@ -82,7 +83,51 @@ async function conversionCase(ns: string, group: string, url: string): Promise<v
   await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True', 120_000);
 }
 
-const admissionNs = { tls: 'e2e-wh-tls', timeout: 'e2e-wh-hang', refused: 'e2e-wh-refused' };
+/**
+ * This machine's own non-loopback IPv4 address: an EndpointSlice may not name 127.0.0.1, but a closed port on the
+ * host's own address is refused by the kernel, locally, whatever the network around it does.
+ */
+function hostAddress(): string | undefined {
+  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/**
+ * The same webhook called through a Service that HAS a ready endpoint (an EndpointSlice written by hand) at a port
+ * nothing listens on: refused, while the Service never lacks endpoints. Without a non-loopback address, an address of
+ * TEST-NET-3 (RFC 5737), where what the dial meets depends on the network (seen: a timeout, and an egress proxy
+ * that answered with its own certificate).
+ */
+async function serviceCase(ns: string, address: string, port: number): Promise<void> {
+  const backend = `${ns}-backend`;
+  await kubectlOk(['create', 'namespace', backend]);
+  await kubectlOk(['apply', '-n', backend, '-f', '-'], {
+    input: `apiVersion: v1
+kind: Service
+metadata: {name: guard}
+spec:
+  ports: [{name: https, port: 443, targetPort: 8443}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: guard-manual
+  labels: {kubernetes.io/service-name: guard}
+addressType: IPv4
+ports: [{name: https, port: ${port}, protocol: TCP}]
+endpoints:
+- addresses: [${address}]
+  conditions: {ready: true}
+`,
+  });
+  await kubectlOk(['create', 'namespace', ns]);
+  await kubectlOk(['create', 'configmap', 'app-config', '-n', ns, '--from-literal=feature=on']);
+  const config = admission(ns, 'unused', 1).replace('clientConfig: {url: "unused",', `clientConfig: {service: {namespace: ${backend}, name: guard, path: /validate, port: 443},`);
+  await kubectlOk(['apply', '-f', '-'], { input: config });
+  await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+  await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True', 120_000);
+}
+
+const admissionNs = { tls: 'e2e-wh-tls', timeout: 'e2e-wh-hang', refused: 'e2e-wh-refused', service: 'e2e-wh-svc' };
 const conversion = { tls: { ns: 'e2e-conv-tls', group: 'convtls.e2e.ns-doctor.dev' }, refused: { ns: 'e2e-conv-refused', group: 'convrefused.e2e.ns-doctor.dev' } };
 
 async function takeDown(): Promise<void> {
@@ -91,7 +136,8 @@ async function takeDown(): Promise<void> {
     // Without the webhook the namespace controller can list (and so delete) the widgets; then the CRD goes.
     await kubectl(['patch', 'crd', `widgets.${group}`, '--type=merge', '-p', '{"spec":{"conversion":{"strategy":"None","webhook":null}}}']);
   }
-  const all = [...Object.values(admissionNs), ...Object.values(conversion).map((c) => c.ns)];
+  await kubectl(['delete', 'namespace', `${admissionNs.service}-backend`, '--wait=false', '--ignore-not-found']);
+  const all = [...Object.values(admissionNs), `${admissionNs.service}-backend`, ...Object.values(conversion).map((c) => c.ns)];
   await waitFor('test namespaces gone', async () => {
     const left = await Promise.all(all.map(async (ns) => (await kubectl(['get', 'namespace', ns])).code === 0));
     for (const [i, present] of left.entries()) if (present) await kubectl(['annotate', 'namespace', all[i], '--overwrite', `ns-doctor.dev/nudge=${Date.now()}`]);
@@ -100,9 +146,21 @@ async function takeDown(): Promise<void> {
   for (const { group } of Object.values(conversion)) await kubectl(['delete', 'crd', `widgets.${group}`, '--ignore-not-found']);
 }
 
-function onlyBlocker(report: Report, id: Blocker['id']): Blocker {
-  expect(report.blockers.map((b) => b.id), JSON.stringify(report.blockers, null, 1)).toEqual([id]);
-  return report.blockers[0];
+/**
+ * The blocker about this case's own webhook (admission: the configuration named after namespace `name`;
+ * conversion: the CRD of group `name`). Others may be there too, and rightly: a conversion webhook that fails breaks
+ * the watch cache of its type for every namespace, so the controller reports it in namespaces that hold none of its
+ * objects.
+ */
+function blockerAbout(report: Report, id: Blocker['id'], name: string): Blocker {
+  const found = report.blockers.find(
+    (b) =>
+      b.id === id &&
+      ((b.subject.kind === 'Webhook' && b.subject.configuration === `${name}-guard`) ||
+        (b.subject.kind === 'ConversionWebhook' && b.subject.crd === `widgets.${name}`)),
+  );
+  expect(found, JSON.stringify(report.blockers.map((b) => [b.id, b.subject]))).toBeDefined();
+  return found!;
 }
 
 describe('webhook and conversion failures classified from the controller\'s own words, with real servers', () => {
@@ -114,6 +172,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
       admissionCase(admissionNs.tls, tls.url('/validate'), 5),
       admissionCase(admissionNs.timeout, hang.url('/validate'), 1),
       admissionCase(admissionNs.refused, refused.url('/validate'), 5),
+      serviceCase(admissionNs.service, serviceAddress, refused.port),
       conversionCase(conversion.tls.ns, conversion.tls.group, tls.url('/convert')),
       conversionCase(conversion.refused.ns, conversion.refused.group, refused.url('/convert')),
     ]);
@@ -133,7 +192,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
     const { result, report } = await diagnose(ns);
     expect(result.code, result.stderr).toBe(1);
     expectReportShape(report, ns);
-    const b = onlyBlocker(report, 'WebhookBlocksDeletion');
+    const b = blockerAbout(report, 'WebhookBlocksDeletion', ns);
     expect(b.failure).toMatchObject({ class: 'tls', source: 'controller' });
     expect(b.failure!.message).toContain(X509);
     expect(b.summary).toContain(`admission webhook guard.${ns}.e2e.ns-doctor.dev refuses deletions: failurePolicy Fail and the API server does not trust the certificate its backend serves`);
@@ -144,7 +203,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
 
   it('the fixes\' commands print what they say: the caBundle is the trusted CA, the server presents the other CA\'s certificate', async () => {
     const { report } = await diagnose(admissionNs.tls);
-    const [caBundle, served] = report.blockers[0].fixes.map((f) => f.command!);
+    const [caBundle, served] = blockerAbout(report, 'WebhookBlocksDeletion', admissionNs.tls).fixes.map((f) => f.command!);
     const caOut = await run('bash', ['-c', caBundle]);
     expect(caOut.stdout, caOut.stderr).toMatch(/issuer=\s*CN\s*=\s*ns-doctor e2e trusted CA/);
     const servedOut = await run('bash', ['-c', served]);
@@ -155,7 +214,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
     const ns = admissionNs.timeout;
     const { result, report } = await diagnose(ns);
     expect(result.code, result.stderr).toBe(1);
-    const b = onlyBlocker(report, 'WebhookBlocksDeletion');
+    const b = blockerAbout(report, 'WebhookBlocksDeletion', ns);
     expect(b.failure?.class, b.failure?.message).toBe('timeout');
     expect(b.summary).toContain(`its backend ${hang.url('/validate')} accepts the call but does not answer within 1s`);
     expect(b.summary).not.toMatch(/no ready endpoints|does not exist/);
@@ -169,10 +228,24 @@ describe('webhook and conversion failures classified from the controller\'s own 
     const ns = admissionNs.refused;
     const { result, report } = await diagnose(ns);
     expect(result.code, result.stderr).toBe(1);
-    const b = onlyBlocker(report, 'WebhookBlocksDeletion');
+    const b = blockerAbout(report, 'WebhookBlocksDeletion', ns);
     expect(b.failure).toMatchObject({ class: 'refused', source: 'controller' });
     expect(b.failure!.message).toContain(`dial tcp 127.0.0.1:${refused.port}: connect: connection refused`);
     expect(b.summary).toContain(`nothing listens at its backend ${refused.url('/validate')} (connection refused)`);
+  });
+
+  it('admission webhook through a Service with a ready endpoint on a closed port: refused, never "no ready endpoints"', async () => {
+    const ns = admissionNs.service;
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(1);
+    const b = blockerAbout(report, 'WebhookBlocksDeletion', ns);
+    if (hostAddress()) expect(b.failure?.class, b.failure?.message).toBe('refused');
+    else expect(['no-endpoints', 'service-not-found'], b.failure?.message).not.toContain(b.failure?.class);
+    expect(b.failure?.source).toBe('controller');
+    expect(b.summary).not.toMatch(/no ready endpoints|does not exist/);
+    expect(b.summary).toContain(`Service ${ns}-backend/guard port 443`);
+    expect(b.evidence.find((e) => e.ref.kind === 'Service')?.fact).toMatch(/^1 ready endpoints/);
+    expect(b.fixes[0].description).not.toMatch(/restore the webhook backend/);
   });
 
   it('conversion webhook by URL with an untrusted certificate: Blocked (never Incomplete without a blocker), TLS, caBundle first', async () => {
@@ -180,7 +253,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
     const { result, report } = await diagnose(ns);
     expect(result.code, result.stderr).toBe(1);
     expectReportShape(report, ns);
-    const b = onlyBlocker(report, 'ConversionWebhookDown');
+    const b = blockerAbout(report, 'ConversionWebhookDown', group);
     expect(b.failure).toMatchObject({ class: 'tls', source: 'controller' });
     expect(b.failure!.message).toMatch(new RegExp(`^conversion webhook for ${group.replaceAll('.', '\\.')}/v1beta1, Kind=Widget failed: .*${X509}`));
     expect(b.summary).toContain(`conversion webhook of CRD widgets.${group} fails: the API server does not trust the certificate its backend serves`);
@@ -195,7 +268,7 @@ describe('webhook and conversion failures classified from the controller\'s own 
     const { ns, group } = conversion.refused;
     const { result, report } = await diagnose(ns);
     expect(result.code, result.stderr).toBe(1);
-    const b = onlyBlocker(report, 'ConversionWebhookDown');
+    const b = blockerAbout(report, 'ConversionWebhookDown', group);
     expect(b.failure?.class).toBe('refused');
     expect(b.summary).toContain(`conversion webhook of CRD widgets.${group} fails: nothing listens at its backend ${refused.url('/convert')}`);
   });

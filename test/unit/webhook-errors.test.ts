@@ -68,6 +68,29 @@ describe('recorded conditions of the real namespace controller', () => {
   });
 });
 
+describe('a condition listing several errors, as the real controller wrote it (e2e, a second CRD\'s conversion webhook broken)', () => {
+  // A conversion webhook that fails breaks its type's watch cache for every namespace, so its error follows the
+  // error of this namespace's own webhook, joined by ", ".
+  const condition =
+    'Failed to delete all resource types, 2 remaining: Internal error occurred: failed calling webhook "guard.e2e-wh-svc.e2e.ns-doctor.dev": failed to call webhook: Post "https://guard.e2e-wh-svc-backend.svc:443/validate?timeout=1s": tls: failed to verify certificate: x509: certificate is valid for archive.ubuntu.com, deb.debian.org, not guard.e2e-wh-svc-backend.svc, ' +
+    'storage is (re)initializing: failed to list convrefused.e2e.ns-doctor.dev/v1, Kind=Widget: conversion webhook for convrefused.e2e.ns-doctor.dev/v1beta1, Kind=Widget failed: Post "https://127.0.0.1:37387/convert?timeout=30s": dial tcp 127.0.0.1:37387: connect: connection refused';
+
+  it('each error ends where the next entry starts, not at the first ", "', () => {
+    expect(admissionWebhookFailure(condition, 'guard.e2e-wh-svc.e2e.ns-doctor.dev')).toEqual({
+      class: 'tls',
+      source: 'controller',
+      message:
+        'failed calling webhook "guard.e2e-wh-svc.e2e.ns-doctor.dev": failed to call webhook: Post "https://guard.e2e-wh-svc-backend.svc:443/validate?timeout=1s": tls: failed to verify certificate: x509: certificate is valid for archive.ubuntu.com, deb.debian.org, not guard.e2e-wh-svc-backend.svc',
+    });
+    expect(conversionWebhookFailure(condition, 'convrefused.e2e.ns-doctor.dev', 'Widget')).toMatchObject({ class: 'refused', message: expect.stringMatching(/^conversion webhook for convrefused.*connection refused$/) });
+  });
+
+  it('a later entry\'s words never change an earlier error\'s class', () => {
+    const tlsThenTimeout = condition.replace('connect: connection refused', 'context deadline exceeded');
+    expect(admissionWebhookFailure(tlsThenTimeout, 'guard.e2e-wh-svc.e2e.ns-doctor.dev')?.class).toBe('tls');
+  });
+});
+
 describe('finding one webhook in a condition that lists several errors', () => {
   const condition =
     'Failed to delete all resource types, 2 remaining: Internal error occurred: failed calling webhook "a.example.com": failed to call webhook: Post "https://a.svc:443/v?timeout=10s": context deadline exceeded, ' +
