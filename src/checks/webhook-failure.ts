@@ -98,6 +98,16 @@ export function safeFixesFor(failure: WebhookFailure, target: WebhookTarget, sna
     : undefined;
   switch (failure.class) {
     case 'tls':
+      if (target.hasCABundle === false) {
+        return [
+          {
+            safety: 'safe',
+            description:
+              "no caBundle is set, so the API server checks the backend's certificate against its own trust roots: set clientConfig.caBundle to the CA that signed it; print the certificate the backend serves:",
+            command: servingCertCommand(target),
+          },
+        ];
+      }
       return [
         {
           safety: 'safe',

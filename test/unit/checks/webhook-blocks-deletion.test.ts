@@ -90,6 +90,13 @@ describe('WebhookBlocksDeletion: the summary and the first fix follow the class 
     expect(facts([blocker]).join('\n')).toContain('caBundle set');
   });
 
+  it('an untrusted certificate and no caBundle at all: set one, starting from the certificate the backend serves', () => {
+    const blocker = only(failingWith('tls: failed to verify certificate: x509: certificate signed by unknown authority', 1, (w) => (w.hasCABundle = false)));
+    expect(blocker.fixes[0].description).toMatch(/^no caBundle is set/);
+    expect(blocker.fixes[0].command).toContain('openssl s_client -connect 127.0.0.1:18443 -servername policy-webhook.wh1-policy.svc');
+    expect(facts([blocker]).join('\n')).toContain("no caBundle (the API server's own trust roots)");
+  });
+
   it('a URL webhook named by the controller is a blocker with its class (nothing to follow, the words decide)', () => {
     const blocker = only(
       failingWith('dial tcp 127.0.0.1:34567: connect: connection refused', 0, (w) => {
