@@ -1,82 +1,121 @@
-import type { Blocker } from '../model/report.js';
+import type { Blocker, Fix } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
 import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
+import { admissionWebhookFailure } from '../snapshot/webhook-errors.js';
 import { describeBackend } from './backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';
 
-const FAILED_CALLING = /failed calling webhook "([^"]+)"/g;
+/** The API server's default timeoutSeconds for admission webhooks (admissionregistration/v1). */
+const DEFAULT_TIMEOUT_SECONDS = 10;
 
-/** An admission webhook with failurePolicy Fail that intercepts DELETE/UPDATE and cannot answer refuses every delete. */
+/**
+ * An admission webhook that intercepts DELETE/UPDATE of what is left and does not let it through: failurePolicy Fail
+ * and a backend that cannot answer (the class of failure is read from the controller's own error when it names the
+ * webhook, else from the objects), or a webhook that answers and denies (whatever its failurePolicy).
+ */
 export const webhookBlocksDeletion: Check = {
   id: 'WebhookBlocksDeletion',
   emits: ['WebhookBlocksDeletion'],
-  description: 'An admission webhook with failurePolicy Fail matches DELETE/UPDATE of what is left and its backend is down',
-  groupSummary({ subject, summary }) {
-    return subject.kind === 'Webhook' ? `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions` : summary;
+  description: 'An admission webhook refuses the deletions: failurePolicy Fail and a backend that cannot answer, or its policy denies them',
+  groupSummary({ subject, summary, failure }) {
+    if (subject.kind !== 'Webhook') return summary;
+    return `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions${failure ? ` (${failureClassPhrase(failure.class)})` : ''}`;
   },
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
-    const named = new Set([...(conditions.contentFailure ?? '').matchAll(FAILED_CALLING)].map((m) => m[1]));
     const remaining = snapshot.content?.types ?? [];
     const blockers: Blocker[] = [];
     for (const webhook of snapshot.webhooks ?? []) {
-      if (!refusesDeletionWhenDown(webhook)) continue;
-      if (!mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
+      const reported = admissionWebhookFailure(conditions.contentFailure, webhook.name);
+      // A denial blocks whatever the failurePolicy; a call that fails blocks only with failurePolicy Fail.
+      if (!(reported?.class === 'denied') && !refusesDeletionWhenDown(webhook)) continue;
+      if (!reported && !mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
-      const namedByController = named.has(webhook.name);
-      if (matched.length === 0 && !namedByController) continue;
+      if (matched.length === 0 && !reported) continue;
       const backend = webhook.service ? describeBackend(snapshot, webhook.service, 1, now) : undefined;
-      const backendDown = backend ? backend.serviceMissing || backend.readyEndpoints === 0 : false;
-      if (!backendDown && !namedByController) continue;
+      const failure = reported ?? observedFailure(webhook, backend);
+      if (!failure) continue;
       const kindFlag = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfiguration' : 'mutatingwebhookconfiguration';
       const ops = [...new Set(webhook.rules.flatMap((r) => r.operations))].join(',');
+      const ready = backend?.readyEndpoints;
+      const staleNoEndpoints = failure.class === 'no-endpoints' && failure.source === 'controller' && ready !== undefined && ready > 0;
       const evidence = [
         link(
           { kind: webhook.configurationKind, name: webhook.configuration, apiVersion: 'admissionregistration.k8s.io/v1' },
-          `webhook ${webhook.name}: failurePolicy ${webhook.failurePolicy}, operations ${ops}, matches ${matched.map(typeName).join(', ') || 'the content the controller deletes'}`,
+          `webhook ${webhook.name}: failurePolicy ${webhook.failurePolicy}, operations ${ops}, matches ${matched.map(typeName).join(', ') || 'the content the controller deletes'}; ${targetFacts(webhook, DEFAULT_TIMEOUT_SECONDS).join(', ')}`,
           0,
         ),
-        ...(namedByController ? [link({ kind: 'Namespace', name: snapshot.namespaceName }, `the namespace controller reports: failed calling webhook "${webhook.name}"`, 0)] : []),
+        ...(failure.source === 'controller'
+          ? [link({ kind: 'Namespace', name: snapshot.namespaceName }, `the namespace controller reports (${failure.class}): ${failure.message}`, 0)]
+          : []),
         ...(backend?.links ?? []),
-        ...(webhook.url ? [link({ kind: 'URL', name: webhook.url }, 'called by URL: reachability cannot be checked from here', 1)] : []),
+        ...(staleNoEndpoints ? [link({ kind: 'Namespace', name: snapshot.namespaceName }, `the controller's error is older than the endpoints now read (${ready} ready): it may be gone on the next pass`, 0)] : []),
       ];
       const inNamespace = webhook.service?.namespace === snapshot.namespaceName;
+      const index = indexOf(snapshot.webhooks ?? [], webhook);
+      const caBundleOf = sh`kubectl get ${kindFlag} ${webhook.configuration} -o ${`jsonpath={.webhooks[${index}].clientConfig.caBundle}`}`;
+      const timeoutSeconds = webhook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS;
       blockers.push({
         id: 'WebhookBlocksDeletion',
         subject: { kind: 'Webhook', configurationKind: webhook.configurationKind, configuration: webhook.configuration, webhook: webhook.name },
-        summary: `admission webhook ${webhook.name} refuses deletions: failurePolicy Fail and its backend ${webhook.service ? `${webhook.service.namespace}/${webhook.service.name}` : webhook.url} ${backend?.serviceMissing ? 'does not exist' : 'has no ready endpoints'}${inNamespace ? ' (it lives in the namespace being deleted)' : ''}`,
+        summary: `admission webhook ${webhook.name} refuses deletions: ${failure.class === 'denied' ? '' : `failurePolicy ${webhook.failurePolicy} and `}${failurePhrase(failure, webhook, DEFAULT_TIMEOUT_SECONDS)}${inNamespace ? ' (it lives in the namespace being deleted)' : ''}`,
         evidence,
+        failure,
         fixes: [
-          inNamespace
-            ? {
-                safety: 'safe',
-                description: 'the webhook backend is being deleted with this namespace: delete its configuration too',
-                command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`,
-                cost: 'the policy it enforced stops applying cluster-wide',
-              }
-            : {
-                safety: 'safe',
-                description: `restore the webhook backend${webhook.service ? ` ${webhook.service.namespace}/${webhook.service.name}` : ''}; deletion resumes on the next pass`,
-                ...(webhook.service ? { command: sh`kubectl -n ${webhook.service.namespace} get pods,endpointslices -l ${`kubernetes.io/service-name=${webhook.service.name}`}` } : {}),
-              },
+          ...(inNamespace
+            ? [
+                {
+                  safety: 'safe' as const,
+                  description: 'the webhook backend is being deleted with this namespace: delete its configuration too',
+                  command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`,
+                  cost: 'the policy it enforced stops applying cluster-wide',
+                },
+              ]
+            : safeFixesFor(failure, webhook, snapshot, caBundleOf, timeoutSeconds)),
+          ...(failure.class === 'timeout' && timeoutSeconds < 30
+            ? [
+                {
+                  safety: 'caution' as const,
+                  description: `give the backend more time: raise timeoutSeconds from ${timeoutSeconds} to 30 (the most the API allows)`,
+                  command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${index}/timeoutSeconds`, value: 30 }])}`,
+                  cost: 'every request it intercepts may wait up to 30 s while the backend is slow',
+                },
+              ]
+            : []),
           {
             safety: 'caution',
             description: `exclude namespace ${snapshot.namespaceName} from the webhook with a namespaceSelector`,
             command: sh`kubectl edit ${kindFlag} ${webhook.configuration}`,
           },
-          {
-            safety: 'last-resort',
-            description: 'let requests through while the backend is down: set failurePolicy to Ignore',
-            command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${indexOf(snapshot.webhooks ?? [], webhook)}/failurePolicy`, value: 'Ignore' }])}`,
-            cost: 'the policy is not enforced for anyone while the backend is down',
-          },
+          ...lastResorts(failure.class, kindFlag, webhook.configuration, index),
         ],
       });
     }
     return blockers;
   },
 };
+
+function lastResorts(failureClass: string, kindFlag: string, configuration: string, index: number): Fix[] {
+  const remove: Fix = {
+    safety: 'last-resort',
+    description: failureClass === 'service-not-found' ? 'if its product was uninstalled: delete the stale configuration' : 'delete the webhook configuration',
+    command: sh`kubectl delete ${kindFlag} ${configuration}`,
+    cost: 'the policy it enforced stops applying cluster-wide (reinstalling its product brings it back)',
+  };
+  // A webhook that answers "denied" is not failing: failurePolicy Ignore would change nothing.
+  if (failureClass === 'denied') return [remove];
+  return [
+    {
+      safety: 'last-resort',
+      description: 'let requests through while the backend fails: set failurePolicy to Ignore',
+      command: sh`kubectl patch ${kindFlag} ${configuration} --type=json -p ${JSON.stringify([{ op: 'replace', path: `/webhooks/${index}/failurePolicy`, value: 'Ignore' }])}`,
+      cost: 'the policy is not enforced for anyone while the backend fails',
+    },
+    ...(failureClass === 'service-not-found' ? [remove] : []),
+  ];
+}
 
 function interceptsDeletion(webhook: WebhookState, type: ContentType): boolean {
   return webhook.rules.some(

@@ -2,6 +2,8 @@
 import type { KubeClient } from '../kube/client.js';
 import { FleetGatherer, listTerminatingNamespaces, type SurveyPlan } from '../gather/fleet.js';
 import { isFatal } from '../gather/snapshot.js';
+import { emptySnapshot } from '../gather/cluster.js';
+import { GapSink } from '../gather/gaps.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { compareCodePoints } from '../util/order.js';
 import { IncompleteError } from './outcome.js';
@@ -24,7 +26,13 @@ export async function gatherAll(
   listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
   const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);
   verboseLog?.(describePlan(plan));
-  return snapshots;
+  // A Terminating namespace that could not be read is still reported: unknown (Incomplete), never left out.
+  const unreadable = listed.unreadable.map(({ name, gap }) => {
+    const snapshot = emptySnapshot(client, name, new GapSink());
+    snapshot.gaps.push(gap);
+    return snapshot;
+  });
+  return [...snapshots, ...unreadable].sort((a, b) => compareCodePoints(a.namespaceName, b.namespaceName));
 }
 
 function describePlan(plan: SurveyPlan): string {

@@ -2,7 +2,8 @@
 import { CHECKS } from '../checks/registry.js';
 import type { CheckContext } from '../checks/types.js';
 import { formatCounts } from '../util/format.js';
-import { REPORT_API_VERSION, type Blocker, type Report, type Verdict } from '../model/report.js';
+import { REPORT_API_VERSION, type Blocker, type Gap, type Report, type Verdict } from '../model/report.js';
+import { inconsistencies } from './consistency.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { approxDuration, clockTime, humanDuration } from '../util/time.js';
 import { parseConditions } from '../snapshot/conditions.js';
@@ -20,7 +21,8 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
   const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';
   const context = { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions };
   const blockers = terminating ? runChecks(snapshot, context) : [];
-  const verdict = decideVerdict(snapshot, terminating, blockers);
+  const gaps = terminating ? [...snapshot.gaps, ...inconsistencies(snapshot, conditions)] : snapshot.gaps;
+  const verdict = decideVerdict(snapshot, terminating, blockers, gaps);
   const waiting = verdict === 'Progressing' ? explainWaiting(snapshot, context) : undefined;
   const terminatingForMs = ns?.deletionTimestamp ? now.getTime() - Date.parse(ns.deletionTimestamp) : undefined;
   return {
@@ -31,7 +33,7 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
     ...(ns?.deletionTimestamp ? { deletionTimestamp: ns.deletionTimestamp } : {}),
     ...(terminatingForMs !== undefined ? { terminatingForSeconds: Math.round(terminatingForMs / 1000) } : {}),
     verdict,
-    summary: summarize(snapshot, verdict, blockers, terminatingForMs) + (waiting ? finishLine(waiting, now) : ''),
+    summary: summarize(snapshot, verdict, blockers, gaps, terminatingForMs) + (waiting ? finishLine(waiting, now) : ''),
     blockers,
     remaining: snapshot.content?.types ?? [],
     namespaceFinalizers: { spec: ns?.specFinalizers ?? [], metadata: ns?.metadataFinalizers ?? [] },
@@ -48,7 +50,7 @@ export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
       groupVersions: snapshot.discovery?.groupVersions.length ?? 0,
       failing: (snapshot.discovery?.groupVersions ?? []).filter((gv) => gv.state !== 'Current'),
     },
-    gaps: snapshot.gaps,
+    gaps,
     ...(waiting ? { waitingOn: waiting.waitingOn } : {}),
     ...(waiting?.expectedBy !== undefined ? { expectedBy: new Date(waiting.expectedBy).toISOString() } : {}),
     stats: snapshot.stats,
@@ -69,16 +71,16 @@ function runChecks(snapshot: Snapshot, context: CheckContext): Blocker[] {
   return CHECKS.filter((c) => c.fallback).flatMap((check) => check.run(snapshot, context));
 }
 
-function decideVerdict(snapshot: Snapshot, terminating: boolean, blockers: Blocker[]): Verdict {
+function decideVerdict(snapshot: Snapshot, terminating: boolean, blockers: Blocker[], gaps: Gap[]): Verdict {
   if (snapshot.namespaceFound === false) return 'NotFound';
   if (snapshot.namespaceFound === 'unknown') return 'Incomplete';
   if (!terminating) return 'NotTerminating';
   if (blockers.length) return 'Blocked';
-  if (snapshot.gaps.length) return 'Incomplete';
+  if (gaps.length) return 'Incomplete';
   return 'Progressing';
 }
 
-function summarize(snapshot: Snapshot, verdict: Verdict, blockers: Blocker[], terminatingForMs: number | undefined): string {
+function summarize(snapshot: Snapshot, verdict: Verdict, blockers: Blocker[], gaps: Gap[], terminatingForMs: number | undefined): string {
   const name = snapshot.namespaceName;
   const age = terminatingForMs !== undefined ? ` for ${humanDuration(terminatingForMs)}` : '';
   switch (verdict) {
@@ -91,7 +93,7 @@ function summarize(snapshot: Snapshot, verdict: Verdict, blockers: Blocker[], te
     case 'Incomplete':
       return snapshot.namespaceFound === 'unknown'
         ? `namespace ${name} could not be read — INCOMPLETE`
-        : `namespace ${name} has been Terminating${age} — INCOMPLETE: no blocker proven, but ${snapshot.gaps.length} thing${snapshot.gaps.length === 1 ? '' : 's'} could not be read`;
+        : `namespace ${name} has been Terminating${age} — INCOMPLETE: no blocker proven, but ${gaps.length} thing${gaps.length === 1 ? '' : 's'} could not be read or did not agree`;
     case 'Progressing': {
       const left = snapshot.content?.types.reduce((sum, t) => sum + t.count, 0) ?? 0;
       const finalizers = formatCounts(Object.fromEntries((snapshot.content?.types ?? []).flatMap((t) => Object.entries(t.finalizers))));

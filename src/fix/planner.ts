@@ -244,17 +244,26 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         subject.kind === 'Webhook'
           ? (snapshot.webhooks ?? []).find((w) => w.configurationKind === subject.configurationKind && w.configuration === subject.configuration && w.name === subject.webhook)
           : undefined;
-      if (!webhook?.service) return none('the webhook is called by URL: whether its backend is down cannot be checked from here');
+      if (!webhook) return none('the webhook configuration this finding is about is no longer in the snapshot');
+      // A backend that is missing or has no ready endpoint is re-checked before writing; any other class (TLS,
+      // timeout, refused, denied) comes from the controller's own error, and the namespace still being deleted is
+      // what the step relies on.
+      const backendDown = blocker.failure?.class === 'no-endpoints' || blocker.failure?.class === 'service-not-found';
+      if (!webhook.service && backendDown) return none('the webhook is called by URL: whether its backend is down cannot be checked from here');
       const resource = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfigurations' : 'mutatingwebhookconfigurations';
-      const service = `${webhook.service.namespace}/${webhook.service.name}`;
+      const service = webhook.service ? `${webhook.service.namespace}/${webhook.service.name}` : (webhook.url ?? 'url');
       const target: EvidenceSpec = {
         ref: { kind: webhook.configurationKind, name: webhook.configuration, apiVersion: 'admissionregistration.k8s.io/v1' },
         path: `/apis/admissionregistration.k8s.io/v1/${resource}/${seg(webhook.configuration)}`,
-        expect: { exists: 'true', [`webhook:${webhook.name}.failurePolicy`]: 'Fail', [`webhook:${webhook.name}.service`]: service },
+        expect: {
+          exists: 'true',
+          [`webhook:${webhook.name}.failurePolicy`]: webhook.failurePolicy,
+          [`webhook:${webhook.name}.service`]: webhook.service ? service : 'url',
+        },
       };
-      const backend = backendEvidence(snapshot, webhook);
+      const backend = backendDown ? backendEvidence(snapshot, webhook) : namespaceEvidence(ns, { deleting: 'true' });
       const kubectlType = resource.replace(/s$/, '');
-      if (webhook.service.namespace === ns) {
+      if (webhook.service?.namespace === ns) {
         const siblings = (snapshot.webhooks ?? []).filter((w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration);
         const others = siblings.filter((w) => w.service?.namespace !== ns).map((w) => w.name);
         if (!others.length) {
@@ -315,7 +324,7 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
                 blocker,
                 ns,
                 'caution',
-                `exclude namespace ${ns} from webhook ${webhook.name} (namespaceSelector: kubernetes.io/metadata.name NotIn [${ns}]), so deleting what is left is no longer sent to its dead backend ${service}`,
+                `exclude namespace ${ns} from webhook ${webhook.name} (namespaceSelector: kubernetes.io/metadata.name NotIn [${ns}]), so deleting what is left is no longer sent to ${backendDown ? `its dead backend ${service}` : `${service} (${blocker.failure?.class ?? 'failing'})`}`,
                 `the webhook no longer checks anything in namespace ${ns} (which is being deleted); elsewhere it is unchanged`,
                 target,
                 [backend],

@@ -3,7 +3,8 @@
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { ServiceRef, Snapshot } from '../snapshot/types.js';
-import { nodeOf, podOf, serviceOf } from './convert.js';
+import { malformedObjectGap, nodeOf, podOf, readEach, serviceOf } from './convert.js';
+import { asApiFailure } from './gaps.js';
 import type { GapSink } from './gaps.js';
 import { listItems } from './list.js';
 import type { ApiEndpointSlice, ApiNode, ApiPod, ApiService } from '../kube/api-types.js';
@@ -65,11 +66,14 @@ export class BackendFollower {
       let ready = 0;
       let notReady = 0;
       for (const slice of slices) {
-        for (const endpoint of slice.endpoints ?? []) {
-          const addresses = (endpoint.addresses ?? []).length || 1;
-          if (endpoint.conditions?.ready === false) notReady += addresses;
-          else ready += addresses;
-          if (endpoint.targetRef?.kind === 'Pod' && endpoint.targetRef.name) podNames.add(endpoint.targetRef.name);
+        try {
+          const counted = countEndpoints(slice);
+          ready += counted.ready;
+          notReady += counted.notReady;
+          for (const pod of counted.pods) podNames.add(pod);
+        } catch (error) {
+          // One slice of a shape the API never sends: a gap about it; the other slices still count.
+          this.gaps.add(malformedObjectGap('evidence', 'EndpointSlice', slice, asApiFailure(error), `ready endpoints of Service ${key} may be undercounted`));
         }
       }
       this.store.endpoints[key] = { service: key, slices: slices.length, readyAddresses: ready, notReadyAddresses: notReady, podNames: [...podNames] };
@@ -102,7 +106,7 @@ export class BackendFollower {
       this.gaps.fromError(error, { kind: 'evidence', what: `list Pods behind Service ${key}`, impact: 'cannot see why the backend is down' });
       return;
     }
-    const chosen = pods.slice(0, MAX_PODS_PER_SERVICE).map(podOf);
+    const chosen = readEach(this.gaps, 'evidence', 'Pod', pods.slice(0, MAX_PODS_PER_SERVICE), podOf, `cannot see why the backend of Service ${key} is down`);
     const endpoints = this.store.endpoints[key];
     if (endpoints) endpoints.podNames = [...new Set([...endpoints.podNames, ...chosen.map((p) => p.name)])];
     else this.store.endpoints[key] = { service: key, slices: 0, readyAddresses: 0, notReadyAddresses: 0, podNames: chosen.map((p) => p.name) };
@@ -128,4 +132,21 @@ export class BackendFollower {
     }
     return pending;
   }
+}
+
+/** Ready and not-ready addresses of one EndpointSlice (an endpoint without addresses counts as one), and its pods. */
+function countEndpoints(slice: ApiEndpointSlice): { ready: number; notReady: number; pods: string[] } {
+  let ready = 0;
+  let notReady = 0;
+  const pods: string[] = [];
+  const endpoints: unknown = slice.endpoints ?? [];
+  if (!Array.isArray(endpoints)) throw new ApiError('malformed', '', 'malformed EndpointSlice: endpoints is not a list');
+  for (const endpoint of endpoints as NonNullable<ApiEndpointSlice['endpoints']>) {
+    if (!endpoint || typeof endpoint !== 'object') throw new ApiError('malformed', '', 'malformed EndpointSlice: an endpoint is not an object');
+    const addresses = Array.isArray(endpoint.addresses) ? endpoint.addresses.length || 1 : 1;
+    if (endpoint.conditions?.ready === false) notReady += addresses;
+    else ready += addresses;
+    if (endpoint.targetRef?.kind === 'Pod' && typeof endpoint.targetRef.name === 'string' && endpoint.targetRef.name) pods.push(endpoint.targetRef.name);
+  }
+  return { ready, notReady, pods };
 }

@@ -3,10 +3,11 @@
 // gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
+import { parseConditions } from '../snapshot/conditions.js';
 import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
-import { apiServiceOf, crdOf, podOf, webhooksOf } from './convert.js';
+import { apiServiceOf, crdOf, podOf, readEach, webhooksOf } from './convert.js';
 import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
@@ -57,7 +58,7 @@ export class ClusterReader {
     const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
       Promise.all([
         listItems<ApiListItem>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
-          .then((items) => items.map(apiServiceOf))
+          .then((items) => readEach(gaps, 'cluster', 'APIService', items, apiServiceOf, 'cannot tell whether this API extension is unavailable or why'))
           .catch((error) => gaps.fromError(error, { kind: 'cluster', what: 'list APIServices', impact: 'cannot tell which API extension is unavailable or why' })),
         this.readWebhooks(gaps, resourceVersion),
         this.readTerminatingCRDs(gaps, resourceVersion),
@@ -82,10 +83,11 @@ export class ClusterReader {
         listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations', { notOlderThan: resourceVersion }),
         listItems<ApiListItem>(this.client, '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations', { notOlderThan: resourceVersion }),
       ]);
+      const impact = 'cannot tell whether its webhooks refuse deletions';
       return [
-        ...validating.flatMap((c) => webhooksOf(c, 'ValidatingWebhookConfiguration')),
-        ...mutating.flatMap((c) => webhooksOf(c, 'MutatingWebhookConfiguration')),
-      ];
+        ...readEach(gaps, 'cluster', 'ValidatingWebhookConfiguration', validating, (c) => webhooksOf(c, 'ValidatingWebhookConfiguration'), impact),
+        ...readEach(gaps, 'cluster', 'MutatingWebhookConfiguration', mutating, (c) => webhooksOf(c, 'MutatingWebhookConfiguration'), impact),
+      ].flat();
     } catch (error) {
       return gaps.fromError(error, { kind: 'cluster', what: 'list admission webhook configurations', impact: 'cannot tell whether a webhook refuses deletions' });
     }
@@ -156,9 +158,9 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
         for (const raw of items) {
           const usesClaim = (raw.spec?.volumes ?? []).some((v) => protectedClaims.has(v.persistentVolumeClaim?.claimName ?? ''));
           if ((raw.metadata.deletionTimestamp || usesClaim) && kept < MAX_TERMINATING_PODS) {
-            const pod = podOf(raw);
-            snapshot.pods[`${pod.namespace}/${pod.name}`] = pod;
             kept++;
+            const [pod] = readEach(gaps, 'evidence', 'Pod', [raw], podOf, 'cannot tell whether this pod is stuck or uses a protected claim');
+            if (pod) snapshot.pods[`${pod.namespace}/${pod.name}`] = pod;
           }
         }
       },
@@ -179,6 +181,12 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
  */
 export async function followCustomResources(ctx: FollowContext, snapshot: Snapshot, gaps: GapSink): Promise<void> {
   const types = customResourceTypes(snapshot.content!);
+  // Types whose conversion webhook the namespace controller names as failing: their CRD says where it is called.
+  const failure = parseConditions(snapshot.namespace?.conditions ?? []).contentFailure ?? '';
+  for (const [, group, kind] of failure.matchAll(/conversion webhook for ([^/\s]+)\/[^,\s]+, Kind=([A-Za-z0-9]+)/g)) {
+    const type = snapshot.discovery?.namespacedResources.find((r) => r.group === group && r.kind === kind);
+    if (type) types.all.set(`${type.group}/${type.resource}`, { group: type.group, resource: type.resource });
+  }
   // Any dotted group may be CRD-backed (even *.k8s.io ones such as gateway.networking.k8s.io); a 404 settles it.
   const crds = await Promise.all(
     [...types.all.values()].filter((t) => t.group.includes('.')).map((t) => ctx.cluster.readCRD(gaps, `${t.resource}.${t.group}`)),

@@ -3,7 +3,9 @@
 import { PRIORITY, type KubeClient } from '../kube/client.js';
 import type { ContentSurvey, ContentType, ObjectMeta, ObjectSample, ResourceType } from '../snapshot/types.js';
 import { compareCodePoints } from '../util/order.js';
-import { countedMetaOf, metaOf } from './convert.js';
+import type { Gap } from '../model/shared.js';
+import { ApiError } from '../kube/errors.js';
+import { countedMetaOf, malformedObjectGap, metaOf } from './convert.js';
 import type { GapSink } from './gaps.js';
 import { collectionPath, listAll } from './list.js';
 
@@ -33,6 +35,8 @@ export class TypeTally {
   counts: ContentType;
   stuck: ObjectSample[] = [];
   dependents: ObjectSample[] = [];
+  /** Objects listed but of a shape the API never sends: counted (they are there), each one a gap. */
+  malformed: Gap[] = [];
 
   constructor(readonly type: ResourceType) {
     this.counts = emptyCounts(type);
@@ -42,21 +46,37 @@ export class TypeTally {
     this.counts = emptyCounts(this.type);
     this.stuck = [];
     this.dependents = [];
+    this.malformed = [];
   }
 
   /** `meta`: the item's metadata as counted (countedMetaOf), when the caller has it already. */
-  add(item: unknown, meta: ObjectMeta = countedMetaOf(item)): void {
+  add(item: unknown, meta?: ObjectMeta): void {
     const type = this.type;
-    countObject(this.counts, meta);
-    const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
-    if ((meta.finalizers?.length || meta.deletionTimestamp) && this.stuck.length < STUCK_SAMPLES_PER_TYPE) this.stuck.push(sample());
-    if (meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && this.dependents.length < BLOCKING_DEPENDENT_SAMPLES) {
-      this.dependents.push(sample());
+    try {
+      meta ??= countedMetaOf(item);
+      const sample = () => ({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
+      const stuck = (meta.finalizers?.length || meta.deletionTimestamp) && this.stuck.length < STUCK_SAMPLES_PER_TYPE ? sample() : undefined;
+      const dependent =
+        meta.ownerReferences?.some((o) => o.blockOwnerDeletion) && this.dependents.length < BLOCKING_DEPENDENT_SAMPLES ? stuck ?? sample() : undefined;
+      countObject(this.counts, meta);
+      if (stuck) this.stuck.push(stuck);
+      if (dependent) this.dependents.push(dependent);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
+      this.addMalformed(item, error);
     }
   }
 
+  /** An object whose metadata cannot be read: it is there (counted), but what holds it is unknown (a gap naming it). */
+  addMalformed(item: unknown, error: ApiError): void {
+    this.counts.count++;
+    const gap = malformedObjectGap('content', this.type.kind, item, error, 'its finalizers and deletion state are unknown');
+    this.malformed.push({ ...gap, resource: typeLabel(this.type) });
+  }
+
   /** Adds what was counted to a survey (types are sorted once the survey is complete, see sortSurvey). */
-  addTo(survey: ContentSurvey): void {
+  addTo(survey: ContentSurvey, gaps: GapSink): void {
+    for (const gap of this.malformed) gaps.add(gap);
     if (this.counts.count > 0) survey.types.push(this.counts);
     survey.stuck.push(...this.stuck);
     survey.blockingDependents.push(...this.dependents.slice(0, BLOCKING_DEPENDENT_SAMPLES - survey.blockingDependents.length));
@@ -109,7 +129,7 @@ export async function surveyContent(
         recordUnlisted(survey, gaps, namespace, type, error);
         return;
       }
-      tally.addTo(survey);
+      tally.addTo(survey, gaps);
     }),
   );
   return sortSurvey(survey);

@@ -25,7 +25,8 @@ import {
   ServiceStateSchema,
   WebhookStateSchema,
 } from '../snapshot/schema.js';
-import { asApiFailure } from './gaps.js';
+import { asApiFailure, type GapSink } from './gaps.js';
+import type { GapKind } from '../model/shared.js';
 import type {
   APIServiceState,
   CRDState,
@@ -56,7 +57,7 @@ function metaOfUnchecked(raw: ApiObject) {
     ...(m.uid ? { uid: m.uid } : {}),
     ...(m.creationTimestamp ? { creationTimestamp: m.creationTimestamp } : {}),
     ...(m.deletionTimestamp ? { deletionTimestamp: m.deletionTimestamp } : {}),
-    ...(m.deletionGracePeriodSeconds !== undefined ? { deletionGracePeriodSeconds: m.deletionGracePeriodSeconds } : {}),
+    ...(m.deletionGracePeriodSeconds != null ? { deletionGracePeriodSeconds: m.deletionGracePeriodSeconds } : {}),
     ...(m.finalizers?.length ? { finalizers: m.finalizers } : {}),
     ...(m.ownerReferences?.length ? { ownerReferences: m.ownerReferences } : {}),
   };
@@ -162,7 +163,8 @@ function nodeOfUnchecked(raw: ApiNode) {
 }
 
 function crdOfUnchecked(raw: ApiCustomResourceDefinition) {
-  const webhook = raw.spec?.conversion?.webhook?.clientConfig?.service;
+  const clientConfig = raw.spec?.conversion?.webhook?.clientConfig;
+  const webhook = clientConfig?.service;
   return {
     name: raw.metadata?.name,
     group: raw.spec?.group ?? (raw.metadata?.name ?? '').split('.').slice(1).join('.'),
@@ -173,6 +175,8 @@ function crdOfUnchecked(raw: ApiCustomResourceDefinition) {
     conditions: conditionsOf(raw),
     ...(raw.spec?.conversion?.strategy ? { conversionStrategy: raw.spec.conversion.strategy } : {}),
     ...(webhook ? { conversionService: { namespace: webhook.namespace, name: webhook.name, port: webhook.port ?? 443 } } : {}),
+    ...(clientConfig?.url ? { conversionURL: clientConfig.url } : {}),
+    ...(clientConfig ? { conversionHasCABundle: Boolean(clientConfig.caBundle) } : {}),
   };
 }
 
@@ -198,6 +202,8 @@ function webhooksOfUnchecked(raw: ApiWebhookConfiguration, configurationKind: We
         }
       : {}),
     ...(w.clientConfig?.url ? { url: w.clientConfig.url } : {}),
+    ...(w.clientConfig ? { hasCABundle: Boolean(w.clientConfig.caBundle) } : {}),
+    ...(typeof w.timeoutSeconds === 'number' ? { timeoutSeconds: w.timeoutSeconds } : {}),
     ...(w.namespaceSelector ? { namespaceSelector: w.namespaceSelector } : {}),
   }));
 }
@@ -208,9 +214,22 @@ function webhooksOfUnchecked(raw: ApiWebhookConfiguration, configurationKind: We
  * an object belongs) or a schema failure is a `malformed` ApiError for that read.
  */
 function checked<T>(schema: v.GenericSchema<unknown, T>, kind: string, convert: () => unknown): T {
-  const result = v.safeParse(schema, draft(kind, convert));
+  const result = v.safeParse(schema, withoutNullFields(draft(kind, convert)));
   if (!result.success) throw new ApiError('malformed', '', `malformed ${kind}: ${firstIssue(result.issues)}`);
   return result.output;
+}
+
+/**
+ * A field written as `null` is a field not set: Go's encoding/json decodes null into the zero value, and the API
+ * server writes zero metav1.Times as null (the kubelet's `terminated: {startedAt: null, finishedAt: null}` for a
+ * container it lost, kubernetes/kubernetes#108733). Nulls inside arrays stay, and the schema names them.
+ */
+function withoutNullFields(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutNullFields);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) if (field !== null) out[key] = withoutNullFields(field);
+  return out;
 }
 
 function draft<T>(kind: string, convert: () => T): T {
@@ -237,7 +256,8 @@ export function countedMetaOf(raw: unknown): ObjectMeta {
   const deletionOk = deletionTimestamp === undefined || (typeof deletionTimestamp === 'string' && isRealTime(deletionTimestamp));
   const ownersOk = ownerReferences === undefined || Array.isArray(ownerReferences);
   // The fields counting reads were checked above; the rest is only read from samples, which go through metaOf.
-  return typeof name === 'string' && finalizersOk && deletionOk && ownersOk ? (meta as ObjectMeta) : metaOf(raw);
+  const graceOk = meta.deletionGracePeriodSeconds === undefined || typeof meta.deletionGracePeriodSeconds === 'number';
+  return typeof name === 'string' && finalizersOk && deletionOk && ownersOk && graceOk ? (meta as ObjectMeta) : metaOf(raw);
 }
 export const namespaceOf = (raw: unknown): NamespaceState => checked(NamespaceStateSchema, 'Namespace', () => namespaceOfUnchecked(raw as ApiNamespace));
 export const apiServiceOf = (raw: unknown): APIServiceState => checked(APIServiceStateSchema, 'APIService', () => apiServiceOfUnchecked(raw as ApiAPIService));
@@ -247,4 +267,47 @@ export const nodeOf = (raw: unknown): NodeState => checked(NodeStateSchema, 'Nod
 export const crdOf = (raw: unknown): CRDState => checked(CRDStateSchema, 'CustomResourceDefinition', () => crdOfUnchecked(raw as ApiCustomResourceDefinition));
 export function webhooksOf(raw: unknown, configurationKind: WebhookState['configurationKind']): WebhookState[] {
   return checked(v.array(WebhookStateSchema), configurationKind, () => webhooksOfUnchecked(raw as ApiWebhookConfiguration, configurationKind));
+}
+
+/** Who a raw object is, as far as it can be read: for naming it in a gap when the rest of it cannot be. */
+export function objectNameOf(kind: string, raw: unknown): { kind: string; name: string; namespace?: string } {
+  const metadata = (raw as ApiObject | null)?.metadata;
+  const name = typeof metadata?.name === 'string' ? metadata.name : '(no name)';
+  return { kind, name, ...(typeof metadata?.namespace === 'string' && metadata.namespace ? { namespace: metadata.namespace } : {}) };
+}
+
+/** The gap about one object whose shape could not be read: that object is unknown, its siblings are not. */
+export function malformedObjectGap(gapKind: GapKind, kind: string, raw: unknown, error: ApiError, impact?: string) {
+  const object = objectNameOf(kind, raw);
+  return {
+    kind: gapKind,
+    what: `read ${kind} ${object.namespace ? `${object.namespace}/` : ''}${object.name}`,
+    reason: error.reason,
+    object,
+    ...(impact ? { impact } : {}),
+  };
+}
+
+/**
+ * Converts each object of a list on its own: an object of a shape the API never sends becomes a gap naming that
+ * object, and the others are kept. One odd object never hides its siblings.
+ */
+export function readEach<T>(
+  gaps: GapSink,
+  gapKind: GapKind,
+  kind: string,
+  items: readonly unknown[],
+  convert: (raw: unknown) => T,
+  impact?: string,
+): T[] {
+  const read: T[] = [];
+  for (const raw of items) {
+    try {
+      read.push(convert(raw));
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
+      gaps.add(malformedObjectGap(gapKind, kind, raw, error, impact));
+    }
+  }
+  return read;
 }

@@ -57,7 +57,8 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
     if (response.status !== 200) throw errorFromResponse(path, response);
     if (!/apidiscovery\.k8s\.io/.test(response.contentType)) return undefined;
     const list = parseObject<AggregatedList>(path, response.body);
-    if (list.items !== undefined && !Array.isArray(list.items)) throw new ApiError('malformed', path, 'malformed response: items is not a list');
+    // A discovery document without its list is not "no APIs": the namespace controller would still see them.
+    if (!Array.isArray(list.items)) throw new ApiError('malformed', path, `malformed discovery response: ${path} has no items list`);
     lists.push(list);
   }
   const groupVersions: GroupVersionState[] = [];
@@ -102,12 +103,15 @@ interface LegacyResourceList {
 async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<DiscoveryState> {
   const core = await client.getJson<{ versions?: string[] }>('/api');
   const groups = await client.getJson<LegacyGroupList>('/apis');
-  const targets: { group: string; version: string; preferred: boolean }[] = (core.versions ?? []).map((v) => ({
+  // `{}` or `{"groups": null}` is a document without its list, never "no groups".
+  if (!Array.isArray(core.versions)) throw new ApiError('malformed', '/api', 'malformed discovery response: /api has no versions list');
+  if (!Array.isArray(groups.groups)) throw new ApiError('malformed', '/apis', 'malformed discovery response: /apis has no groups list');
+  const targets: { group: string; version: string; preferred: boolean }[] = core.versions.map((v) => ({
     group: '',
     version: v,
     preferred: v === 'v1',
   }));
-  for (const group of groups.groups ?? []) {
+  for (const group of groups.groups) {
     for (const version of group.versions) {
       targets.push({
         group: group.name,

@@ -8,7 +8,8 @@ import type { KubeClient } from '../kube/client.js';
 import { PRIORITY } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { parseConditions } from '../snapshot/conditions.js';
-import type { ContentSurvey, NamespaceState, ResourceType, Snapshot } from '../snapshot/types.js';
+import type { ContentSurvey, NamespaceState, ObjectMeta, ResourceType, Snapshot } from '../snapshot/types.js';
+import type { Gap } from '../model/shared.js';
 import { BackendFollower } from './backends.js';
 import {
   applyClusterFacts,
@@ -21,7 +22,7 @@ import {
   type FollowContext,
 } from './cluster.js';
 import { deletableTypes, emptySurvey, mergeSurveys, recordUnlisted, sortSurvey, surveyContent, TypeTally } from './content.js';
-import { countedMetaOf, namespaceOf } from './convert.js';
+import { countedMetaOf, malformedObjectGap, namespaceOf, objectNameOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, PAGE_SIZE } from './list.js';
 import { RbacReader } from './owners.js';
@@ -185,11 +186,19 @@ export class FleetGatherer {
             }
           }
           for (const item of items) {
-            const meta = countedMetaOf(item);
-            if (!meta.namespace || !members.has(meta.namespace)) continue;
-            let tally = tallies.get(meta.namespace);
-            if (!tally) tallies.set(meta.namespace, (tally = new TypeTally(type)));
-            tally.add(item, meta);
+            let meta: ObjectMeta | ApiError;
+            try {
+              meta = countedMetaOf(item);
+            } catch (error) {
+              if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
+              meta = error;
+            }
+            const namespace = meta instanceof ApiError ? objectNameOf(type.kind, item).namespace : meta.namespace;
+            if (!namespace || !members.has(namespace)) continue;
+            let tally = tallies.get(namespace);
+            if (!tally) tallies.set(namespace, (tally = new TypeTally(type)));
+            if (meta instanceof ApiError) tally.addMalformed(item, meta);
+            else tally.add(item, meta);
           }
         },
       );
@@ -217,13 +226,13 @@ export class FleetGatherer {
             recordUnlisted(m.survey, m.gaps, m.snapshot.namespaceName, type, perNamespaceError);
             return;
           }
-          tally.addTo(m.survey);
+          tally.addTo(m.survey, m.gaps);
         }),
       );
       return;
     }
     plan.clusterWide.push(name);
-    for (const [namespace, tally] of tallies) tally.addTo(members.get(namespace)!.survey);
+    for (const [namespace, tally] of tallies) tally.addTo(members.get(namespace)!.survey, members.get(namespace)!.gaps);
   }
 
   /**
@@ -252,20 +261,34 @@ export class FleetGatherer {
  * Lists the namespaces (paginated; a consistent first page, whose resourceVersion every later list is served from
  * the watch cache at) and keeps the Terminating ones.
  */
-export async function listTerminatingNamespaces(client: KubeClient): Promise<{ namespaces: NamespaceState[]; resourceVersion?: string }> {
+export async function listTerminatingNamespaces(
+  client: KubeClient,
+): Promise<{ namespaces: NamespaceState[]; unreadable: { name: string; gap: Gap }[]; resourceVersion?: string }> {
   const namespaces: NamespaceState[] = [];
+  const unreadable: { name: string; gap: Gap }[] = [];
   let resourceVersion: string | undefined;
   await listAll<ApiNamespace & ApiListItem>(
     client,
     '/api/v1/namespaces',
     {},
-    () => (namespaces.length = 0),
+    () => {
+      namespaces.length = 0;
+      unreadable.length = 0;
+    },
     (items, page) => {
       resourceVersion ??= page.metadata?.resourceVersion;
       for (const item of items) {
-        if (item.metadata?.deletionTimestamp || item.status?.phase === 'Terminating') namespaces.push(namespaceOf(item));
+        if (!item.metadata?.deletionTimestamp && item.status?.phase !== 'Terminating') continue;
+        try {
+          namespaces.push(namespaceOf(item));
+        } catch (error) {
+          if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
+          // One namespace of an odd shape is unknown (Incomplete), never a reason to drop the others.
+          const gap = malformedObjectGap('namespace', 'Namespace', item, error, 'cannot tell what holds this namespace');
+          unreadable.push({ name: item.metadata.name, gap });
+        }
       }
     },
   );
-  return { namespaces, resourceVersion };
+  return { namespaces, unreadable, resourceVersion };
 }

@@ -6,7 +6,7 @@ import type { ContentSurvey, ResourceType, Snapshot } from '../snapshot/types.js
 import { BackendFollower } from './backends.js';
 import { applyClusterFacts, ClusterReader, emptySnapshot, followCustomResources, followTerminatingPods, isFatal, type FollowContext } from './cluster.js';
 import { deletableTypes, mergeSurveys, surveyContent } from './content.js';
-import { namespaceOf } from './convert.js';
+import { malformedObjectGap, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { RbacReader } from './owners.js';
 import { parseConditions } from '../snapshot/conditions.js';
@@ -58,8 +58,15 @@ export class SnapshotGatherer {
       gaps.fromError(error, { kind: 'namespace', what: `get Namespace ${snapshot.namespaceName}`, impact: 'cannot tell whether the namespace is terminating' });
       return;
     }
+    try {
+      snapshot.namespace = namespaceOf(rawNamespace);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
+      // Found, but of a shape that cannot be read: unknown (Incomplete), never "not being deleted".
+      gaps.add(malformedObjectGap('namespace', 'Namespace', rawNamespace, error, 'cannot tell whether the namespace is terminating or what holds it'));
+      return;
+    }
     snapshot.namespaceFound = true;
-    snapshot.namespace = namespaceOf(rawNamespace);
     if (!snapshot.namespace.deletionTimestamp && snapshot.namespace.phase !== 'Terminating') return;
 
     const resourceVersion = rawNamespace.metadata?.resourceVersion;

@@ -100,16 +100,23 @@ export interface ApiCustomResourceDefinition extends ApiObject {
   spec?: {
     group?: string;
     names?: { kind?: string; plural?: string };
-    conversion?: { strategy?: string; webhook?: { clientConfig?: { service?: ApiServiceReference } } };
+    conversion?: { strategy?: string; webhook?: { clientConfig?: ApiClientConfig } };
   };
   status?: { conditions?: ApiCondition[] };
+}
+
+export interface ApiClientConfig {
+  service?: ApiServiceReference;
+  url?: string;
+  caBundle?: string;
 }
 
 export interface ApiWebhook {
   name?: string;
   failurePolicy?: string;
   rules?: { operations?: string[]; apiGroups?: string[]; resources?: string[]; scope?: string }[];
-  clientConfig?: { service?: ApiServiceReference; url?: string };
+  clientConfig?: ApiClientConfig;
+  timeoutSeconds?: number;
   namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
 }
 

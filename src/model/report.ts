@@ -1,8 +1,8 @@
 // The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
-import type { Gap, GapKind, GroupVersionState, RemainingType } from './shared.js';
+import type { Gap, GapKind, GroupVersionState, RemainingType, WebhookFailure, WebhookFailureClass } from './shared.js';
 import type { Subject } from './subject.js';
 
-export type { Gap, GapKind, GroupVersionState, RemainingType, Subject };
+export type { Gap, GapKind, GroupVersionState, RemainingType, Subject, WebhookFailure, WebhookFailureClass };
 
 export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
@@ -74,6 +74,8 @@ export interface Blocker {
   fixes: Fix[];
   /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
   warnings?: string[];
+  /** WebhookBlocksDeletion and ConversionWebhookDown: why the webhook fails; the summary and the fixes follow it. */
+  failure?: WebhookFailure;
 }
 
 export interface DeletionCondition {

@@ -22,9 +22,10 @@ export interface GroupVersionState {
 /**
  * What a gap hides, for code to switch on: `fatal` nothing could be read (no connection, credentials);
  * `namespace` the namespace object itself; `discovery` which APIs exist; `content` a type's objects left in the
- * namespace; `cluster` cluster-wide facts (APIServices, webhooks, CRDs); `evidence` an object a finding points to.
+ * namespace; `cluster` cluster-wide facts (APIServices, webhooks, CRDs); `evidence` an object a finding points to;
+ * `inconsistent` the namespace controller's own conditions name content the survey did not see.
  */
-export type GapKind = 'fatal' | 'namespace' | 'discovery' | 'content' | 'cluster' | 'evidence';
+export type GapKind = 'fatal' | 'namespace' | 'discovery' | 'content' | 'cluster' | 'evidence' | 'inconsistent';
 
 export interface Gap {
   kind: GapKind;
@@ -37,6 +38,32 @@ export interface Gap {
   impact?: string;
   /** For `content` gaps: the type whose objects are unknown, e.g. "deployments.apps". */
   resource?: string;
+  /**
+   * One object that could not be read (a malformed object among good siblings: its list was read, only this object
+   * is unknown), e.g. {kind: "Pod", namespace: "payments", name: "web-0"}.
+   */
+  object?: { kind: string; name: string; namespace?: string };
+}
+
+/**
+ * Why the API server got no usable answer from a webhook (admission or CRD conversion), see
+ * src/snapshot/webhook-errors.ts: `tls` its serving certificate is not trusted; `timeout` it did not answer in time;
+ * `refused` nothing listens on its port; `unreachable` no route or no such host; `no-endpoints` its Service has no
+ * ready endpoint; `service-not-found` its Service does not exist; `denied` it answered and its policy refused;
+ * `unknown` anything else.
+ */
+export type WebhookFailureClass = 'tls' | 'timeout' | 'refused' | 'unreachable' | 'no-endpoints' | 'service-not-found' | 'denied' | 'unknown';
+
+/**
+ * The failure of one webhook: its class and the words it was decided from. `source` says whose words: the
+ * namespace controller's own error (`controller`), the API server's answer to ns-doctor's own list of the type
+ * (`api-server`, a conversion webhook the controller has not reported yet), or only what the objects show
+ * (`objects`: the Service is missing or has no ready endpoint, while no error names the webhook).
+ */
+export interface WebhookFailure {
+  class: WebhookFailureClass;
+  message: string;
+  source: 'controller' | 'api-server' | 'objects';
 }
 
 /** An ownerReferences entry, as the API sends it and as the snapshot keeps it. */

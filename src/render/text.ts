@@ -90,7 +90,7 @@ function renderFix(fix: Fix, label: string, c: ChalkInstance): string[] {
 
 function renderRemaining(report: Report, c: ChalkInstance): string[] {
   if (report.remaining.length === 0) {
-    const unknown = report.gaps.some((g) => g.kind === 'content' || g.kind === 'discovery' || g.kind === 'fatal');
+    const unknown = report.gaps.some((g) => g.kind === 'content' || g.kind === 'discovery' || g.kind === 'fatal' || g.kind === 'inconsistent');
     return [`  Content left in the namespace: ${unknown ? c.yellow('unknown for some types (see below)') : 'none'}`];
   }
   const lines = ['  Content left in the namespace:'];

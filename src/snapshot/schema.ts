@@ -187,6 +187,8 @@ export const WebhookStateSchema = v.object({
   ),
   service: v.optional(ServiceRefSchema),
   url: v.optional(text),
+  hasCABundle: v.optional(v.boolean()),
+  timeoutSeconds: v.optional(count),
   namespaceSelector: v.optional(
     v.object({ matchLabels: v.optional(labels), matchExpressions: v.optional(list(v.unknown(), 1_000)) }),
   ),
@@ -202,6 +204,8 @@ export const CRDStateSchema = v.object({
   conditions: list(ConditionSchema, 1_000),
   conversionStrategy: v.optional(name),
   conversionService: v.optional(ServiceRefSchema),
+  conversionURL: v.optional(text),
+  conversionHasCABundle: v.optional(v.boolean()),
 });
 
 const ControllerCandidateSchema = v.object({
@@ -211,12 +215,13 @@ const ControllerCandidateSchema = v.object({
 });
 
 const GapSchema = v.object({
-  kind: v.picklist(['fatal', 'namespace', 'discovery', 'content', 'cluster', 'evidence']),
+  kind: v.picklist(['fatal', 'namespace', 'discovery', 'content', 'cluster', 'evidence', 'inconsistent']),
   what: text,
   reason: text,
   httpStatus: v.optional(v.pipe(v.number(), v.integer(), v.minValue(100), v.maxValue(599))),
   impact: v.optional(text),
   resource: v.optional(name),
+  object: v.optional(v.object({ kind: name, name, namespace: v.optional(name) })),
 });
 
 const StatsSchema = v.object({ requests: count, bytesReceived: count, durationMs: count, retries: count });

@@ -155,6 +155,10 @@ export interface WebhookState {
   rules: { operations: string[]; apiGroups: string[]; resources: string[]; scope?: string }[];
   service?: ServiceRef;
   url?: string;
+  /** clientConfig.caBundle is set (its content is not kept: the API server trusts its own roots without it). */
+  hasCABundle?: boolean;
+  /** How long the API server waits for an answer (default 10 s, at most 30). */
+  timeoutSeconds?: number;
   namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
 }
 
@@ -168,6 +172,10 @@ export interface CRDState {
   conditions: Condition[];
   conversionStrategy?: string;
   conversionService?: ServiceRef;
+  /** spec.conversion.webhook.clientConfig.url, when the conversion webhook is called by URL. */
+  conversionURL?: string;
+  /** spec.conversion.webhook.clientConfig.caBundle is set. */
+  conversionHasCABundle?: boolean;
 }
 
 /** Who is allowed to update a resource (RBAC), and whether it runs: evidence for a finalizer's owner. */

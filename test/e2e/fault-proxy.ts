@@ -8,6 +8,8 @@
  *   reset                                 resets the connection as soon as the request arrives
  *   badjson                               a 200 with a correct Content-Length whose body is not valid JSON
  *   huge                                  a 200 whose body never ends (64 MiB of a list that keeps going)
+ *   rewrite                               the real answer, its JSON body passed through `rewrite` (a wrong-shaped
+ *                                         document, one corrupted object among good ones)
  *   lose-answer                           forwards the request (the API server stores the write), then drops the
  *                                         connection instead of answering: "the API server died between storing and
  *                                         answering"; with `downForMs` every request after it is reset for that long
@@ -20,7 +22,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { cluster } from './harness.js';
 
-export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge' | 'lose-answer';
+export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge' | 'rewrite' | 'lose-answer';
 
 export interface Fault {
   path: RegExp;
@@ -28,6 +30,8 @@ export interface Fault {
   method?: string;
   times?: number;
   delayMs?: number;
+  /** For `rewrite`: the answer's parsed JSON body in, the body to send out (returning the same object is fine). */
+  rewrite?: (body: any) => unknown;
   downForMs?: number;
 }
 
@@ -132,9 +136,11 @@ export class FaultProxy {
     this.hits.push({ path, method, ...(fault ? { fault: fault.kind } : {}) });
     switch (fault?.kind) {
       case 'lose-answer':
-        return this.forward(req, res, false, () => {
-          if (fault.downForMs) this.downUntil = Date.now() + fault.downForMs;
-          req.socket.resetAndDestroy();
+        return this.forward(req, res, false, {
+          lose: () => {
+            if (fault.downForMs) this.downUntil = Date.now() + fault.downForMs;
+            req.socket.resetAndDestroy();
+          },
         });
       case '429':
         return status(res, 429, 'TooManyRequests', 'too many requests, please try again later', { 'Retry-After': '1' });
@@ -174,13 +180,18 @@ export class FaultProxy {
       }
       case 'cut':
         return this.forward(req, res, true);
+      case 'rewrite':
+        return this.forward(req, res, false, { rewrite: fault.rewrite });
       default:
         return this.forward(req, res, false);
     }
   }
 
-  /** Passes the request on (with its body: writes go through too); `lose` replaces the answer, once the server has given it. */
-  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean, lose?: () => void): void {
+  /**
+   * Passes the request on (with its body: writes go through too). `rewrite` changes a 200's JSON body; `lose`
+   * replaces the answer, once the server has given it.
+   */
+  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean, change: { rewrite?: (body: any) => unknown; lose?: () => void } = {}): void {
     const headers: Record<string, string> = {};
     for (const name of ['accept', 'user-agent', 'content-type']) if (req.headers[name]) headers[name] = String(req.headers[name]);
     const upstream = https.request(
@@ -189,8 +200,10 @@ export class FaultProxy {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.on('end', () => {
-          if (lose) return lose();
-          const body = Buffer.concat(chunks);
+          if (change.lose) return change.lose();
+          const received = Buffer.concat(chunks);
+          const body =
+            change.rewrite && answer.statusCode === 200 ? Buffer.from(JSON.stringify(change.rewrite(JSON.parse(received.toString('utf8'))))) : received;
           const passOn: Record<string, string> = { 'Content-Length': String(body.length) };
           if (answer.headers['content-type']) passOn['Content-Type'] = answer.headers['content-type'];
           res.writeHead(answer.statusCode ?? 502, passOn);

@@ -33,6 +33,28 @@ describe('verdicts', () => {
     expect(report.summary).toContain('could not be read');
   });
 
+  it('Incomplete, never Progressing, when the controller names content the survey did not see (discovery said "no groups")', () => {
+    const snapshot = recorded('crd-finalizer');
+    snapshot.content = { types: [], stuck: [], blockingDependents: [] };
+    snapshot.discovery = { mode: 'aggregated', groupVersions: [], namespacedResources: [] };
+    snapshot.finalizerOwners = [];
+    const report = diagnoseAt(snapshot);
+    expect(report.verdict).toBe('Incomplete');
+    expect(report.gaps).toEqual([
+      expect.objectContaining({
+        kind: 'inconsistent',
+        resource: 'databasebackups.example.ns-doctor.dev',
+        reason: 'NamespaceContentRemaining reports 1 databasebackups.example.ns-doctor.dev in the namespace; the survey found none (discovery does not list this type)',
+      }),
+      expect.objectContaining({ kind: 'inconsistent', reason: expect.stringContaining('NamespaceFinalizersRemaining reports example.ns-doctor.dev/snapshot-cleanup in 1 resource instances') }),
+    ]);
+  });
+
+  it('the controller and the survey agree: no inconsistency', () => {
+    const report = diagnoseAt(recorded('crd-finalizer'));
+    expect(report.gaps.filter((g) => g.kind === 'inconsistent')).toEqual([]);
+  });
+
   it('NotTerminating for an Active namespace and NotFound for a missing one', () => {
     const active = recorded('crd-finalizer');
     delete active.namespace!.deletionTimestamp;

@@ -122,3 +122,25 @@ describe('FleetGatherer', () => {
     expect(server.records).toEqual([]);
   });
 });
+
+describe('listTerminatingNamespaces', () => {
+  it('a Terminating namespace of a shape the API never sends is reported unreadable (named), the others are listed', async () => {
+    const { listTerminatingNamespaces } = await import('../../src/gather/fleet.js');
+    const deleted = '2026-12-01T09:00:00Z';
+    const body = {
+      kind: 'NamespaceList',
+      metadata: { resourceVersion: '7' },
+      items: [
+        { metadata: { name: 'good', deletionTimestamp: deleted, creationTimestamp: null }, spec: { finalizers: ['kubernetes'] }, status: { phase: 'Terminating', conditions: null } },
+        { metadata: { name: 'odd', deletionTimestamp: deleted }, spec: { finalizers: 'kubernetes' }, status: { phase: 'Terminating' } },
+        { metadata: { name: 'active' }, status: { phase: 'Active' } },
+      ],
+    };
+    const client = { get: async (): Promise<Response> => ({ status: 200, contentType: 'application/json', body: JSON.stringify(body), bytes: 0 }) } as unknown as KubeClient;
+    const listed = await listTerminatingNamespaces(client);
+    expect(listed.namespaces.map((n) => n.name)).toEqual(['good']);
+    expect(listed.unreadable).toEqual([
+      { name: 'odd', gap: expect.objectContaining({ kind: 'namespace', what: 'read Namespace odd', object: { kind: 'Namespace', name: 'odd' }, reason: expect.stringMatching(/^malformed Namespace: specFinalizers/) }) },
+    ]);
+  });
+});

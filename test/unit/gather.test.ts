@@ -127,15 +127,66 @@ describe('gather over a fake transport', () => {
     expect(JSON.stringify(snapshot)).not.toContain('aHVudGVyMg==');
   });
 
-  it('a list item of a shape the API never sends is a malformed gap for that type only', async () => {
-    const api = cluster()
-      .route(configmaps, () => ({ body: { kind: 'PartialObjectMetadataList', metadata: {}, items: [{ metadata: null }] } }))
-      .route(secrets, pagedList(3, () => ({ finalizers: 'not-a-list' }), 'secret'));
+  it('an item without a name makes its page unreadable: a malformed gap for that type only', async () => {
+    const api = cluster().route(configmaps, () => ({ body: { kind: 'PartialObjectMetadataList', metadata: {}, items: [{ metadata: null }] } }));
     const snapshot = await gather(api);
-    const reasons = Object.fromEntries(snapshot.gaps.map((g) => [g.resource, g.reason]));
-    expect(reasons.configmaps).toBe('malformed response: items[0] has no metadata.name');
-    expect(reasons.secrets).toMatch(/^malformed object metadata: finalizers: Invalid type/);
-    expect(snapshot.gaps).toHaveLength(2);
+    expect(snapshot.gaps).toEqual([expect.objectContaining({ kind: 'content', resource: 'configmaps', reason: 'malformed response: items[0] has no metadata.name' })]);
+  });
+
+  it('one object of a shape the API never sends is a gap naming that object; its siblings are counted and read', async () => {
+    const api = cluster().route(
+      secrets,
+      pagedList(3, (i) => (i === 1 ? { finalizers: 'not-a-list' } : { finalizers: ['example.com/keep'], deletionTimestamp: '2026-12-01T09:00:00Z' }), 'secret'),
+    );
+    const snapshot = await gather(api);
+    expect(snapshot.gaps).toEqual([
+      {
+        kind: 'content',
+        what: 'read Secret secret-1',
+        reason: expect.stringMatching(/^malformed object metadata: finalizers: Invalid type/),
+        resource: 'secrets',
+        object: { kind: 'Secret', name: 'secret-1' },
+        impact: 'its finalizers and deletion state are unknown',
+      },
+    ]);
+    expect(snapshot.content!.types.find((t) => t.resource === 'secrets')).toMatchObject({ count: 3, withFinalizers: 2, withDeletionTimestamp: 2 });
+    expect(snapshot.content!.stuck.map((s) => s.meta.name)).toEqual(['secret-0', 'secret-2']);
+  });
+
+  it('reads what the kubelet writes for a container it lost (null timestamps, kubernetes#108733); a broken sibling is a gap naming it', async () => {
+    const lost = { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was deleted.', startedAt: null, finishedAt: null };
+    const pod = (name: string, containerStatuses: unknown) => ({
+      metadata: { name, namespace: ns, deletionTimestamp: '2026-12-01T09:00:30Z', deletionGracePeriodSeconds: 30, creationTimestamp: null },
+      spec: { nodeName: 'gone-node', terminationGracePeriodSeconds: null },
+      status: { phase: 'Running', startTime: null, conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: null, reason: null }], containerStatuses },
+    });
+    const items = [
+      pod('web-0', [{ name: 'web', ready: false, restartCount: 0, state: { terminated: lost }, lastState: { terminated: lost } }]),
+      pod('web-1', [null]),
+      pod('web-2', [{ name: 'web', ready: false, restartCount: 0, state: { terminated: lost }, lastState: {} }]),
+    ];
+    const api = cluster().route(`/api/v1/namespaces/${ns}/pods`, (_q, accept) => ({
+      body: { kind: accept.includes('PartialObjectMetadataList') ? 'PartialObjectMetadataList' : 'PodList', metadata: { resourceVersion: '100' }, items },
+    }));
+    const snapshot = await gather(api);
+    expect(Object.keys(snapshot.pods).sort()).toEqual([`${ns}/web-0`, `${ns}/web-2`]);
+    expect(snapshot.pods[`${ns}/web-0`].containers[0]).toEqual({ name: 'web', ready: false, restartCount: 0, lastTerminationReason: 'ContainerStatusUnknown', lastTerminationExitCode: 137 });
+    expect(snapshot.gaps).toEqual([
+      expect.objectContaining({ kind: 'evidence', what: `read Pod ${ns}/web-1`, object: { kind: 'Pod', namespace: ns, name: 'web-1' }, reason: expect.stringMatching(/^malformed Pod: /) }),
+    ]);
+    expect(snapshot.content!.types.find((t) => t.resource === 'pods')).toMatchObject({ count: 3, withDeletionTimestamp: 3 });
+  });
+
+  it.each([
+    ['aggregated discovery without items', { contentType: DISCOVERY, body: { kind: 'APIGroupDiscoveryList' } }, /\/apis has no items list/],
+    ['legacy {}', { body: {} }, /\/apis has no groups list/],
+    ['legacy {"groups": null}', { body: { kind: 'APIGroupList', groups: null } }, /\/apis has no groups list/],
+  ])('%s from /apis is a malformed discovery gap, never "no groups"', async (_name, answer, reason) => {
+    const api = cluster().route('/apis', () => answer);
+    if (!('contentType' in answer)) api.route('/api', () => ({ body: { kind: 'APIVersions', versions: ['v1'] } }));
+    const snapshot = await gather(api);
+    expect(snapshot.discovery?.mode).toBe('unavailable');
+    expect(snapshot.gaps).toContainEqual(expect.objectContaining({ kind: 'discovery', reason: expect.stringMatching(reason) }));
   });
 
   it('a namespace answered with an impossible shape is a namespace gap, not a crash', async () => {

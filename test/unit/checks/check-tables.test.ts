@@ -19,7 +19,7 @@ import { namespaceControllerNotRunning } from '../../../src/checks/namespace-con
 import { namespaceFinalizerRemaining } from '../../../src/checks/namespace-finalizer-remaining.js';
 import { namespaceMetadataFinalizerRemaining } from '../../../src/checks/namespace-metadata-finalizer-remaining.js';
 import type { Snapshot } from '../../../src/snapshot/types.js';
-import { recorded } from '../helpers.js';
+import { contextFor, recorded } from '../helpers.js';
 import { testCheck } from './check-tester.js';
 
 const tabled = new Set<Check>();
@@ -208,12 +208,82 @@ table(crdTerminating, {
   invalid: [{ name: 'a CRD being deleted while its instances remain', snapshot: crdBeingDeleted, blockers: [{ id: 'CRDTerminating', subject: { kind: 'CustomResourceDefinition', name: 'databasebackups.example.ns-doctor.dev' }, facts: [/InstanceDeletionInProgress/] }] }],
 });
 
+const X509 = 'tls: failed to verify certificate: x509: certificate signed by unknown authority';
+
+/** The namespace controller's own words about the conversion webhook of the recorded CRD. */
+function conversionReported(snapshot: Snapshot, cause: string): Snapshot {
+  const crd = snapshot.crds[crdName];
+  snapshot.namespace!.conditions.push({
+    type: 'NamespaceDeletionContentFailure',
+    status: 'True',
+    reason: 'ContentDeletionFailed',
+    message: `Failed to delete all resource types, 1 remaining: conversion webhook for ${crd.group}/v1beta1, Kind=${crd.kind} failed: Post "https://backup-conversion.backup-system.svc:443/convert?timeout=30s": ${cause}`,
+  });
+  return snapshot;
+}
+
+function conversionByURL(): Snapshot {
+  const snapshot = recorded('crd-finalizer');
+  const crd = snapshot.crds[crdName];
+  crd.conversionStrategy = 'Webhook';
+  crd.conversionURL = 'https://127.0.0.1:40001/convert';
+  crd.conversionHasCABundle = true;
+  return snapshot;
+}
+
 table(conversionWebhookDown, {
-  valid: [{ name: 'the conversion service has a ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 1 }) }],
+  valid: [
+    { name: 'the conversion service has a ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 1 }) },
+    { name: 'called by URL, and the controller names no failure', snapshot: conversionByURL },
+  ],
   invalid: [
     { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, facts: [/does not exist/] }] },
     { name: 'the conversion service has no ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown' }] },
+    {
+      name: 'a ready endpoint and an untrusted certificate: the certificate, never "down"',
+      snapshot: () => conversionReported(conversionTo({ exists: true, ready: 1 }), X509),
+      blockers: [{ id: 'ConversionWebhookDown', summary: /fails: the API server does not trust the certificate its backend serves \(tls: failed to verify certificate: x509: certificate signed by unknown authority\)/, facts: [/1 ready endpoints/, /reports \(tls\)/] }],
+    },
+    {
+      name: 'not reported by the controller yet, but our own list of the type failed with the same words',
+      snapshot: () => {
+        const snapshot = conversionTo({ exists: true, ready: 1 });
+        const crd = snapshot.crds[crdName];
+        snapshot.gaps.push({
+          kind: 'content',
+          resource: `${crd.plural}.${crd.group}`,
+          what: `list ${crd.plural}.${crd.group} in crd1`,
+          reason: `500 Internal error occurred: conversion webhook for ${crd.group}/v1beta1, Kind=${crd.kind} failed: Post "https://backup-conversion.backup-system.svc:443/convert?timeout=30s": ${X509}`,
+          httpStatus: 500,
+        });
+        return snapshot;
+      },
+      blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/listing its objects fails \(tls\)/] }],
+    },
+    {
+      name: 'called by URL and named by the controller',
+      snapshot: () => conversionReported(conversionByURL(), X509),
+      blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/called by URL https:\/\/127\.0\.0\.1:40001\/convert, caBundle set/] }],
+    },
   ],
+});
+
+describe('ConversionWebhookDown: the safe fix follows the class', () => {
+  it('TLS: print the caBundle the API server trusts first, never "restore the conversion service"', () => {
+    const snapshot = conversionReported(conversionTo({ exists: true, ready: 1 }), X509);
+    const [blocker] = conversionWebhookDown.run(snapshot, contextFor(snapshot));
+    expect(blocker.failure).toMatchObject({ class: 'tls', source: 'controller' });
+    expect(blocker.summary).not.toMatch(/down/);
+    expect(blocker.fixes[0].command).toBe(`kubectl get crd ${crdName} -o 'jsonpath={.spec.conversion.webhook.clientConfig.caBundle}' | base64 -d | openssl x509 -noout -subject -issuer -enddate`);
+    expect(blocker.fixes.map((f) => f.description).join('\n')).not.toMatch(/restore the conversion service/);
+  });
+
+  it('refused by URL: the backend does not listen', () => {
+    const snapshot = conversionReported(conversionByURL(), 'dial tcp 127.0.0.1:40001: connect: connection refused');
+    const [blocker] = conversionWebhookDown.run(snapshot, contextFor(snapshot));
+    expect(blocker.failure?.class).toBe('refused');
+    expect(blocker.summary).toContain('nothing listens at its backend https://127.0.0.1:40001/convert');
+  });
 });
 
 table(pvcInUse, {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { webhookBlocksDeletion } from '../../../src/checks/webhook-blocks-deletion.js';
 import { contextFor, facts, recorded } from '../helpers.js';
+import type { Snapshot } from '../../../src/snapshot/types.js';
 
 describe('WebhookBlocksDeletion (recorded: failurePolicy Fail on DELETE of configmaps, backend without endpoints)', () => {
   it('names the webhook, what it matches and its dead backend', () => {
@@ -45,5 +46,95 @@ describe('WebhookBlocksDeletion (recorded: failurePolicy Fail on DELETE of confi
     snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, rules: w.rules.map((r) => ({ ...r, operations: ['CREATE'] })) }));
     snapshot.namespace!.conditions = [];
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+  });
+});
+
+/** The recorded story with the controller's error replaced by `cause` and the backend's ready endpoints set. */
+function failingWith(cause: string, readyEndpoints: number, change: (w: NonNullable<Snapshot['webhooks']>[number]) => void = () => undefined): Snapshot {
+  const snapshot = recorded('webhook-delete');
+  const webhook = snapshot.webhooks![0];
+  change(webhook);
+  snapshot.endpoints['wh1-policy/policy-webhook'].readyAddresses = readyEndpoints;
+  const failure = snapshot.namespace!.conditions.find((c) => c.type === 'NamespaceDeletionContentFailure')!;
+  failure.message = cause.startsWith('admission webhook')
+    ? `Failed to delete all resource types, 1 remaining: ${cause}`
+    : `Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "deny-delete.policy.example.com": failed to call webhook: Post "${webhook.url ?? 'https://policy-webhook.wh1-policy.svc:443/validate?timeout=5s'}": ${cause}`;
+  return snapshot;
+}
+
+function only(snapshot: Snapshot) {
+  const blockers = webhookBlocksDeletion.run(snapshot, contextFor(snapshot));
+  expect(blockers).toHaveLength(1);
+  return blockers[0];
+}
+
+describe('WebhookBlocksDeletion: the summary and the first fix follow the class of failure', () => {
+  it('a backend that accepts and never answers, with a ready endpoint: timeout, never "no ready endpoints"', () => {
+    const blocker = only(failingWith('context deadline exceeded', 1, (w) => (w.timeoutSeconds = 5)));
+    expect(blocker.failure).toMatchObject({ class: 'timeout', source: 'controller' });
+    expect(blocker.summary).toMatch(/does not answer within 5s \(context deadline exceeded\)/);
+    expect(blocker.summary).not.toMatch(/no ready endpoints/);
+    expect(facts([blocker]).join('\n')).toContain('1 ready endpoints');
+    expect(blocker.fixes[0].description).toMatch(/does not answer within 5s/);
+    expect(blocker.fixes.find((f) => f.safety === 'caution')?.command).toContain('"path":"/webhooks/0/timeoutSeconds","value":30');
+  });
+
+  it('an untrusted certificate: caBundle and serving certificate first', () => {
+    const blocker = only(failingWith('tls: failed to verify certificate: x509: certificate signed by unknown authority', 1, (w) => (w.hasCABundle = true)));
+    expect(blocker.failure?.class).toBe('tls');
+    expect(blocker.summary).toMatch(/does not trust the certificate its backend serves \(tls: failed to verify certificate: x509: certificate signed by unknown authority\)/);
+    expect(blocker.fixes[0].command).toBe(
+      "kubectl get validatingwebhookconfiguration wh1-deny-delete -o 'jsonpath={.webhooks[0].clientConfig.caBundle}' | base64 -d | openssl x509 -noout -subject -issuer -enddate",
+    );
+    expect(blocker.fixes[1].command).toContain('-servername policy-webhook.wh1-policy.svc');
+    expect(facts([blocker]).join('\n')).toContain('caBundle set');
+  });
+
+  it('an untrusted certificate and no caBundle at all: set one, starting from the certificate the backend serves', () => {
+    const blocker = only(failingWith('tls: failed to verify certificate: x509: certificate signed by unknown authority', 1, (w) => (w.hasCABundle = false)));
+    expect(blocker.fixes[0].description).toMatch(/^no caBundle is set/);
+    expect(blocker.fixes[0].command).toContain('openssl s_client -connect 127.0.0.1:18443 -servername policy-webhook.wh1-policy.svc');
+    expect(facts([blocker]).join('\n')).toContain("no caBundle (the API server's own trust roots)");
+  });
+
+  it('a URL webhook named by the controller is a blocker with its class (nothing to follow, the words decide)', () => {
+    const blocker = only(
+      failingWith('dial tcp 127.0.0.1:34567: connect: connection refused', 0, (w) => {
+        delete w.service;
+        w.url = 'https://127.0.0.1:34567/validate';
+      }),
+    );
+    expect(blocker.failure?.class).toBe('refused');
+    expect(blocker.summary).toContain('nothing listens at its backend https://127.0.0.1:34567/validate (connection refused)');
+    expect(blocker.fixes[0].description).toMatch(/does not listen on the port called/);
+  });
+
+  it('a denial blocks whatever the failurePolicy, shows the policy\'s words, and never offers failurePolicy Ignore', () => {
+    const blocker = only(failingWith('admission webhook "deny-delete.policy.example.com" denied the request: configmaps in wh1 are frozen', 1, (w) => (w.failurePolicy = 'Ignore')));
+    expect(blocker.failure?.class).toBe('denied');
+    expect(blocker.summary).toContain('its policy denies the request: configmaps in wh1 are frozen');
+    expect(blocker.fixes[0].description).toContain('"configmaps in wh1 are frozen"');
+    expect(blocker.fixes.some((f) => f.command?.includes('Ignore'))).toBe(false);
+  });
+
+  it('a Service that is gone: restore it or remove the stale configuration', () => {
+    const snapshot = failingWith('service "policy-webhook" not found', 0);
+    snapshot.services['wh1-policy/policy-webhook'] = { namespace: 'wh1-policy', name: 'policy-webhook', exists: false, ports: [] };
+    const blocker = only(snapshot);
+    expect(blocker.failure?.class).toBe('service-not-found');
+    expect(blocker.fixes[0].description).toMatch(/^restore Service wh1-policy\/policy-webhook, or/);
+    expect(blocker.fixes.at(-1)?.command).toBe('kubectl delete validatingwebhookconfiguration wh1-deny-delete');
+  });
+
+  it('not named by the controller and its backend has a ready endpoint: no finding (nothing says it fails)', () => {
+    const snapshot = failingWith('x', 1);
+    snapshot.namespace!.conditions = snapshot.namespace!.conditions.filter((c) => c.type !== 'NamespaceDeletionContentFailure');
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+  });
+
+  it('not named by the controller, no ready endpoint: no-endpoints read from the objects', () => {
+    const snapshot = failingWith('x', 0);
+    snapshot.namespace!.conditions = snapshot.namespace!.conditions.filter((c) => c.type !== 'NamespaceDeletionContentFailure');
+    expect(only(snapshot).failure).toEqual({ class: 'no-endpoints', source: 'objects', message: 'Service wh1-policy/policy-webhook has no ready endpoints' });
   });
 });

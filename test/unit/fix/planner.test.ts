@@ -146,6 +146,24 @@ describe('fix planner on the recorded scenarios', () => {
     expect(plan.steps[0].evidence[1]).not.toHaveProperty('resourceVersion');
   });
 
+  it('a URL webhook the controller reports failing on TLS: exclude the namespace, relying on the namespace still being deleted (not on endpoints)', () => {
+    const snapshot = fixture('webhook-delete');
+    const webhook = snapshot.webhooks![0];
+    delete webhook.service;
+    webhook.url = 'https://127.0.0.1:46353/validate';
+    const failure = snapshot.namespace!.conditions.find((c) => c.type === 'NamespaceDeletionContentFailure')!;
+    failure.message = `Failed to delete all resource types, 1 remaining: Internal error occurred: failed calling webhook "deny-delete.policy.example.com": failed to call webhook: Post "${webhook.url}?timeout=5s": tls: failed to verify certificate: x509: certificate signed by unknown authority`;
+    const path = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/wh1-deny-delete';
+    const vwc = {
+      metadata: meta('wh1-deny-delete'),
+      webhooks: [{ name: 'deny-delete.policy.example.com', failurePolicy: 'Fail', clientConfig: { url: webhook.url }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'wh1' } } }],
+    };
+    const plan = planFor([snapshot], 'caution', { [path]: vwc, '/api/v1/namespaces/wh1': namespace('wh1', ['kubernetes']) });
+    expect(plan.steps.map((s) => [s.safety, s.request.path])).toEqual([['caution', path]]);
+    expect(plan.steps[0].description).toContain(`so deleting what is left is no longer sent to ${webhook.url} (tls)`);
+    expect(plan.steps[0].evidence.map((e) => e.path)).toEqual([path, '/api/v1/namespaces/wh1']);
+  });
+
   it('a broken (not orphaned) APIService is only a last resort, with the cost of removing the API cluster-wide', () => {
     const path = '/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io';
     const objects = { [path]: apiService('v1beta1.metrics.k8s.io', { namespace: 'kube-system', name: 'metrics-server' }, 'False') };

@@ -1,0 +1,99 @@
+/**
+ * Real webhook backends for e2e tests, on 127.0.0.1 only, each stopped by the test that started it:
+ *   untrustedTls()   an HTTPS server whose certificate (for IP 127.0.0.1) is signed by a CA other than the one the
+ *                    webhook's caBundle names: the API server fails with "x509: certificate signed by unknown authority"
+ *   silent()         accepts TCP connections and never answers (not even a TLS handshake): a timeout
+ *   closedPort()     a port that was bound and released, so nothing listens: connection refused
+ * certificates(dir) makes the two CAs with openssl (the project already needs it for the control plane).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import net, { type AddressInfo, type Socket } from 'node:net';
+import { join } from 'node:path';
+
+export interface Certificates {
+  /** PEM of the CA put into caBundle (trusted by the API server for the webhook). */
+  trustedCa: string;
+  /** Key and certificate the server presents: signed by another CA. */
+  serverKey: string;
+  serverCert: string;
+}
+
+function openssl(args: string[], cwd: string): void {
+  execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+export function certificates(dir: string): Certificates {
+  mkdirSync(dir, { recursive: true });
+  for (const ca of ['trusted', 'other']) {
+    openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=ns-doctor e2e ${ca} CA`, '-keyout', `${ca}-ca.key`, '-out', `${ca}-ca.crt`], dir);
+  }
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
+  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'], dir);
+  return {
+    trustedCa: readFileSync(join(dir, 'trusted-ca.crt'), 'utf8'),
+    serverKey: readFileSync(join(dir, 'server.key'), 'utf8'),
+    serverCert: readFileSync(join(dir, 'server.crt'), 'utf8'),
+  };
+}
+
+export interface Backend {
+  port: number;
+  url(path: string): string;
+  stop(): Promise<void>;
+}
+
+function backend(server: net.Server, sockets: Set<Socket>): Backend {
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    url: (path) => `https://127.0.0.1:${port}${path}`,
+    stop: () =>
+      new Promise<void>((done) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
+function listen(server: net.Server): Promise<void> {
+  return new Promise((ready, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ready());
+  });
+}
+
+export async function untrustedTls(certs: Certificates): Promise<Backend> {
+  const sockets = new Set<Socket>();
+  const server = https.createServer({ key: certs.serverKey, cert: certs.serverCert }, (_req, res) => {
+    res.writeHead(500).end('never reached: the API server does not trust this certificate');
+  });
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await listen(server);
+  return backend(server, sockets);
+}
+
+export async function silent(): Promise<Backend> {
+  const sockets = new Set<Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => undefined);
+  });
+  await listen(server);
+  return backend(server, sockets);
+}
+
+/** A port nothing listens on: bound by the kernel's choice, then released. */
+export async function closedPort(): Promise<Backend> {
+  const server = net.createServer();
+  await listen(server);
+  const port = (server.address() as AddressInfo).port;
+  await new Promise<void>((done) => server.close(() => done()));
+  return { port, url: (path) => `https://127.0.0.1:${port}${path}`, stop: async () => undefined };
+}
