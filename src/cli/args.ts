@@ -14,6 +14,8 @@ export interface CliOptions {
   context?: string;
   requestTimeoutMs: number;
   controllerTimeoutMs: number;
+  /** A controller that has not removed its finalizer this long after the object's deletion ⇒ FinalizerControllerStalled. */
+  stallAfterMs: number;
   concurrency: number;
   waitMs: number;
   color: boolean;
@@ -44,7 +46,7 @@ export function validateNamespaceName(name: string): void {
   }
 }
 
-const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait'];
+const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--stall-after', '--concurrency', '--wait'];
 
 /**
  * "--wait -5s": yargs would read "-5s" as the short flags -5 and -s ("Unknown arguments: 5, s"). A value that starts
@@ -81,6 +83,7 @@ export function buildParser(argv: string[], version: string) {
     .option('context', { type: 'string', describe: 'kubeconfig context to use' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
+    .option('stall-after', { type: 'string', default: '10m', describe: 'an object still waiting on a running controller\'s finalizer this long after its own deletion ⇒ FinalizerControllerStalled' })
     .option('concurrency', { type: 'number', default: 8, describe: 'maximum API requests in flight' })
     .option('wait', { type: 'string', default: '0', describe: 'watch a Terminating namespace this long (e.g. 60s) and report its progress; ends early when it is gone' })
     .option('no-color', { type: 'boolean', default: false, describe: 'plain text output (also NO_COLOR; colors are off anyway when stdout is not a terminal)' })
@@ -154,6 +157,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
+    stallAfterMs: duration('stall-after'),
     concurrency,
     waitMs: duration('wait'),
     color: !parsed['no-color'] && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
