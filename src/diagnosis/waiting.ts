@@ -69,7 +69,9 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
   }
 
   const unbounded = early.filter((w) => !w.deadline);
-  const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft);
+  // A controller's finalizer is bounded by --stall-after: the pass after it comes by then, or it is a finding.
+  const finalizersBound = controllers.length ? Math.max(...controllers.map((w) => Date.parse(w.deadline!))) : undefined;
+  const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft, finalizersBound);
   const waits = pass ? [...early, pass] : early;
   if (waits.length === 0) return { waitingOn: [] };
   const because = unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason);
@@ -259,7 +261,14 @@ function dependentEnds(dependent: ObjectSample, now: Date): number | undefined {
  * once nothing is left. After the pods, it comes within its requeue; otherwise it looks every 8 s while objects with
  * finalizers remain (estimate 15 s), and within its retry backoff (at most 60 s) otherwise.
  */
-function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number | undefined, afterUnbounded: boolean, objectsLeft: number): Wait | undefined {
+function controllerPassWait(
+  snapshot: Snapshot,
+  now: Date,
+  lastGraceEnd: number | undefined,
+  afterUnbounded: boolean,
+  objectsLeft: number,
+  finalizersBound: number | undefined,
+): Wait | undefined {
   const ns = snapshot.namespace!;
   if (!ns.specFinalizers.includes('kubernetes')) return undefined;
   const types = snapshot.content?.types ?? [];
@@ -279,8 +288,9 @@ function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number 
     cadence = `comes by ${clockTime(when, now)} at the latest, ${humanDuration(when - lastGraceEnd)} after the last pod's grace period ends (its requeue: estimate/2+1 s)`;
   } else if (withFinalizers) {
     const every = requeueSeconds(FINALIZER_ESTIMATE_S);
-    when = afterUnbounded ? undefined : now.getTime() + every * 1000;
-    cadence = afterUnbounded ? `comes within ${every}s of the last finalizer going (it looks every ${every}s while objects with finalizers remain)` : `comes within ${every}s`;
+    const afterFinalizers = afterUnbounded || finalizersBound !== undefined;
+    when = afterUnbounded ? undefined : Math.max(now.getTime(), finalizersBound ?? 0) + every * 1000;
+    cadence = afterFinalizers ? `comes within ${every}s of the last finalizer going (it looks every ${every}s while objects with finalizers remain)` : `comes within ${every}s`;
   } else {
     when = now.getTime() + MAX_RETRY_BACKOFF_S * 1000;
     cadence = `comes within ${MAX_RETRY_BACKOFF_S}s (its longest retry backoff)`;

@@ -35,6 +35,8 @@ const STEP_ORDER: readonly string[] = [
   'APIServiceUnavailable',
   'DependentsBlockDeletion',
   'FinalizerOwnerMissing',
+  'FinalizerControllerStalled',
+  'ControllerCannotCreateInTerminatingNamespace',
   'PodsStuckTerminating',
   'NamespaceMetadataFinalizerRemaining',
   'NamespaceFinalizerRemaining',
@@ -127,21 +129,26 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         { type: 'remove-finalizers', finalizers },
       );
     }
-    case 'FinalizerOwnerMissing': {
-      const finalizer = /waiting on finalizer (\S+)$/.exec(blocker.evidence[0]?.fact ?? '')?.[1];
-      const head = blocker.evidence[0]?.ref;
-      if (!finalizer || !head) return none('the objects could not be identified');
+    case 'FinalizerOwnerMissing':
+    case 'FinalizerControllerStalled':
+    case 'ControllerCannotCreateInTerminatingNamespace': {
+      // Typed facts of the finding (never its text): only that one finalizer, on the objects it holds.
+      const held = blocker.finalizer;
+      if (!held) return none('the objects could not be identified');
+      const { finalizer } = held;
       const samples = (snapshot.content?.stuck ?? []).filter(
-        (s) => s.kind === head.kind && apiVersionOf(s) === head.apiVersion && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
+        (s) => s.group === held.group && s.resource === held.resource && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
       );
       if (!samples.length) return none('the objects could not be identified');
+      const why = blocker.id === 'FinalizerOwnerMissing' ? 'no running controller will' : 'its controller has not, and will not by itself';
+      const cost = blocker.fixes.find((f) => f.safety === 'last-resort')?.cost ?? 'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak';
       const steps = samples.map((sample) =>
         step(
           blocker,
           ns,
           'last-resort',
-          `remove finalizer ${finalizer} from ${sample.kind} ${sample.meta.namespace}/${sample.meta.name}: no running controller will`,
-          'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
+          `remove finalizer ${finalizer} from ${sample.kind} ${sample.meta.namespace}/${sample.meta.name}: ${why}`,
+          cost,
           contentEvidence(sample, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
           [],
           { type: 'remove-finalizers', finalizers: [finalizer] },
