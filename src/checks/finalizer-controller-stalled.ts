@@ -28,8 +28,8 @@ export const finalizerControllerStalled: Check = {
       if (!verdict.stalled) continue;
       const total = waitingCount(snapshot, first, finalizer, samples.length);
       blockers.push({
-        ...stalledBlocker(snapshot.namespaceName, finalizer, samples, owner, verdict, { now, stallAfterMs }, total),
-        finalizer: facts(snapshot, finalizer, samples, owner, { verdict, stallAfterMs }),
+        ...stalledBlocker(snapshot.namespaceName, finalizer, first, samples, owner, verdict, { now, stallAfterMs }, total),
+        finalizer: facts(snapshot, finalizer, first, samples, owner, { verdict, stallAfterMs }),
       });
     }
     return blockers;
@@ -39,13 +39,13 @@ export const finalizerControllerStalled: Check = {
 function stalledBlocker(
   namespace: string,
   finalizer: string,
+  first: ObjectSample,
   samples: ObjectSample[],
   owner: Waited,
   verdict: Stalled,
   { now, stallAfterMs }: { now: Date; stallAfterMs: number },
   total: number,
 ): Blocker {
-  const first = samples[0]!;
   const typeName = typeNameOf(first);
   const known = owner.known;
   const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
@@ -54,7 +54,7 @@ function stalledBlocker(
   if (known) evidence.push(catalogLink(known, finalizer));
   if (owner.state === 'live') evidence.push(...controllerLinks(owner, typeName, finalizer));
   const pod = owner.state === 'live' ? owner.pods[0] : undefined;
-  const controller = owner.state === 'live' ? (owner.confidence === 'runs' ? `its controller ${pod!.namespace}/${pod!.name}` : `pod ${pod!.namespace}/${pod!.name} (which may remove it: RBAC only)`) : known!.owner;
+  const controller = controllerName(owner, pod);
   const logs = logsCommand(pod);
   const fixes: Fix[] = [];
   const waited = humanDuration(verdict.waitedMs);
@@ -89,6 +89,12 @@ function stalledBlocker(
     evidence,
     fixes,
   };
+}
+
+function controllerName(owner: Waited, pod: { namespace: string; name: string } | undefined): string {
+  if (owner.state === 'unseen') return owner.known.owner;
+  if (!pod) return 'its controller';
+  return owner.confidence === 'runs' ? `its controller ${pod.namespace}/${pod.name}` : `pod ${pod.namespace}/${pod.name} (which may remove it: RBAC only)`;
 }
 
 /** The controller's own words (a condition on the object, or a Warning Event about it), as evidence. */

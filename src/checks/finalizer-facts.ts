@@ -26,11 +26,11 @@ export function waitingCount(snapshot: Snapshot, first: ObjectSample, finalizer:
 export function facts(
   snapshot: Snapshot,
   finalizer: string,
+  first: ObjectSample,
   samples: ObjectSample[],
   owner: OwnerState,
   stall?: { verdict: Extract<StallVerdict, { stalled: true }>; stallAfterMs: number },
 ): FinalizerFacts {
-  const first = samples[0]!;
   const known = owner.known;
   const pods = owner.state === 'live' ? owner.pods : owner.state === 'missing' ? owner.searched : [];
   const source = stall?.verdict.source;

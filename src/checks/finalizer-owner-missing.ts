@@ -42,7 +42,7 @@ export const finalizerOwnerMissing: Check = {
         summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
         evidence,
         fixes: [restoreOwnerFix(owner, finalizer, typeName, Boolean(crd)), removeFinalizerFix(first, finalizer, owner.known, total)],
-        finalizer: facts(snapshot, finalizer, samples, owner),
+        finalizer: facts(snapshot, finalizer, first, samples, owner),
       });
     }
     return blockers;
@@ -54,7 +54,7 @@ function restoreOwnerFix(owner: Extract<ReturnType<typeof finalizerOwner>, { sta
   const sa = owner.candidates[0]?.serviceAccount;
   const notReady = owner.searched[0];
   let description: string;
-  if (notReady) description = `repair ${owner.known!.owner} (pod ${notReady.namespace}/${notReady.name} is not Ready)`;
+  if (notReady && owner.known) description = `repair ${owner.known.owner} (pod ${notReady.namespace}/${notReady.name} is not Ready)`;
   else if (owner.known) description = `reinstall or restart ${owner.known.owner} (${owner.known.project})`;
   else if (sa) description = `scale up or repair the controller running as ServiceAccount ${sa.namespace}/${sa.name}`;
   else if (isCustomType) description = `reinstall the operator that owns ${typeName}`;

@@ -197,7 +197,7 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: n
       evidence,
       deadline: new Date(verdict.deadline).toISOString(),
       ...(command ? { command } : {}),
-      finalizer: facts(snapshot, finalizer, samples, owner),
+      finalizer: facts(snapshot, finalizer, first, samples, owner),
     });
   }
   return waits;

@@ -155,7 +155,7 @@ export const FINALIZER_CATALOG: readonly CatalogEntry[] = [
   project('apps.victoriametrics.com/finalizer', 'VictoriaMetrics', 'victoria-metrics-operator', 'VM* resources and the objects it created', [{ selector: 'app.kubernetes.io/name=victoria-metrics-operator', namespaces: ['monitoring', 'victoria-metrics'] }], 'the operator was removed while its webhook fails closed', 'none', 'nothing: the objects it created are in the namespace being deleted'),
   project('kopf.zalando.org/KopfFinalizerMarker', 'kopf', 'the kopf-based operator that watches that kind', 'whatever a kopf operator watches', [], 'the operator is not running', 'cluster', 'whatever that operator cleans up (depends on the operator)'),
   project('cephcluster.ceph.rook.io', 'Rook', 'rook-ceph-operator', 'CephCluster', [{ selector: 'app=rook-ceph-operator', namespaces: ['rook-ceph'] }], 'the operator was removed first', 'cloud-orphan', 'the Ceph data on the nodes\' disks is not wiped'),
-  { ...project('ceph.rook.io/', 'Rook', 'rook-ceph-operator', 'Rook CRs (CephBlockPool, CephObjectStore, …)', [{ selector: 'app=rook-ceph-operator', namespaces: ['rook-ceph'] }], 'the operator was removed first', 'cluster', 'pools and object stores in Ceph'), match: 'prefix' as const },
+  { ...project('.ceph.rook.io', 'Rook', 'rook-ceph-operator', 'Rook CRs (<kind>.ceph.rook.io: CephBlockPool, CephObjectStore, …)', [{ selector: 'app=rook-ceph-operator', namespaces: ['rook-ceph'] }], 'the operator was removed first', 'cluster', 'pools and object stores in Ceph'), match: 'suffix' as const },
 ];
 
 function argo(pattern: string, leaks: string): CatalogEntry {

@@ -109,7 +109,7 @@ export function configMapFinalizerWithUnrelatedUpdater(): Snapshot {
 /** Issue 18 item 8: a pod never scheduled (or finished) that only a custom finalizer keeps, and no controller for it. */
 export function podHeldByFinalizer(change: (pod: PodState) => void = () => undefined): Snapshot {
   const snapshot = recorded('pod-terminating');
-  const pod = Object.values(snapshot.pods)[0]!;
+  const pod = Object.values(snapshot.pods)[0];
   pod.finalizers = ['example.com/hold'];
   change(pod);
   snapshot.content!.stuck = snapshot.content!.stuck.filter((s) => s.resource !== 'pods');
