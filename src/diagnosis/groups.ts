@@ -22,7 +22,22 @@ export function causeOf(blocker: Blocker, namespace: string): Cause {
       if (apiService) return { key: `APIService/${apiService.name}`, label: `APIService ${apiService.name}` };
       break;
     }
+    case 'FinalizerControllerStalled':
+    case 'ControllerCannotCreateInTerminatingNamespace':
     case 'FinalizerOwnerMissing': {
+      const held = blocker.finalizer;
+      if (held) {
+        const type = held.group ? `${held.resource}.${held.group}` : held.resource;
+        const why =
+          blocker.id === 'FinalizerOwnerMissing'
+            ? 'no running controller will remove it'
+            : blocker.id === 'FinalizerControllerStalled'
+              ? 'its controller has not removed it'
+              : 'its controller must create an object in the terminating namespace to finish';
+        // One key per cause: the same finalizer may be missing its controller in one namespace and stalled in another.
+        const prefix = blocker.id === 'FinalizerOwnerMissing' ? 'Finalizer' : blocker.id;
+        return { key: `${prefix}/${held.finalizer}/${type}`, label: `finalizer ${held.finalizer}`, summary: `${type} wait on finalizer ${held.finalizer}, and ${why}` };
+      }
       const match = /^\d+ (\S+) waits? on finalizer (\S+),/.exec(blocker.summary);
       if (match) {
         const [, type, finalizer] = match;
