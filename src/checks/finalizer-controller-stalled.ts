@@ -55,7 +55,8 @@ function stalledBlocker(
   if (owner.state === 'live') evidence.push(...controllerLinks(owner, typeName, finalizer));
   const pod = owner.state === 'live' ? owner.pods[0] : undefined;
   const controller = controllerName(owner, pod);
-  const logs = logsCommand(pod);
+  // With no controller pod in sight, what it last said about the object is in the object's Events.
+  const logs = logsCommand(pod) ?? (first.meta.namespace ? sh`kubectl -n ${first.meta.namespace} describe ${typeName} ${first.meta.name}` : undefined);
   const fixes: Fix[] = [];
   const waited = humanDuration(verdict.waitedMs);
   let summary: string;

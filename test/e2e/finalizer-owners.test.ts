@@ -150,40 +150,50 @@ describe('item 2: an unrelated Ready pod that may update configmaps is never nam
 
 describe("item 3 and 8: Kubernetes' own finalizers, and pods held only by a custom one", () => {
   const ns = 'e2e-k8s-finalizers';
+  const podsNs = `${ns}-pods`;
   useScenario('kubernetes-finalizers', ns);
 
-  it('load-balancer-cleanup is the cloud-controller-manager\'s (unseen here), never "the operator that owns services"; the pods get the finalizer fix, once', async () => {
+  it("load-balancer-cleanup waits on the cloud-controller-manager (unseen here, maybe off-cluster), bounded by --stall-after; never an operator that owns services", async () => {
     const { result, report } = await diagnose(ns);
-    expect(result.code, result.stderr).toBe(1);
+    expect(result.code, result.stderr).toBe(0);
     expectReportShape(report, ns);
-    // Item 8: one cause, one finding; no forced delete for what only a finalizer holds.
+    expect(report.verdict).toBe('Progressing');
+    const wait = report.waitingOn!.find((w) => w.reason === 'FinalizerController')!;
+    expect(wait.finalizer).toMatchObject({ finalizer: 'service.kubernetes.io/load-balancer-cleanup', group: '', resource: 'services', owner: { confidence: 'unseen', project: 'Kubernetes', pods: [] }, removalCost: 'cloud-orphan' });
+    expect(Date.parse(wait.deadline!) - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+    const text = await nsDoctor([ns]);
+    expect(text.stdout).toContain('cloud-controller-manager');
+    expect(text.stdout).not.toMatch(/operator that owns/);
+  });
+
+  it('past --stall-after the Service is FinalizerControllerStalled, and stripping it leaks a cloud load balancer', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const { result, report } = await diagnose(ns, ['--stall-after', '2s']);
+    expect(result.code, result.stderr).toBe(1);
+    expect(blockerIds(report)).toEqual(['FinalizerControllerStalled']);
+    const lb = blocker(report, 'FinalizerControllerStalled');
+    expect(lb.finalizer).toMatchObject({ owner: { confidence: 'unseen' }, removalCost: 'cloud-orphan', stall: { reason: 'StallAfter', stallAfterSeconds: 2 } });
+    expect(lb.fixes[0]).toMatchObject({ safety: 'safe', command: `kubectl -n ${ns} describe services shop-lb` });
+    expect(lb.fixes.at(-1)!.cost).toContain('cloud load balancer');
+    expect(JSON.stringify(lb)).not.toContain('operator that owns');
+  });
+
+  it('pods held only by a custom finalizer: one finding, the finalizer fix, no forced delete, no PodsStuckTerminating', async () => {
+    const { result, report } = await diagnose(podsNs);
+    expect(result.code, result.stderr).toBe(1);
+    expectReportShape(report, podsNs);
     expect(blockerIds(report)).toEqual(['FinalizerOwnerMissing']);
     const pods = blocker(report, 'FinalizerOwnerMissing');
     expect(pods.finalizer).toMatchObject({ finalizer: 'example.ns-doctor.dev/pod-hold', group: '', resource: 'pods', objects: 2, owner: { confidence: 'none' } });
     expect(JSON.stringify(pods.fixes)).not.toContain('--force');
-    expect(pods.fixes.at(-1)!.command).toMatch(/^kubectl -n e2e-k8s-finalizers patch pods (batch-0|report-0) --type=json -p '\[\{"op":"test"/);
-    // Item 3: inside --stall-after the Service is no finding at all (its owner may run off-cluster, out of sight).
-    const text = await nsDoctor([ns]);
-    expect(text.stdout).not.toMatch(/operator that owns (services|pods)/);
-  });
-
-  it('past --stall-after the Service is FinalizerControllerStalled: the cloud-controller-manager, and stripping leaks a cloud load balancer', async () => {
-    await new Promise((resolve) => setTimeout(resolve, 2_100));
-    const { result, report } = await diagnose(ns, ['--stall-after', '2s']);
-    expect(result.code, result.stderr).toBe(1);
-    expect(blockerIds(report)).toEqual(['FinalizerOwnerMissing', 'FinalizerControllerStalled']);
-    const lb = blocker(report, 'FinalizerControllerStalled');
-    expect(lb.finalizer).toMatchObject({
-      finalizer: 'service.kubernetes.io/load-balancer-cleanup',
-      group: '',
-      resource: 'services',
-      owner: { confidence: 'unseen', project: 'Kubernetes', pods: [] },
-      removalCost: 'cloud-orphan',
-      stall: { reason: 'StallAfter' },
-    });
-    expect(lb.summary).toContain('cloud-controller-manager');
-    expect(lb.fixes.at(-1)!.cost).toContain('cloud load balancer');
-    expect(JSON.stringify(lb)).not.toContain('operator that owns');
+    expect(pods.fixes.at(-1)!.command).toMatch(new RegExp(`^kubectl -n ${podsNs} patch pods (batch-0|report-0) --type=json -p '\\[\\{"op":"test"`));
+    expect(JSON.stringify(pods)).not.toMatch(/operator that owns/);
+    const { code, out: plan } = await fixJson<FixPlan>([podsNs, '--allow', 'last-resort']);
+    expect(code).toBe(10);
+    expect(plan.steps.map((s) => [s.blockerId, s.request.method, s.request.path]).sort()).toEqual([
+      ['FinalizerOwnerMissing', 'PATCH', `/api/v1/namespaces/${podsNs}/pods/batch-0`],
+      ['FinalizerOwnerMissing', 'PATCH', `/api/v1/namespaces/${podsNs}/pods/report-0`],
+    ]);
   });
 });
 
