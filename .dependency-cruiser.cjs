@@ -19,6 +19,8 @@ module.exports = {
     layer('checks', ['snapshot', 'model', 'util']),
     layer('diagnosis', ['checks', 'snapshot', 'model', 'util']),
     layer('gather', ['kube', 'snapshot', 'model', 'util']),
+    // The only code that writes: it plans from checks' findings and reads evidence itself, never through gather.
+    layer('fix', ['checks', 'kube', 'snapshot', 'model', 'util']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

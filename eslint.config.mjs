@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', 'scripts/', '*.config.*'] },
+  { ignores: ['dist/', 'out/', 'node_modules/', 'coverage/', 'scripts/*', '!scripts/bench/', '*.config.*'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -20,6 +20,12 @@ export default tseslint.config(
     // Checks decide root causes from untrusted snapshots: a missing field is a case to handle, not to assert away.
     files: ['src/checks/**/*.ts'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'error' },
+  },
+  {
+    // The benchmark is plain JavaScript, type-checked by `tsc -p scripts` (// @ts-check); here the untyped rules only.
+    files: ['scripts/bench/**/*.mjs'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', URL: 'readonly', performance: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
   },
   {
     // These exist to find control characters: the regular expressions name them on purpose.

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// @ts-check
 // ns-doctor benchmark against a real kube-apiserver (see docs/benchmarks.md). One run, prints figures; not a test.
 //   npm run bench [-- --quick] [-- --write-docs] [-- --only a,b,c,d] [-- --keep-cluster]
 import { createHash } from 'node:crypto';
@@ -55,6 +56,7 @@ const log = (msg) => process.stderr.write(`[bench +${((Date.now() - started) / 1
 // --all would count, and (e)'s broken APIService would add a blocker to (a).
 const baseStateDir = opt['state-dir'] ?? fs.mkdtempSync(path.join(os.tmpdir(), 'ns-doctor-bench-'));
 let stateDir = baseStateDir;
+/** @type {Record<string, string | undefined>} */
 let cpEnv = { ...process.env, NS_DOCTOR_STATE_DIR: stateDir };
 function useStateDir(dir) {
   stateDir = dir;
@@ -128,7 +130,9 @@ async function main() {
   if (!fs.existsSync('/usr/bin/time')) throw new Error('GNU time is needed for peak RSS: apt-get install time');
   const cli = await ensureBuilt();
   const results = { config: cfg, machine: machine(), runs: {} };
-  for (const [set, measureSet] of [['abcd', measureAll], ['e', measureFleet]]) {
+  /** @type {[string, (cli: string, results: any) => Promise<void>][]} */
+  const sets = [['abcd', measureAll], ['e', measureFleet]];
+  for (const [set, measureSet] of sets) {
     if (![...set].some((x) => only.has(x))) continue;
     if (set === 'e' && stateDir === baseStateDir && [...'abcd'].some((x) => only.has(x))) useStateDir(`${baseStateDir}-fleet`);
     try {
@@ -279,7 +283,9 @@ async function measureAll(builtCli, results) {
       results.runs.concurrency = [];
       for (const concurrency of CONCURRENCY_SWEEP) {
         const series = { concurrency, loopback: [], rtt: [] };
-        for (const [key, env, n] of [['loopback', toolEnv, Math.min(5, cfg.repeat)], ['rtt', toolViaProxy, Math.min(3, cfg.repeat)]]) {
+        /** @type {[string, Record<string, string>, number][]} */
+        const variants = [['loopback', toolEnv, Math.min(5, cfg.repeat)], ['rtt', toolViaProxy, Math.min(3, cfg.repeat)]];
+        for (const [key, env, n] of variants) {
           for (let i = 0; i < n; i++) {
             const r = await measure(ctx, { label: `ns-doctor (a, --concurrency ${concurrency}, ${key})`, username: TOOL_USER, cmd: cli, args: [stuckNs, '-o', 'json', '--concurrency', String(concurrency)], env, json: true });
             series[key].push(r.wallMs);
@@ -325,7 +331,9 @@ async function measureAll(builtCli, results) {
   if (only.has('b')) {
     // No namespace controller: it would start deleting the ReplicaSets while ns-doctor reads them.
     await sh(path.join(cp, 'lib/kcm.sh'), ['stop']);
-    for (const [key, count] of [['rsSmall', cfg.rsSmall], ['rsLarge', cfg.rsLarge]]) {
+    /** @type {[string, number][]} */
+    const sizes = [['rsSmall', cfg.rsSmall], ['rsLarge', cfg.rsLarge]];
+    for (const [key, count] of sizes) {
       const ns = `bench-rs-${count}`;
       log(`(b) building ${ns} with ${count} ReplicaSets`);
       const t = Date.now();

@@ -14,6 +14,14 @@ export const apiServiceUnavailable: Check = {
   id: 'APIServiceUnavailable',
   emits: ['APIServiceUnavailable', 'APIServiceOrphaned', 'APIServiceBackendInNamespace'],
   description: 'An aggregated API (APIService) is unavailable, so discovery fails and the namespace controller will not finish',
+  groupSummary({ id, subject, summary }) {
+    if (subject.kind === 'GroupVersion') return `API ${subject.groupVersion} fails discovery, so the namespace controller will not finish`;
+    if (subject.kind !== 'APIService') return summary;
+    // The backend's causes (CrashLoopBackOff, node NotReady) are the cluster's, the same for every namespace.
+    if (id === 'APIServiceUnavailable') return summary;
+    if (id === 'APIServiceOrphaned') return `APIService ${subject.name} points at a Service that no longer exists (left behind by an uninstall?)`;
+    return `API ${subject.groupVersion} is served from inside a namespace being deleted: it can never come back`;
+  },
   run(snapshot, context) {
     const ns = snapshot.namespace;
     if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes')) return [];
@@ -43,6 +51,7 @@ export const apiServiceUnavailable: Check = {
       const apiServiceName = groupVersion.includes('/') ? `${groupVersion.split('/')[1]}.${groupVersion.split('/')[0]}` : undefined;
       blockers.push({
         id: 'APIServiceUnavailable',
+        subject: apiServiceName ? { kind: 'APIService', name: apiServiceName, groupVersion } : { kind: 'GroupVersion', groupVersion },
         summary: `API ${groupVersion} fails discovery, so the namespace controller will not finish`,
         evidence: [
           link({ kind: 'Namespace', name: ns.name }, `discovery of ${groupVersion} fails: ${reason}`, 0),
@@ -78,10 +87,12 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
   ];
   const backend = describeBackend(snapshot, service, 1, context.now);
   evidence.push(...backend.links);
+  const subject = { kind: 'APIService', name: apiService.name, groupVersion } as const;
 
   if (service.namespace === namespaceName) {
     return {
       id: 'APIServiceBackendInNamespace',
+      subject,
       summary: `API ${groupVersion} is served from inside namespace ${namespaceName}, which is being deleted: it can never come back`,
       evidence,
       fixes: [
@@ -99,6 +110,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
   if (orphaned) {
     return {
       id: 'APIServiceOrphaned',
+      subject,
       summary: `APIService ${apiService.name} points at Service ${service.namespace}/${service.name}, which no longer exists (left behind by an uninstall?)`,
       evidence,
       fixes: [
@@ -124,18 +136,18 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
       command: firstPodCommand(snapshot, service.namespace, backend) ?? sh`kubectl -n ${service.namespace} describe service ${service.name}`,
     },
   ];
-  const badNode = evidence.find((l) => l.ref.kind === 'Node' && /Ready=(False|Unknown)|does not exist|never reported/.test(l.fact));
-  const podOnBadNode = evidence.find((l) => l.ref.kind === 'Pod' && badNode && l.fact.includes(`on node ${badNode.ref.name}`));
-  if (badNode && podOnBadNode) {
+  const onBadNode = backend.podsOnUnhealthyNodes[0];
+  if (onBadNode) {
     fixes.push({
       safety: 'caution',
-      description: `move the backend off node ${badNode.ref.name}: cordon it and delete the pod so it is rescheduled`,
-      command: sh`kubectl cordon ${badNode.ref.name} && kubectl -n ${podOnBadNode.ref.namespace ?? service.namespace} delete pod ${podOnBadNode.ref.name}`,
+      description: `move the backend off node ${onBadNode.node}: cordon it and delete the pod so it is rescheduled`,
+      command: sh`kubectl cordon ${onBadNode.node} && kubectl -n ${onBadNode.namespace} delete pod ${onBadNode.pod}`,
     });
   }
   fixes.push(deleteApiServiceFix(apiService.name, 'last-resort', groupVersion));
   return {
     id: 'APIServiceUnavailable',
+    subject,
     summary: `API ${groupVersion} is unavailable${cause}, so the namespace controller will not finish`,
     evidence,
     fixes,

@@ -10,13 +10,15 @@ export interface BackendVerdict {
   readyEndpoints?: number;
   /** Short phrases for a summary, e.g. "OOMKilled", "node ip-10-0-3-7 NotReady". */
   causes: string[];
+  /** Backend pods whose node is NotReady, gone or never reported: moving them off the node may bring the API back. */
+  podsOnUnhealthyNodes: { namespace: string; pod: string; node: string }[];
 }
 
 export function describeBackend(snapshot: Snapshot, ref: ServiceRef, depth: number, now: Date): BackendVerdict {
   const key = `${ref.namespace}/${ref.name}`;
   const service = snapshot.services[key];
   const serviceRef = { kind: 'Service', namespace: ref.namespace, name: ref.name };
-  const verdict: BackendVerdict = { links: [], serviceMissing: false, causes: [] };
+  const verdict: BackendVerdict = { links: [], serviceMissing: false, causes: [], podsOnUnhealthyNodes: [] };
   if (!service) {
     verdict.links.push(link(serviceRef, 'not read (see gaps)', depth));
     return verdict;
@@ -58,7 +60,10 @@ export function describeBackend(snapshot: Snapshot, ref: ServiceRef, depth: numb
       const node = snapshot.nodes[pod.nodeName];
       const nodeFacts = describeNode(node, now);
       verdict.links.push(link({ kind: 'Node', name: pod.nodeName }, nodeFacts.fact, depth + 2));
-      if (nodeFacts.unhealthy) verdict.causes.push(`node ${pod.nodeName} ${nodeFacts.short}`);
+      if (nodeFacts.unhealthy) {
+        verdict.causes.push(`node ${pod.nodeName} ${nodeFacts.short}`);
+        verdict.podsOnUnhealthyNodes.push({ namespace: pod.namespace, pod: pod.name, node: pod.nodeName });
+      }
     }
   }
   return verdict;

@@ -6,6 +6,9 @@ export const contentDeletionFailed: Check = {
   emits: ['ContentDeletionFailed'],
   description: 'The namespace controller reports it failed to delete some content, for a reason no other check explains',
   fallback: true,
+  groupSummary() {
+    return 'the namespace controller fails to delete content, for a reason no other check explains';
+  },
   run(snapshot, { now, conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure) return [];
@@ -16,6 +19,7 @@ export const contentDeletionFailed: Check = {
     return [
       {
         id: 'ContentDeletionFailed',
+        subject: { kind: 'NamespaceContent', namespace: snapshot.namespaceName },
         summary: `the namespace controller fails to delete content: ${failure}`,
         evidence: [link({ kind: 'Namespace', name: snapshot.namespaceName }, `NamespaceDeletionContentFailure: ${failure}`, 0)],
         fixes: [{ safety: 'safe', description: 'read kube-controller-manager logs for the failing resource type', command: 'kubectl -n kube-system logs -l component=kube-controller-manager --tail=200' }],

@@ -7,6 +7,9 @@ export const conversionWebhookDown: Check = {
   id: 'ConversionWebhookDown',
   emits: ['ConversionWebhookDown'],
   description: "A CRD's conversion webhook is down, so its objects cannot be read or deleted",
+  groupSummary({ subject, summary }) {
+    return subject.kind === 'ConversionWebhook' ? `conversion webhook of CRD ${subject.crd} is down, so its objects cannot be deleted` : summary;
+  },
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.conversionStrategy === 'Webhook')
@@ -20,6 +23,7 @@ export const conversionWebhookDown: Check = {
         return [
           {
             id: 'ConversionWebhookDown' as const,
+            subject: { kind: 'ConversionWebhook' as const, crd: crd.name },
             summary: `conversion webhook of CRD ${crd.name} is down (${service.namespace}/${service.name}), so its objects cannot be deleted`,
             evidence: [
               link({ kind: 'CustomResourceDefinition', name: crd.name }, `conversion strategy Webhook → Service ${service.namespace}/${service.name}`, 0),

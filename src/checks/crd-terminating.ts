@@ -7,6 +7,9 @@ export const crdTerminating: Check = {
   id: 'CRDTerminating',
   emits: ['CRDTerminating'],
   description: 'A CustomResourceDefinition is being deleted and waits for its instances',
+  groupSummary({ subject, summary }) {
+    return subject.kind === 'CustomResourceDefinition' ? `CRD ${subject.name} is being deleted and waits for its objects` : summary;
+  },
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.deletionTimestamp)
@@ -16,6 +19,7 @@ export const crdTerminating: Check = {
         const terminating = crd.conditions.find((c) => c.type === 'Terminating');
         return {
           id: 'CRDTerminating' as const,
+          subject: { kind: 'CustomResourceDefinition' as const, name: crd.name },
           summary: `CRD ${crd.name} is being deleted (${since(crd.deletionTimestamp, now)}) and waits for ${remaining.count} ${crd.plural} in this namespace`,
           evidence: [
             link(

@@ -2,12 +2,16 @@ import type { EvidenceLink } from '../model/report.js';
 import { beforeFirstPass, blockingDependents, foregroundDependentsGoing } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { compareCodePoints } from '../util/order.js';
 
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion: Check = {
   id: 'DependentsBlockDeletion',
   emits: ['DependentsBlockDeletion'],
   description: 'Objects wait on foregroundDeletion/orphan: dependents or the garbage collector hold them',
+  groupSummary() {
+    return 'objects wait for their dependents or the garbage collector';
+  },
   run(snapshot, context) {
     const { now } = context;
     // Before the namespace controller's first pass its background DeleteCollection has not yet dropped
@@ -46,6 +50,11 @@ export const dependentsBlockDeletion: Check = {
     return [
       {
         id: 'DependentsBlockDeletion',
+        subject: {
+          kind: 'Owners',
+          namespace: snapshot.namespaceName,
+          names: owners.map((o) => `${o.kind}/${o.meta.name}`).sort(compareCodePoints),
+        },
         summary: `${owners.length} object${owners.length === 1 ? ' waits' : 's wait'} for dependents or the garbage collector (${dependentsFound} blocking dependent${dependentsFound === 1 ? '' : 's'} found)`,
         evidence,
         fixes: [

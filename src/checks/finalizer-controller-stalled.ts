@@ -17,6 +17,13 @@ export const finalizerControllerStalled: Check = {
   id: 'FinalizerControllerStalled',
   emits: ['FinalizerControllerStalled', 'ControllerCannotCreateInTerminatingNamespace'],
   description: 'Objects wait on a finalizer whose controller runs but reports a failure, or has not removed it within --stall-after',
+  groupSummary({ id, subject, summary }) {
+    if (subject.kind !== 'Finalizer') return summary;
+    const type = typeNameOf(subject);
+    return id === 'ControllerCannotCreateInTerminatingNamespace'
+      ? `${type} wait on finalizer ${subject.finalizer}, and its controller must create an object in the terminating namespace to finish`
+      : `${type} wait on finalizer ${subject.finalizer}, and its controller reports a failure or has not removed it within --stall-after`;
+  },
   run(snapshot, { now, stallAfterMs }) {
     const blockers: Blocker[] = [];
     for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
@@ -86,6 +93,7 @@ function stalledBlocker(
   fixes.push(removeFinalizerFix(first, finalizer, known, total));
   return {
     id: verdict.reason === 'CannotCreateInTerminatingNamespace' ? 'ControllerCannotCreateInTerminatingNamespace' : 'FinalizerControllerStalled',
+    subject: { kind: 'Finalizer', finalizer, group: first.group, resource: first.resource },
     summary,
     evidence,
     fixes,

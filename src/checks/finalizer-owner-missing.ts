@@ -9,6 +9,11 @@ export const finalizerOwnerMissing: Check = {
   id: 'FinalizerOwnerMissing',
   emits: ['FinalizerOwnerMissing'],
   description: 'Objects wait on a custom finalizer whose controller is not running',
+  groupSummary({ subject, summary }) {
+    if (subject.kind !== 'Finalizer') return summary;
+    const type = subject.group ? `${subject.resource}.${subject.group}` : subject.resource;
+    return `${type} wait on finalizer ${subject.finalizer}, and no running controller will remove it`;
+  },
   run(snapshot, { now }) {
     const blockers: Blocker[] = [];
     for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
@@ -39,6 +44,7 @@ export const finalizerOwnerMissing: Check = {
       }
       blockers.push({
         id: 'FinalizerOwnerMissing',
+        subject: { kind: 'Finalizer', finalizer, group: first.group, resource: first.resource },
         summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
         evidence,
         fixes: [restoreOwnerFix(owner, finalizer, typeName, Boolean(crd)), removeFinalizerFix(first, finalizer, owner.known, total)],

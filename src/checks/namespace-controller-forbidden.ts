@@ -4,12 +4,16 @@ export const namespaceControllerForbidden: Check = {
   id: 'NamespaceControllerForbidden',
   emits: ['NamespaceControllerForbidden'],
   description: 'The namespace controller is not allowed to delete content (RBAC)',
+  groupSummary({ summary }) {
+    return summary;
+  },
   run(snapshot, { conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure || !/forbidden/i.test(failure)) return [];
     return [
       {
         id: 'NamespaceControllerForbidden',
+        subject: { kind: 'NamespaceController', problem: 'Forbidden' },
         summary: 'the namespace controller is forbidden from deleting content: its RBAC is broken',
         evidence: [link({ kind: 'Namespace', name: snapshot.namespaceName }, `NamespaceDeletionContentFailure: ${failure}`, 0)],
         fixes: [

@@ -6,6 +6,9 @@ export const namespaceControllerNotRunning: Check = {
   id: 'NamespaceControllerNotRunning',
   emits: ['NamespaceControllerNotRunning'],
   description: 'No namespace controller has acted on the namespace (kube-controller-manager down or namespace-controller disabled)',
+  groupSummary() {
+    return 'no namespace controller has acted: kube-controller-manager is down or runs without namespace-controller';
+  },
   run(snapshot, { now, controllerTimeoutMs, conditions }) {
     const ns = snapshot.namespace;
     // Before this threshold the silence is a wait for the controller's first pass (src/diagnosis/waiting.ts).
@@ -15,6 +18,7 @@ export const namespaceControllerNotRunning: Check = {
     return [
       {
         id: 'NamespaceControllerNotRunning',
+        subject: { kind: 'NamespaceController', problem: 'NotRunning' },
         summary: `no namespace controller has acted in ${humanDuration(waited)}: kube-controller-manager is down or runs without namespace-controller`,
         evidence: [
           link({ kind: 'Namespace', name: ns.name }, `Terminating for ${humanDuration(waited)} with no NamespaceDeletion* / NamespaceContentRemaining conditions (threshold ${humanDuration(controllerTimeoutMs)})`, 0),

@@ -1,11 +1,16 @@
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { compareCodePoints } from '../util/order.js';
 
 /** Tokens in spec.finalizers other than `kubernetes`: the namespace controller only ever removes its own. */
 export const namespaceFinalizerRemaining: Check = {
   id: 'NamespaceFinalizerRemaining',
   emits: ['NamespaceFinalizerRemaining'],
   description: 'spec.finalizers holds tokens other than kubernetes, which the namespace controller never removes',
+  groupSummary({ subject, summary }) {
+    if (subject.kind !== 'NamespaceFinalizers') return summary;
+    return `namespace spec.finalizers has ${subject.finalizers.join(', ')}, which only the component that added ${subject.finalizers.length === 1 ? 'it' : 'them'} removes`;
+  },
   run(snapshot) {
     const ns = snapshot.namespace;
     if (!ns?.deletionTimestamp) return [];
@@ -15,6 +20,7 @@ export const namespaceFinalizerRemaining: Check = {
     return [
       {
         id: 'NamespaceFinalizerRemaining',
+        subject: { kind: 'NamespaceFinalizers', field: 'spec', finalizers: [...foreign].sort(compareCodePoints) },
         summary: `namespace spec.finalizers has ${foreign.join(', ')}, which only the component that added ${foreign.length === 1 ? 'it' : 'them'} removes${waitingOnController ? ' (after the namespace controller finishes)' : ''}`,
         evidence: [link({ kind: 'Namespace', name: ns.name }, `spec.finalizers: [${ns.specFinalizers.join(', ')}]`, 0)],
         fixes: [

@@ -1,12 +1,16 @@
 import type { Blocker } from '../model/report.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { compareCodePoints } from '../util/order.js';
 
 /** metadata.finalizers on the namespace object itself: a second gate, separate from spec.finalizers. */
 export const namespaceMetadataFinalizerRemaining: Check = {
   id: 'NamespaceMetadataFinalizerRemaining',
   emits: ['NamespaceMetadataFinalizerRemaining'],
   description: 'metadata.finalizers on the namespace object hold its removal',
+  groupSummary({ subject, summary }) {
+    return subject.kind === 'NamespaceFinalizers' ? `namespace metadata.finalizers has ${subject.finalizers.join(', ')}` : summary;
+  },
   run(snapshot) {
     const ns = snapshot.namespace;
     if (!ns?.deletionTimestamp || ns.metadataFinalizers.length === 0) return [];
@@ -16,6 +20,7 @@ export const namespaceMetadataFinalizerRemaining: Check = {
     if (custom.length === 0 && ns.specFinalizers.length > 0) return [];
     const blocker: Blocker = {
       id: 'NamespaceMetadataFinalizerRemaining',
+      subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: [...ns.metadataFinalizers].sort(compareCodePoints) },
       summary: `namespace metadata.finalizers has ${ns.metadataFinalizers.join(', ')}${custom.length ? ', set by another component' : ', which the garbage collector should have removed'}`,
       evidence: [link({ kind: 'Namespace', name: ns.name }, `metadata.finalizers: [${ns.metadataFinalizers.join(', ')}]`, 0)],
       fixes: [

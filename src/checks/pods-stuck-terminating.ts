@@ -4,12 +4,18 @@ import { namespacePods, podHeldOnlyByFinalizer, podPastGrace } from '../snapshot
 import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { compareCodePoints } from '../util/order.js';
 
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
 export const podsStuckTerminating: Check = {
   id: 'PodsStuckTerminating',
   emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
+  groupSummary({ subject, summary }) {
+    if (subject.kind !== 'Nodes') return summary;
+    const on = subject.names.length ? `, still Terminating on node${subject.names.length === 1 ? '' : 's'} ${subject.names.join(', ')}` : ', still Terminating';
+    return `pods past their grace period${on}`;
+  },
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.
     // A pod that only a custom finalizer keeps is the finalizer's finding (FinalizerOwnerMissing, …): one cause, once.
@@ -60,6 +66,7 @@ export const podsStuckTerminating: Check = {
     return [
       {
         id: 'PodsStuckTerminating',
+        subject: { kind: 'Nodes', names: [...nodes].sort(compareCodePoints) },
         summary: `${total} pod${total === 1 ? ' is' : 's are'} past the grace period and still Terminating${nodes.length ? ` on ${nodes.join(', ')}` : ''}${podFinalizers.size ? ` (finalizers: ${[...podFinalizers].join(', ')})` : ''}`,
         evidence,
         fixes,

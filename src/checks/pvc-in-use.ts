@@ -1,12 +1,16 @@
 import { claimWaitsForPodsInGrace, namespacePods } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
+import { compareCodePoints } from '../util/order.js';
 
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
 export const pvcInUse: Check = {
   id: 'PVCInUse',
   emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
+  groupSummary() {
+    return 'PersistentVolumeClaims are protected because pods still use them';
+  },
   run(snapshot, { now }) {
     // A claim whose users are all inside their grace period waits for them (src/diagnosis/waiting.ts): same predicate.
     const claims = (snapshot.content?.stuck ?? []).filter(
@@ -36,6 +40,7 @@ export const pvcInUse: Check = {
     return [
       {
         id: 'PVCInUse',
+        subject: { kind: 'PersistentVolumeClaims', namespace: snapshot.namespaceName, names: claims.map((c) => c.meta.name).sort(compareCodePoints) },
         summary: `${claims.length} PersistentVolumeClaim${claims.length === 1 ? ' is' : 's are'} protected because pods still use them`,
         evidence,
         fixes: [

@@ -14,6 +14,7 @@ import { namespaceMetadataFinalizerRemaining } from './namespace-metadata-finali
 import { podsStuckTerminating } from './pods-stuck-terminating.js';
 import { pvcInUse } from './pvc-in-use.js';
 import type { Check } from './types.js';
+import type { BlockerId } from '../model/report.js';
 import { webhookBlocksDeletion } from './webhook-blocks-deletion.js';
 
 /** Ordered by how early in a deletion they bite: what stops the controller itself comes first. */
@@ -34,3 +35,8 @@ export const CHECKS: readonly Check[] = [
   namespaceFinalizerRemaining,
   namespaceMetadataFinalizerRemaining,
 ];
+
+/** The check that reports this blocker id (every id is declared in exactly one check's `emits`). */
+export function checkEmitting(id: BlockerId): Check | undefined {
+  return CHECKS.find((check) => check.emits.includes(id));
+}

@@ -21,6 +21,11 @@ export interface Check {
   /** A catch-all: reported only when no specific check found anything. */
   fallback?: boolean;
   run(snapshot: Snapshot, context: CheckContext): Blocker[];
+  /**
+   * One line that holds in every namespace this blocker's cause blocks (--all groups), from its typed fields: never
+   * naming one namespace, never parsed out of `summary`.
+   */
+  groupSummary(blocker: Blocker): string;
 }
 
 export function link(ref: ObjectRef, fact: string, depth: number): EvidenceLink {

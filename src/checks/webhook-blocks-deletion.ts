@@ -12,6 +12,9 @@ export const webhookBlocksDeletion: Check = {
   id: 'WebhookBlocksDeletion',
   emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook with failurePolicy Fail matches DELETE/UPDATE of what is left and its backend is down',
+  groupSummary({ subject, summary }) {
+    return subject.kind === 'Webhook' ? `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions` : summary;
+  },
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
     const named = new Set([...(conditions.contentFailure ?? '').matchAll(FAILED_CALLING)].map((m) => m[1]));
@@ -41,6 +44,7 @@ export const webhookBlocksDeletion: Check = {
       const inNamespace = webhook.service?.namespace === snapshot.namespaceName;
       blockers.push({
         id: 'WebhookBlocksDeletion',
+        subject: { kind: 'Webhook', configurationKind: webhook.configurationKind, configuration: webhook.configuration, webhook: webhook.name },
         summary: `admission webhook ${webhook.name} refuses deletions: failurePolicy Fail and its backend ${webhook.service ? `${webhook.service.namespace}/${webhook.service.name}` : webhook.url} ${backend?.serviceMissing ? 'does not exist' : 'has no ready endpoints'}${inNamespace ? ' (it lives in the namespace being deleted)' : ''}`,
         evidence,
         fixes: [

@@ -1,7 +1,8 @@
 // The JSON/YAML output contract. Versioned: a breaking change bumps REPORT_API_VERSION.
 import type { Gap, GapKind, GroupVersionState, RemainingType } from './shared.js';
+import type { Subject } from './subject.js';
 
-export type { Gap, GapKind, GroupVersionState, RemainingType };
+export type { Gap, GapKind, GroupVersionState, RemainingType, Subject };
 
 export const REPORT_API_VERSION = 'ns-doctor.dev/v1' as const;
 
@@ -110,6 +111,8 @@ export interface FinalizerFacts {
 
 export interface Blocker {
   id: BlockerId;
+  /** What the blocker is about, as data (src/model/subject.ts): the group key, planner and metrics read this. */
+  subject: Subject;
   summary: string;
   evidence: EvidenceLink[];
   fixes: Fix[];
@@ -214,8 +217,10 @@ export interface Report {
  * namespace. A namespace with several blockers is in several groups.
  */
 export interface CauseGroup {
-  /** Stable for the same cause across runs, e.g. `APIService/v1beta1.metrics.k8s.io`, `Finalizer/example.com/cleanup/widgets.example.com`. */
+  /** Stable for the same cause across runs: subjectKey(subject), e.g. `APIService/v1beta1.metrics.k8s.io`, `Finalizer/example.com/cleanup/widgets.example.com`. */
   key: string;
+  /** What the cause is about, as data (the subject every blocker of the group shares). */
+  subject: Subject;
   /** Short name of the cause, as in the text table's CAUSE column. */
   label: string;
   /** One line that holds for every namespace of the group. */

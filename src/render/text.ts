@@ -156,6 +156,7 @@ export function renderTextList(list: ReportList, color: boolean, details = false
     lines.push('');
     const blocker: Blocker = {
       id: group.blockerIds[0]!, // a group has at least the blocker that made it
+      subject: group.subject,
       summary: `${plural(group.namespaces.length, 'namespace')}: ${group.summary}`,
       evidence: group.evidence,
       fixes: group.fixes,

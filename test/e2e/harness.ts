@@ -133,6 +133,8 @@ export function run(file: string, args: string[], opts: RunOptions = {}): Promis
         stderr: Buffer.concat(err).toString(),
       });
     });
+    // A child that exits without reading its standard input (a short script) closes the pipe first: not an error.
+    child.stdin.on('error', () => undefined);
     child.stdin.end(opts.input ?? '');
   });
 }

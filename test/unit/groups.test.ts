@@ -4,7 +4,8 @@ import { REPORT_API_VERSION, type Report, type ReportList } from '../../src/mode
 import { renderMarkdownList } from '../../src/render/markdown.js';
 import { renderTextList } from '../../src/render/text.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
-import { diagnoseAt, recorded, type FixtureName } from './helpers.js';
+import { diagnoseAt, FIXTURES, recorded, type FixtureName } from './helpers.js';
+import { checkEmitting } from '../../src/checks/registry.js';
 
 /** The recorded snapshot of a scenario, as if it had been taken of namespace `name`. */
 function as(fixture: FixtureName, name: string): Snapshot {
@@ -107,5 +108,69 @@ describe('fleet renderers', () => {
 
   it('says so when nothing is Terminating', () => {
     expect(renderTextList(list([]), false, false)).toBe('No namespace is Terminating.\n');
+  });
+});
+
+describe('groups read typed subjects, never sentences', () => {
+  const namespaceScoped = new Set(['PersistentVolumeClaims', 'Owners', 'NamespaceContent']);
+
+  it.each(FIXTURES)('%s: the same cause in namespaces named like parts of it is one group, said without any namespace name', (fixture) => {
+    // Names that are substrings of the causes' own names (metrics.k8s.io, example.ns-doctor.dev, node names).
+    const names = ['metrics', 'example', 'ns', 'node'];
+    const reports = names.map((name) => diagnoseAt(as(fixture, name)));
+    const groups = groupByCause(reports);
+    expect(groups.length > 0).toBe(reports.some((r) => r.blockers.length > 0));
+    for (const group of groups) {
+      const blocker = reports.flatMap((r) => r.blockers).find((b) => group.blockerIds.includes(b.id))!;
+      expect(group.subject).toEqual(blocker.subject);
+      if (namespaceScoped.has(group.subject.kind)) {
+        expect(group.namespaces).toHaveLength(1);
+        continue;
+      }
+      expect(group.namespaces).toEqual([...names].sort());
+      expect(group.summary).not.toContain('each namespace');
+      // The summary of a shared cause is the check's own sentence for the group: built from typed fields.
+      expect(group.summary).toBe(checkEmitting(group.blockerIds[0])!.groupSummary(blocker));
+    }
+  });
+
+  it('APIService v1beta1.h7api.example.com blocking h7a, h7b, h7c: one group, its name intact', () => {
+    const reports = ['h7a', 'h7b', 'h7c'].map((name) => {
+      const snapshot = as('metrics-server', name);
+      return diagnoseAt(JSON.parse(JSON.stringify(snapshot).split('metrics.k8s.io').join('h7api.example.com')) as Snapshot);
+    });
+    const groups = groupByCause(reports);
+    expect(groups.map((g) => g.key)).toEqual(['APIService/v1beta1.h7api.example.com']);
+    expect(groups[0].subject).toEqual({ kind: 'APIService', name: 'v1beta1.h7api.example.com', groupVersion: 'h7api.example.com/v1beta1' });
+    expect(groups[0].summary).toContain('API h7api.example.com/v1beta1 is unavailable');
+    expect(groups[0].namespaces).toEqual(['h7a', 'h7b', 'h7c']);
+  });
+
+  it('causes that differ only in digits stay apart, each with its own fix', () => {
+    const withToken = (name: string, token: string) => {
+      const snapshot = as('ns-finalizer', name);
+      snapshot.namespace!.specFinalizers = ['kubernetes', token];
+      return diagnoseAt(snapshot);
+    };
+    const groups = groupByCause([withToken('b1', 'backup1.example.com/export'), withToken('b2', 'backup2.example.com/export')]).filter(
+      (g) => g.subject.kind === 'NamespaceFinalizers',
+    );
+    expect(groups.map((g) => [g.key, g.namespaces])).toEqual([
+      ['NamespaceFinalizers/spec/backup1.example.com/export', ['b1']],
+      ['NamespaceFinalizers/spec/backup2.example.com/export', ['b2']],
+    ]);
+    for (const group of groups) expect(group.fixes.length).toBeGreaterThan(0);
+  });
+
+  it('claims in use and owners waiting on dependents are causes of one namespace each, never one fleet-wide cause', () => {
+    const pvc = (namespace: string): Report['blockers'][number] => ({
+      id: 'PVCInUse',
+      subject: { kind: 'PersistentVolumeClaims', namespace, names: ['data-0'] },
+      summary: '1 PersistentVolumeClaim is protected because pods still use them',
+      evidence: [],
+      fixes: [],
+    });
+    const reports = ['shop', 'web'].map((namespace) => ({ ...diagnoseAt(as('ns-finalizer', namespace)), blockers: [pvc(namespace)] }));
+    expect(groupByCause(reports).map((g) => g.key)).toEqual(['PVCs/shop/data-0', 'PVCs/web/data-0']);
   });
 });

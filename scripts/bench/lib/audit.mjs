@@ -1,3 +1,4 @@
+// @ts-check
 // Reads the API server's audit log (JSON lines, Metadata level) and attributes requests to a benchmark user.
 import fs from 'node:fs';
 

@@ -1,3 +1,4 @@
+// @ts-check
 // A minimal HTTP/2 client for the benchmark's own traffic (loading objects, scraping /metrics).
 // It is deliberately separate from ns-doctor's client so the tool under test never shares code with its judge.
 import http2 from 'node:http2';
@@ -50,6 +51,7 @@ export class Client {
 
   request(method, path, body, headers = {}) {
     return new Promise((resolve, reject) => {
+      /** @type {Record<string, string>} */
       const h = {
         ':method': method,
         ':path': path,

@@ -1,7 +1,12 @@
+// @ts-check
 // A loopback TCP relay that delays every chunk by half a round trip in each direction, so a contender sees the API
 // server as if it were across a network. TLS passes through untouched (the serving cert names 127.0.0.1).
 import net from 'node:net';
 
+/**
+ * @param {number} upstreamPort
+ * @param {number} rttMs
+ */
 export async function startLatencyProxy(upstreamPort, rttMs) {
   const half = rttMs / 2;
   const sockets = new Set();
@@ -24,9 +29,9 @@ export async function startLatencyProxy(upstreamPort, rttMs) {
     relay(client, upstream);
     relay(upstream, client);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
   return {
-    port: server.address().port,
+    port: /** @type {import('node:net').AddressInfo} */ (server.address()).port,
     close: () =>
       new Promise((resolve) => {
         for (const s of sockets) s.destroy();

@@ -1,3 +1,4 @@
+// @ts-check
 // Scrapes the API server's /metrics and computes per-series deltas between two scrapes.
 
 const FAMILIES = [
@@ -50,6 +51,7 @@ export function delta(before, after) {
   return out;
 }
 
+/** @type {(rows: any[], name: string, pred?: (labels: Record<string, string>) => boolean) => number} */
 const sum = (rows, name, pred = () => true) =>
   rows.filter((r) => r.name === name && pred(r.labels)).reduce((a, r) => a + r.value, 0);
 

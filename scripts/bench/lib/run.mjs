@@ -1,3 +1,4 @@
+// @ts-check
 // Runs one contender under /usr/bin/time -v and takes the API server's view of the same window.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -6,6 +7,11 @@ import path from 'node:path';
 import { scrape, delta, summarize } from './metrics.mjs';
 import { attribute } from './audit.mjs';
 
+/**
+ * @param {string} cmd
+ * @param {string[]} args
+ * @param {{ env?: Record<string, string | undefined>, input?: string, capture?: boolean }} [options]
+ */
 export function exec(cmd, args, { env = process.env, input, capture = true } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: [input === undefined ? 'ignore' : 'pipe', capture ? 'pipe' : 'inherit', 'pipe'] });
@@ -47,8 +53,8 @@ function cpuOf(pid) {
 }
 
 /**
- * @param ctx {admin, audit, serverPids: {name: pid}}
- * @param spec {label, username, cmd, args, env}
+ * @param {{ admin: any, audit: any, serverPids?: Record<string, number> }} ctx
+ * @param {{ label: string, username: string, cmd: string, args: string[], env: Record<string, string | undefined>, json?: boolean }} spec
  */
 export async function measure(ctx, spec) {
   const timeFile = path.join(os.tmpdir(), `ns-doctor-bench-time-${process.pid}-${Date.now()}`);
@@ -70,7 +76,7 @@ export async function measure(ctx, spec) {
   server.etcdListsOwnByResource = Object.fromEntries(
     Object.entries(server.etcdListsByResource)
       .filter(([r]) => listed.has(r.split('.')[0]))
-      .map(([r, n]) => [r, n - (server.consistencyChecksByResource[r.split('.')[0]] ?? 0)])
+      .map(([r, n]) => /** @type {[string, number]} */ ([r, n - (server.consistencyChecksByResource[r.split('.')[0]] ?? 0)]))
       .filter(([, n]) => n > 0),
   );
   server.consistencyChecks = Object.values(server.consistencyChecksByResource).reduce((a, b) => a + b, 0);

@@ -1,3 +1,4 @@
+// @ts-check
 // Builders for the benchmark's namespaces and cluster-wide load, all created through the real API.
 import { pool, waitFor } from './kube.mjs';
 

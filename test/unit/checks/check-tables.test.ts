@@ -65,7 +65,7 @@ table(namespaceControllerNotRunning, {
     { name: 'not Terminating', snapshot: () => ({ ...recorded('crd-finalizer'), namespace: { ...recorded('crd-finalizer').namespace!, deletionTimestamp: undefined } }) },
   ],
   invalid: [
-    { name: 'Terminating for 6m with no deletion condition', snapshot: withoutConditions, context: after(6 * 60_000), blockers: [{ id: 'NamespaceControllerNotRunning', summary: /in 6m/ }] },
+    { name: 'Terminating for 6m with no deletion condition', snapshot: withoutConditions, context: after(6 * 60_000), blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'NotRunning' }, summary: /in 6m/ }] },
     {
       name: 'the threshold is a flag (--controller-timeout 30s)',
       snapshot: withoutConditions,
@@ -87,14 +87,14 @@ table(groupVersionParseFailure, {
         ];
         return snapshot;
       },
-      blockers: [{ id: 'GroupVersionParseFailure', facts: ['unexpected GroupVersion string: bad/group/v1'] }],
+      blockers: [{ id: 'GroupVersionParseFailure', subject: { kind: 'NamespaceController', problem: 'GroupVersionParsing' }, facts: ['unexpected GroupVersion string: bad/group/v1'] }],
     },
   ],
 });
 
 table(namespaceControllerForbidden, {
   valid: [{ name: 'a content failure that is not about RBAC', snapshot: () => withContentFailure(ETCD) }],
-  invalid: [{ name: 'the content failure says forbidden', snapshot: () => withContentFailure(FORBIDDEN), blockers: [{ id: 'NamespaceControllerForbidden', facts: [/cannot deletecollection/] }] }],
+  invalid: [{ name: 'the content failure says forbidden', snapshot: () => withContentFailure(FORBIDDEN), blockers: [{ id: 'NamespaceControllerForbidden', subject: { kind: 'NamespaceController', problem: 'Forbidden' }, facts: [/cannot deletecollection/] }] }],
 });
 
 table(contentDeletionFailed, {
@@ -109,7 +109,7 @@ table(contentDeletionFailed, {
       },
     },
   ],
-  invalid: [{ name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', summary: /etcdserver: request timed out/ }] }],
+  invalid: [{ name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', subject: { kind: 'NamespaceContent', namespace: 'wh1' }, summary: /etcdserver: request timed out/ }] }],
 });
 
 
@@ -199,7 +199,7 @@ function foregroundOwner(withDependent: boolean): Snapshot {
 table(apiServiceUnavailable, {
   valid: [{ name: 'every API discovered, every APIService Available', snapshot: () => recorded('crd-finalizer') }],
   invalid: [
-    { name: 'metrics-server OOMKilled on a NotReady node', snapshot: () => recorded('metrics-server'), blockers: [{ id: 'APIServiceUnavailable', summary: /OOMKilled/, facts: [/Ready=False/] }] },
+    { name: 'metrics-server OOMKilled on a NotReady node', snapshot: () => recorded('metrics-server'), blockers: [{ id: 'APIServiceUnavailable', subject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', groupVersion: 'metrics.k8s.io/v1beta1' }, summary: /OOMKilled/, facts: [/Ready=False/] }] },
     { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned' }] },
   ],
 });
@@ -222,7 +222,7 @@ table(finalizerOwnerMissing, {
     {
       name: 'no running controller may remove the custom finalizer',
       snapshot: () => recorded('crd-finalizer'),
-      blockers: [{ id: 'FinalizerOwnerMissing', facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ }, finalizer: { finalizer: 'example.ns-doctor.dev/snapshot-cleanup', owner: { confidence: 'none', pods: [] } } }],
+      blockers: [{ id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'example.ns-doctor.dev/snapshot-cleanup', group: 'example.ns-doctor.dev', resource: 'databasebackups' }, facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ }, finalizer: { finalizer: 'example.ns-doctor.dev/snapshot-cleanup', owner: { confidence: 'none', pods: [] } } }],
     },
     {
       name: 'a catalogued finalizer (Argo CD) whose controller is gone: named from the catalog, with its cost',
@@ -350,13 +350,13 @@ table(finalizerControllerStalled, {
 
 table(crdTerminating, {
   valid: [{ name: 'a CRD that is not being deleted', snapshot: () => recorded('crd-finalizer') }],
-  invalid: [{ name: 'a CRD being deleted while its instances remain', snapshot: crdBeingDeleted, blockers: [{ id: 'CRDTerminating', facts: [/InstanceDeletionInProgress/] }] }],
+  invalid: [{ name: 'a CRD being deleted while its instances remain', snapshot: crdBeingDeleted, blockers: [{ id: 'CRDTerminating', subject: { kind: 'CustomResourceDefinition', name: 'databasebackups.example.ns-doctor.dev' }, facts: [/InstanceDeletionInProgress/] }] }],
 });
 
 table(conversionWebhookDown, {
   valid: [{ name: 'the conversion service has a ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 1 }) }],
   invalid: [
-    { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', facts: [/does not exist/] }] },
+    { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, facts: [/does not exist/] }] },
     { name: 'the conversion service has no ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown' }] },
   ],
 });
@@ -364,7 +364,7 @@ table(conversionWebhookDown, {
 table(pvcInUse, {
   valid: [{ name: 'no claim is held by pvc-protection', snapshot: () => recorded('pod-terminating') }],
   invalid: [
-    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', facts: [/still uses the claim/] }] },
+    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/still uses the claim/] }] },
     { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', facts: [/no pod uses it/] }] },
   ],
 });
@@ -381,7 +381,7 @@ table(dependentsBlockDeletion, {
     { name: "issue 18 item 7: before the namespace controller's first pass (deleted 2s ago, no condition yet) it is a wait", snapshot: beforeFirstPass, context: after(2_000) },
   ],
   invalid: [
-    { name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', summary: /1 blocking dependent/ }] },
+    { name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', subject: { kind: 'Owners', namespace: 'crd1', names: ['Deployment/web'] }, summary: /1 blocking dependent/ }] },
     {
       name: 'past --controller-timeout with no pass: the last resort removes only foregroundDeletion, with a JSON patch test',
       snapshot: beforeFirstPass,
@@ -398,12 +398,12 @@ table(podsStuckTerminating, {
     { name: 'issue 18 item 8: a pod never scheduled, held only by a custom finalizer, is the finalizer finding', snapshot: () => podHeldByFinalizer((pod) => delete pod.nodeName) },
     { name: 'a Failed pod held only by a custom finalizer likewise', snapshot: () => podHeldByFinalizer((pod) => (pod.phase = 'Failed')) },
   ],
-  invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', facts: [/Ready=Unknown/] }] }],
+  invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] }],
 });
 
 table(webhookBlocksDeletion, {
   valid: [{ name: 'no webhook with failurePolicy Fail intercepts what is left', snapshot: () => recorded('metrics-server') }],
-  invalid: [{ name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion' }] }],
+  invalid: [{ name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion', subject: { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'wh1-deny-delete', webhook: 'deny-delete.policy.example.com' } }] }],
 });
 
 describe('check tables', () => {

@@ -3,7 +3,7 @@
 // must be one the check declares in `emits`.
 import { describe, expect, it } from 'vitest';
 import type { Check, CheckContext } from '../../../src/checks/types.js';
-import type { Blocker, BlockerId, FinalizerFacts, FixSafety } from '../../../src/model/report.js';
+import type { Blocker, BlockerId, FinalizerFacts, FixSafety, Subject } from '../../../src/model/report.js';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { contextFor } from '../helpers.js';
 
@@ -15,6 +15,8 @@ export interface CheckCase {
 
 export interface ExpectedBlocker {
   id: BlockerId;
+  /** What the blocker is about, as data: compared whole. */
+  subject?: Subject;
   summary?: string | RegExp;
   /** Each must appear in one evidence fact. */
   facts?: (string | RegExp)[];
@@ -47,6 +49,7 @@ export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: In
       blockers.forEach((blocker, i) => {
         const want = c.blockers[i];
         expect(check.emits).toContain(blocker.id);
+        if (want.subject) expect(blocker.subject).toEqual(want.subject);
         if (want.summary) expect(blocker.summary).toMatch(want.summary);
         for (const fact of want.facts ?? []) expect(blocker.evidence.map((e) => e.fact).join('\n')).toMatch(fact);
         if (want.finalizer) expect(blocker.finalizer).toMatchObject(want.finalizer);
