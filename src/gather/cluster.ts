@@ -191,7 +191,7 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
       .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
       .map((crd) => ctx.follower.follow(crd.conversionService!)),
   );
-  const waitingFinalizers = [...new Set(deletedWithCustomFinalizer(snapshot).map((w) => w.finalizer))];
+  const waitingFinalizers = [...new Set([...deletedWithCustomFinalizer(snapshot).map((w) => w.finalizer), ...(snapshot.namespace?.metadataFinalizers ?? [])])];
   const [owners, known] = await Promise.all([
     findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]),
     findKnownOwners(ctx.rbac, gaps, waitingFinalizers),

@@ -145,7 +145,27 @@ table(namespaceMetadataFinalizerRemaining, {
     {
       name: 'a custom metadata finalizer on the namespace',
       snapshot: withFinalizers(['kubernetes'], ['example.com/keep']),
-      blockers: [{ id: 'NamespaceMetadataFinalizerRemaining', lastResort: { command: `kubectl patch namespace nsf1 --type=merge -p '{"metadata":{"finalizers":null}}'` } }],
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining',
+          lastResort: { command: `kubectl patch namespace nsf1 --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["example.com/keep"]},{"op":"replace","path":"/metadata/finalizers","value":[]}]'` },
+        },
+      ],
+    },
+    {
+      name: "Rancher's controller.cattle.io/namespace-auth with no cattle-cluster-agent found: named from the catalog; only the custom token goes",
+      snapshot: () => {
+        const snapshot = withFinalizers(['kubernetes'], ['controller.cattle.io/namespace-auth', 'orphan'])();
+        snapshot.knownOwners = [{ finalizer: 'controller.cattle.io/namespace-auth', readable: true, pods: [] }];
+        return snapshot;
+      },
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining',
+          facts: [/Rancher/, /none found/],
+          lastResort: { command: /"op":"test".*"op":"replace","path":"\/metadata\/finalizers","value":\["orphan"\]/, cost: /nothing in the cluster/ },
+        },
+      ],
     },
   ],
 });
