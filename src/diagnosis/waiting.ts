@@ -190,6 +190,8 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: n
           : `on finalizer ${finalizer}; no controller is known to own it, pod ${pod.namespace}/${pod.name} may remove it (RBAC only)`;
     } else {
       who = `for ${owner.known.owner} to remove finalizer ${finalizer}; it is not visible from here (it may run outside the cluster)`;
+      // What it last said about the object is in the object's Events.
+      if (first.meta.namespace) command = sh`kubectl -n ${first.meta.namespace} describe ${typeName} ${first.meta.name}`;
     }
     waits.push({
       reason: 'FinalizerController',
