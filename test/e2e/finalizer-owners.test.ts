@@ -161,6 +161,7 @@ describe("item 3 and 8: Kubernetes' own finalizers, and pods held only by a cust
     const wait = report.waitingOn!.find((w) => w.reason === 'FinalizerController')!;
     expect(wait.finalizer).toMatchObject({ finalizer: 'service.kubernetes.io/load-balancer-cleanup', group: '', resource: 'services', owner: { confidence: 'unseen', project: 'Kubernetes', pods: [] }, removalCost: 'cloud-orphan' });
     expect(Date.parse(wait.deadline!) - Date.now()).toBeLessThanOrEqual(10 * 60_000);
+    expect(wait.command).toBe(`kubectl -n ${ns} describe services shop-lb`);
     const text = await nsDoctor([ns]);
     expect(text.stdout).toContain('cloud-controller-manager');
     expect(text.stdout).not.toMatch(/operator that owns/);
