@@ -11,7 +11,10 @@ export interface CliOptions {
   details: boolean;
   output: OutputFormat;
   kubeconfig?: string;
+  /** One cluster: the context to use (unset: the kubeconfig's current-context). */
   context?: string;
+  /** Many clusters: the contexts named by repeated --context (more than one), or every one with --all-contexts. */
+  clusters?: ClusterSelection;
   requestTimeoutMs: number;
   controllerTimeoutMs: number;
   /** A controller that has not removed its finalizer this long after the object's deletion ⇒ FinalizerControllerStalled. */
@@ -32,7 +35,12 @@ export interface FixOptions {
   planId?: string;
   /** Highest safety level a step may have. */
   allow: FixSafety;
+  /** The local JSON-lines record of every write attempted (default: in the cache directory). */
+  auditFile?: string;
 }
+
+/** `names`: the --context values in the order given (duplicates dropped); `all`: --all-contexts. */
+export type ClusterSelection = { all: true } | { all: false; names: string[] };
 
 export class UsageError extends Error {}
 
@@ -80,7 +88,8 @@ export function buildParser(argv: string[], version: string) {
     .option('details', { type: 'boolean', default: false, describe: 'with --all: the full report of every namespace after the summary by root cause' })
     .option('output', { alias: 'o', type: 'string', choices: [...OUTPUT_FORMATS], default: 'text', describe: 'output format' })
     .option('kubeconfig', { type: 'string', describe: 'path to the kubeconfig file (default: KUBECONFIG, then ~/.kube/config)' })
-    .option('context', { type: 'string', describe: 'kubeconfig context to use' })
+    .option('context', { type: 'string', describe: 'kubeconfig context to use; repeat it to diagnose several clusters in one report' })
+    .option('all-contexts', { type: 'boolean', default: false, describe: 'diagnose in every context of the kubeconfig (as kubectl merges KUBECONFIG): one report, by cluster' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
     .option('stall-after', { type: 'string', default: '10m', describe: 'an object still waiting on a running controller\'s finalizer this long after its own deletion ⇒ FinalizerControllerStalled' })
@@ -93,6 +102,7 @@ export function buildParser(argv: string[], version: string) {
     .example('kubectl ns-doctor payments', 'why is namespace payments stuck?')
     .example('kubectl ns-doctor payments -o json', 'the same, for a runbook (exit code: 0 ok, 1 blocked, 2 incomplete, 3 not found)')
     .example('kubectl ns-doctor --all', 'every Terminating namespace, grouped by root cause (--details: every report in full)')
+    .example('kubectl ns-doctor --all --all-contexts', 'the same in every cluster of the kubeconfig, grouped by cluster, then root cause')
     .epilogue(
       'Exit codes: 0 not stuck, 1 BLOCKED, 2 INCOMPLETE (something could not be read), 3 namespace not found, 64 usage error.\n' +
         'Read-only: never changes the cluster and never reads Secret data.',
@@ -107,10 +117,11 @@ export function buildParser(argv: string[], version: string) {
           .option('plan-id', { type: 'string', describe: 'the id of the plan reviewed; apply stops if the plan is no longer the same' })
           .option('allow', { type: 'string', choices: ['safe', 'caution', 'last-resort'], default: 'safe', describe: 'highest safety level a step may have (caution includes safe; last-resort includes both)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'send every step as a server-side dry run (dryRun=All): checks permissions and admission, writes nothing' })
+          .option('audit-file', { type: 'string', describe: 'append a JSON line for every write attempted and its outcome (default: $XDG_CACHE_HOME/ns-doctor/audit.jsonl, mode 0600)' })
           .example('kubectl ns-doctor fix payments', 'show the plan and its id; writes nothing (exit 10 when there are steps)')
           .example('kubectl ns-doctor fix payments --apply --plan-id 3f9c0e1a2b4d5c6e --wait 2m', 'apply the plan reviewed, then watch the namespace go')
           .epilogue(
-            'Exit codes of fix: 10 plan has steps (nothing written), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a write was refused by the API server; with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
+            'Exit codes of fix: 10 plan has steps (nothing written; also: not confirmed), 11 applied, 12 stopped: evidence changed, 13 refused: missing permissions (or a step ns-doctor never makes), 14 a dry run or write was refused by the API server, 2 the cluster was unreachable or a write got no answer (it may have been applied: see the audit file); with no step to apply, the diagnosis codes 0/1/2/3. 64 usage error.',
           ),
     )
     .command('completion', 'print the kubectl_complete-ns_doctor script that gives kubectl shell completion for this plugin')
@@ -121,6 +132,22 @@ export function buildParser(argv: string[], version: string) {
     // Unknown flags are reported as typed: no camelCase twins, no "--no-x" read as negating "x".
     .parserConfiguration({ 'camel-case-expansion': false, 'boolean-negation': false })
     .wrap(Math.min(110, process.stdout.columns || 100));
+}
+
+/**
+ * Several --context, or --all-contexts: many clusters, one report. A repeated flag is an array in yargs; one distinct
+ * name is the single-cluster run it always was (before many clusters, a repeated --context meant its last value).
+ */
+function clusterSelection(parsed: Record<string, unknown>, fix: boolean): { context?: string; clusters?: ClusterSelection } {
+  // An empty --context means the current context, as in kubectl.
+  const names = [...new Set([parsed.context].flat().filter((v) => v !== undefined && v !== '').map(String))];
+  const all = Boolean(parsed['all-contexts']);
+  if (all && names.length) throw new UsageError('give --context or --all-contexts, not both');
+  if (!all && names.length < 2) return names.length ? { context: names[0] } : {};
+  if (fix) throw new UsageError('fix works on one cluster at a time: give a single --context (not several, nor --all-contexts)');
+  if (parsed['from-snapshot'] || parsed['save-snapshot']) throw new UsageError('--save-snapshot and --from-snapshot work with one cluster: give a single --context');
+  if (parsed.wait && parsed.wait !== '0') throw new UsageError('--wait watches one namespace in one cluster: give a single --context');
+  return { clusters: all ? { all: true } : { all: false, names } };
 }
 
 /** A string flag's value; yargs gives an array when a flag is repeated, and then the last one wins, as in kubectl. */
@@ -137,8 +164,12 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   if (all && namespace) throw new UsageError('give either a namespace or --all, not both');
   if (!all && !namespace && !parsed['from-snapshot']) throw new UsageError('missing namespace: kubectl ns-doctor <namespace> (or --all)');
   if (namespace) validateNamespaceName(namespace);
+  if (parsed['from-snapshot'] && parsed['save-snapshot']) {
+    throw new UsageError('--save-snapshot saves what is read from a cluster; with --from-snapshot nothing is read (copy the file instead)');
+  }
   if (all && !fix && parsed.wait && parsed.wait !== '0') throw new UsageError('--wait works with one namespace, not --all');
   if (parsed.details && !all && !parsed['from-snapshot']) throw new UsageError('--details works with --all (one namespace always shows its details)');
+  const { context, clusters } = clusterSelection(parsed, Boolean(fix));
   const concurrency = Number(parsed.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) throw new UsageError('--concurrency must be an integer from 1 to 64');
   const duration = (flag: string) => {
@@ -154,13 +185,14 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     details: Boolean(parsed.details),
     output: parsed.output as OutputFormat,
     ...(stringFlag(parsed, 'kubeconfig') ? { kubeconfig: stringFlag(parsed, 'kubeconfig') } : {}),
-    ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
+    ...(context ? { context } : {}),
+    ...(clusters ? { clusters } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
     stallAfterMs: duration('stall-after'),
     concurrency,
     waitMs: duration('wait'),
-    color: !parsed['no-color'] && !process.env.NO_COLOR && Boolean(process.stdout.isTTY),
+    color: colorWanted(parsed, process.env, Boolean(process.stdout.isTTY)),
     verbose: Boolean(parsed.verbose),
     ...(stringFlag(parsed, 'save-snapshot') ? { saveSnapshot: stringFlag(parsed, 'save-snapshot') } : {}),
     ...(stringFlag(parsed, 'from-snapshot') ? { fromSnapshot: stringFlag(parsed, 'from-snapshot') } : {}),
@@ -168,8 +200,23 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
   };
 }
 
+/** Colour only on a terminal that can show it: not with --no-color, NO_COLOR, or TERM=dumb (as kubectl and git). */
+export function colorWanted(parsed: Record<string, unknown>, env: NodeJS.ProcessEnv, tty: boolean): boolean {
+  return !parsed['no-color'] && !env.NO_COLOR && env.TERM !== 'dumb' && tty;
+}
+
+/** yargs' messages span lines ("Invalid values:\n  Argument: allow, Given: …"): one line that keeps the bad value. */
+export function usageLine(message: string): string {
+  return message
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .join(' ');
+}
+
 function fixOptions(parsed: Record<string, unknown>): FixOptions {
   if (parsed['from-snapshot'] || parsed['save-snapshot']) throw new UsageError('fix reads the live cluster: --from-snapshot and --save-snapshot do not apply');
+  if (parsed['audit-file'] !== undefined && !parsed.apply) throw new UsageError('--audit-file goes with --apply (only --apply writes)');
   if (parsed.output === 'markdown') throw new UsageError('fix prints text, json or yaml');
   const apply = Boolean(parsed.apply);
   const dryRun = Boolean(parsed['dry-run']);
@@ -178,5 +225,7 @@ function fixOptions(parsed: Record<string, unknown>): FixOptions {
   if (planId !== undefined && !/^[0-9a-f]{16}$/.test(planId)) throw new UsageError('--plan-id: expected the 16 hex digits printed by `kubectl ns-doctor fix <namespace>`');
   if (planId && !apply && !dryRun) throw new UsageError('--plan-id goes with --apply (or --dry-run)');
   if (parsed.wait && parsed.wait !== '0' && !apply) throw new UsageError('with fix, --wait watches the namespace after --apply');
-  return { apply, dryRun, ...(planId ? { planId } : {}), allow: parsed.allow as FixSafety };
+  const auditFile = stringFlag(parsed, 'audit-file');
+  if (auditFile !== undefined && !auditFile.trim()) throw new UsageError('--audit-file: expected a file name');
+  return { apply, dryRun, ...(planId ? { planId } : {}), allow: parsed.allow as FixSafety, ...(auditFile ? { auditFile } : {}) };
 }

@@ -2,13 +2,13 @@
 // executable named kubectl_complete-ns_doctor, which answers in cobra's __complete format: one candidate per
 // line, then ":<directive>" (4 = do not fall back to file names).
 import { KubeClient } from '../kube/client.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
+import { kubeconfigContexts, loadKubeConfig } from '../kube/kubeconfig.js';
 import { listPaged } from '../gather/list.js';
 import { escapeControl } from '../render/escape.js';
 
 const NO_FILE_COMPLETION = 4;
 const FLAGS = [
-  '--all', '--details', '--output', '--kubeconfig', '--context', '--request-timeout', '--controller-timeout', '--stall-after', '--concurrency',
+  '--all', '--details', '--output', '--kubeconfig', '--context', '--all-contexts', '--request-timeout', '--controller-timeout', '--stall-after', '--concurrency',
   '--wait', '--no-color', '--verbose', '--save-snapshot', '--from-snapshot', '--version', '--help',
 ];
 const FIX_FLAGS = ['--apply', '--plan-id', '--allow', '--dry-run'];
@@ -26,14 +26,18 @@ export async function complete(args: string[], version: string): Promise<string>
     const i = args.indexOf(name);
     return i >= 0 ? args[i + 1] : undefined;
   };
+  /** The values already given to a flag that repeats (the word being completed is not one of them). */
+  const valuesOf = (name: string) => args.slice(0, -1).filter((_, i, before) => before[i - 1] === name);
   let candidates: string[];
   const fixing = args[0] === 'fix';
   if (previous === '-o' || previous === '--output') candidates = ['text', 'json', 'yaml', 'markdown'];
   else if (fixing && previous === '--allow') candidates = ['safe', 'caution', 'last-resort'];
   else if (fixing && previous === '--plan-id') candidates = [];
-  else if (previous === '--context') candidates = contexts(option('--kubeconfig'));
+  // --context repeats (many clusters): the contexts not given yet.
+  else if (previous === '--context') candidates = contexts(option('--kubeconfig')).filter((name) => !valuesOf('--context').includes(name));
   else if (['--kubeconfig', '--save-snapshot', '--from-snapshot'].includes(previous)) return ':0\n';
-  else if (current.startsWith('-')) candidates = fixing ? [...FLAGS, ...FIX_FLAGS] : FLAGS;
+  // fix works on one cluster: no --all-contexts.
+  else if (current.startsWith('-')) candidates = fixing ? [...FLAGS.filter((f) => f !== '--all-contexts'), ...FIX_FLAGS] : FLAGS;
   else candidates = await namespaces(option('--kubeconfig'), option('--context'), version);
   // One candidate per line, read by a shell: a name with a control character (a newline would forge a second
   // candidate) is not offered at all.
@@ -43,7 +47,7 @@ export async function complete(args: string[], version: string): Promise<string>
 
 function contexts(kubeconfig: string | undefined): string[] {
   try {
-    return loadKubeConfig({ kubeconfig }).kc.getContexts().map((c) => c.name);
+    return kubeconfigContexts(kubeconfig ? { kubeconfig } : {});
   } catch {
     return [];
   }

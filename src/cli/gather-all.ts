@@ -19,7 +19,7 @@ export async function gatherAll(
   } catch (error) {
     if (isFatal(error)) throw error;
     stderr.push(`error: cannot list namespaces: ${(error as Error).message}`);
-    throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`);
+    throw new IncompleteError(`cannot list namespaces: ${(error as Error).message}`, { cause: error });
   }
   listed.namespaces.sort((a, b) => compareCodePoints(a.name, b.name));
   const { snapshots, plan } = await new FleetGatherer(client, onProgress).gather(listed.namespaces, listed.resourceVersion);

@@ -1,8 +1,8 @@
 import { hideBin } from 'yargs/helpers';
 import { EXIT_CODES } from '../model/report.js';
-import { KubeconfigError } from '../kube/kubeconfig.js';
+import { KubeconfigError, UnknownContextError } from '../kube/kubeconfig.js';
 import { ApiError } from '../kube/errors.js';
-import { buildParser, toCliOptions, UsageError } from './args.js';
+import { buildParser, toCliOptions, usageLine, UsageError } from './args.js';
 import { run } from './run.js';
 import { IncompleteError } from './outcome.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     parsed = {};
   }
   if (usageFailure) {
-    stderrLine(`error: ${usageFailure.split('\n')[0]}`);
+    stderrLine(`error: ${usageLine(usageFailure)}`);
     stderrLine(`See 'kubectl ns-doctor --help'.`);
     return EXIT_CODES.usage;
   }
@@ -53,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
     for (const line of result.stderr) stderrLine(line);
     return result.exitCode;
   } catch (error) {
-    if (error instanceof UsageError || error instanceof SnapshotFileError) {
+    if (error instanceof UsageError || error instanceof SnapshotFileError || error instanceof UnknownContextError) {
       stderrLine(`error: ${error.message}`);
       return EXIT_CODES.usage;
     }

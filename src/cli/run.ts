@@ -6,10 +6,10 @@ import { SnapshotGatherer } from '../gather/snapshot.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
-import { REPORT_API_VERSION, type Progress, type Report, type RequestStats } from '../model/report.js';
+import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
-import { readSnapshotFile, writeSnapshotFile } from '../snapshot/file.js';
+import { readSnapshotFile, SnapshotFileError, writeSnapshotFile } from '../snapshot/file.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
@@ -17,6 +17,7 @@ import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
 import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
 import { gatherAll } from './gather-all.js';
+import { runClusters } from './clusters.js';
 
 /** `progressStream`: where --all draws its progress bar, if it is a terminal (stderr). */
 export async function run(
@@ -26,12 +27,14 @@ export async function run(
   progressStream?: NodeJS.WriteStream,
 ): Promise<RunResult> {
   if (options.fix) return runFix({ ...options, fix: options.fix }, version, log);
+  if (options.clusters) return runClusters({ ...options, clusters: options.clusters }, version, log);
   const stderr: string[] = [];
   const started = performance.now();
   let snapshots: Snapshot[];
   let all = options.all;
   let client: KubeClient | undefined;
   let progress: Progress | undefined;
+  let saveFailure: string | undefined;
 
   if (options.fromSnapshot) {
     const file = readSnapshotFile(options.fromSnapshot);
@@ -66,7 +69,7 @@ export async function run(
       bar.stop();
       client.close();
     }
-    if (options.saveSnapshot) writeSnapshotFile(options.saveSnapshot, snapshots, all);
+    if (options.saveSnapshot) saveFailure = trySaveSnapshot(options.saveSnapshot, snapshots, all);
   }
 
   for (const snapshot of snapshots) {
@@ -82,7 +85,12 @@ export async function run(
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
   if (!all && !single) throw new IncompleteError('nothing was diagnosed');
-  const exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
+  let exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
+  if (saveFailure) {
+    // The diagnosis is still printed; a run asked to save that could not is never a clean 0.
+    stderr.push(`error: ${saveFailure} (the diagnosis above was made)`);
+    if (exitCode === EXIT_CODES.ok) exitCode = EXIT_CODES.incomplete;
+  }
   const stdout = all
     ? renderReportList(
         { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
@@ -92,6 +100,16 @@ export async function run(
       )
     : renderReport(single!, options.output, options.color);
   return { exitCode, stdout, stderr: [...new Set(stderr)] };
+}
+
+function trySaveSnapshot(path: string, snapshots: Snapshot[], all: boolean): string | undefined {
+  try {
+    writeSnapshotFile(path, snapshots, all);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SnapshotFileError) return error.message;
+    throw error;
+  }
 }
 
 function listStats(reports: Report[], client: KubeClient | undefined, started: number): RequestStats {

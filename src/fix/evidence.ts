@@ -1,6 +1,7 @@
 // Reads the evidence a plan relies on: one GET per object, through the read-only KubeClient. Never a Secret (no
 // step relies on one), and arbitrary content only as PartialObjectMetadata.
 import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
+import { ApiError, type ApiFailureKind } from '../kube/errors.js';
 import type { EvidenceSpec } from './types.js';
 import type { ApiWritableObject } from '../kube/api-types.js';
 
@@ -11,7 +12,11 @@ export interface EvidenceRead {
   exists: boolean;
   /** Set when the object could not be read (403, timeout…): the step that needs it cannot be planned. */
   error?: string;
+  /** The server did not answer (refused, timed out, reset, 5xx): nothing can be decided, the cluster is unreachable. */
+  unreachable?: boolean;
 }
+
+const UNREACHABLE: readonly ApiFailureKind[] = ['timeout', 'connection', 'unreachable', 'unavailable', 'server-error', 'throttled', 'tls'];
 
 export type EvidenceReads = Map<string, EvidenceRead>;
 
@@ -30,10 +35,14 @@ export async function readOne(client: KubeClient, spec: EvidenceSpec): Promise<E
   try {
     const response = await client.get(spec.path, spec.metadataOnly ? METADATA : ACCEPT.json);
     if (response.status === 404) return { exists: false };
-    if (response.status < 200 || response.status >= 300) return { exists: false, error: errorFromResponse(spec.path, response).reason };
+    if (response.status < 200 || response.status >= 300) {
+      const failure = errorFromResponse(spec.path, response);
+      return { exists: false, error: failure.reason, ...(UNREACHABLE.includes(failure.kind) ? { unreachable: true } : {}) };
+    }
     const object: unknown = JSON.parse(response.body);
     return object && typeof object === 'object' ? { exists: true, object: object } : { exists: false, error: 'malformed response: not a JSON object' };
   } catch (error) {
-    return { exists: false, error: (error as Error).message };
+    const unreachable = error instanceof ApiError && UNREACHABLE.includes(error.kind);
+    return { exists: false, error: (error as Error).message, ...(unreachable ? { unreachable } : {}) };
   }
 }

@@ -7,7 +7,9 @@ type Obj = ApiWritableObject;
 /**
  * Fact names: `exists`, `deleting`, `finalizer:<name>` (metadata.finalizers), `specFinalizer:<name>`,
  * `apiservice.service`, `apiservice.available`, `node.ready`, `taint:<key>`, `pod.node`,
- * `webhook:<name>.failurePolicy`, `webhook:<name>.service`, `endpoints.ready` (an EndpointSliceList).
+ * `webhook:<name>.failurePolicy`, `webhook:<name>.service`, `webhooks.servedOutside:<namespace>` (how many webhooks
+ * of a configuration are not served by a Service in that namespace: by a Service elsewhere or by `url`),
+ * `endpoints.ready` (an EndpointSliceList), `pods.ready` (a PodList: pods whose Ready condition is True).
  */
 export function factOf(object: Obj | undefined, name: string): string {
   if (name === 'exists') return object ? 'true' : 'false';
@@ -41,6 +43,10 @@ export function factOf(object: Obj | undefined, name: string): string {
       if (field === 'service') return webhook.clientConfig?.service ? `${webhook.clientConfig.service.namespace}/${webhook.clientConfig.service.name}` : 'url';
       return 'unknown';
     }
+    case 'webhooks.servedOutside':
+      return String(objects(object.webhooks).filter((w) => w.clientConfig?.service?.namespace !== arg).length);
+    case 'pods.ready':
+      return String(objects(object.items).filter((pod) => objects(pod.status?.conditions).some((c) => c.type === 'Ready' && c.status === 'True')).length);
     case 'endpoints.ready':
       return String(
         objects(object.items).reduce(

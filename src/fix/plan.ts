@@ -4,6 +4,7 @@ import type { FixSafety, Gap, Report, RequestStats } from '../model/report.js';
 import { PLAN_KIND, REPORT_API_VERSION, type EvidenceChange, type FixPlan, type PlanEvidence, type PlanStep } from '../model/plan.js';
 import type { EvidenceRead, EvidenceReads } from './evidence.js';
 import { factChanges, factsOf } from './facts.js';
+import { guardRequest } from './guards.js';
 import { humanCommand, selectSteps, type Draft } from './planner.js';
 import { buildRequest, RequestBuildError } from './requests.js';
 import type { EvidenceSpec, StepDraft } from './types.js';
@@ -19,6 +20,12 @@ export function assemblePlan(reports: Report[], draft: Draft, reads: EvidenceRea
     const verdict = judge(draftStep, reads);
     if ('problem' in verdict) {
       manual.push({ blockerId: draftStep.blockerId, namespace: draftStep.namespace, summary: draftStep.description, reason: verdict.problem });
+      continue;
+    }
+    // A step ns-doctor would refuse to send is never planned: it would refuse the whole plan at apply time.
+    const refusal = guardRequest(verdict.step);
+    if (refusal) {
+      manual.push({ blockerId: draftStep.blockerId, namespace: draftStep.namespace, summary: draftStep.description, reason: refusal });
       continue;
     }
     // One broken APIService behind several namespaces is repaired once: same write, same step.
@@ -85,6 +92,7 @@ export function judge(draft: StepDraft, reads: EvidenceReads): { step: Omit<Plan
         command: humanCommand(draft, request),
         request,
         evidence,
+        ...(draft.batch ? { batch: draft.batch } : {}),
       },
     };
   } catch (error) {
@@ -114,7 +122,7 @@ export function planId(steps: Omit<PlanStep, 'index'>[]): string {
   const evidence = new Map<string, PlanEvidence>();
   for (const s of steps) for (const e of s.evidence) evidence.set(e.path, e);
   const canonical = canonicalJson({
-    steps: steps.map((s) => ({ blockerId: s.blockerId, namespaces: [...s.namespaces].sort(), safety: s.safety, request: s.request })),
+    steps: steps.map((s) => ({ blockerId: s.blockerId, namespaces: [...s.namespaces].sort(), safety: s.safety, request: s.request, ...(s.batch ? { batch: s.batch } : {}) })),
     evidence: [...evidence.values()]
       .sort((a, b) => a.path.localeCompare(b.path))
       .map((e) => ({ path: e.path, exists: e.exists, uid: e.uid ?? '', resourceVersion: e.resourceVersion ?? '', facts: e.facts })),

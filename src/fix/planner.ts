@@ -3,7 +3,8 @@
 // nothing and writes nothing: evidence.ts reads the evidence, apply.ts is the only code that writes.
 import type { Blocker, FixSafety, ObjectRef, Report } from '../model/report.js';
 import type { ManualItem, PlanWarning } from '../model/plan.js';
-import type { ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
+import type { ControllerCandidate, ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
+import { finalizerOwner } from '../snapshot/deadlines.js';
 import { describeNode } from '../checks/backend-chain.js';
 import { sh } from '../util/shell.js';
 import type { Candidate, EvidenceSpec, StepDraft } from './types.js';
@@ -76,8 +77,8 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
     case 'APIServiceBackendInNamespace':
     case 'APIServiceOrphaned':
     case 'APIServiceUnavailable': {
-      const head = blocker.evidence[0];
-      const apiService = snapshot.apiServices?.find((a) => head?.ref.kind === 'APIService' && a.name === head.ref.name);
+      const subject = blocker.subject;
+      const apiService = subject.kind === 'APIService' ? snapshot.apiServices?.find((a) => a.name === subject.name) : undefined;
       if (!apiService?.service) return none('the APIService could not be read, so there is nothing exact to change');
       const service = `${apiService.service.namespace}/${apiService.service.name}`;
       const target: EvidenceSpec = {
@@ -115,6 +116,8 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         'whatever the owner of the token would have cleaned up is never cleaned up; objects still in the namespace stay in etcd and reappear if it is re-created',
         foreign.map((f) => `specFinalizer:${f}`),
         { type: 'finalize-namespace', drop: foreign },
+        // Recorded so the guard (guards.ts) can tell a request that would drop it: the planner never does.
+        { 'specFinalizer:kubernetes': (snapshot.namespace?.specFinalizers ?? []).includes('kubernetes') ? 'present' : 'absent' },
       );
     }
     case 'NamespaceMetadataFinalizerRemaining': {
@@ -132,30 +135,39 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
     case 'FinalizerOwnerMissing':
     case 'FinalizerControllerStalled':
     case 'ControllerCannotCreateInTerminatingNamespace': {
-      // Typed facts of the finding (never its text): only that one finalizer, on the objects it holds.
-      const held = blocker.finalizer;
-      if (!held) return none('the objects could not be identified');
-      const { finalizer } = held;
+      const subject = blocker.subject;
+      if (subject.kind !== 'Finalizer') return none('the objects could not be identified');
+      const { finalizer } = subject;
       const samples = (snapshot.content?.stuck ?? []).filter(
-        (s) => s.group === held.group && s.resource === held.resource && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
+        (s) => s.group === subject.group && s.resource === subject.resource && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
       );
-      if (!samples.length) return none('the objects could not be identified');
-      const why = blocker.id === 'FinalizerOwnerMissing' ? 'no running controller will' : 'its controller has not, and will not by itself';
+      const first = samples[0];
+      if (!first) return none('the objects could not be identified');
+      const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
+      const missing = blocker.id === 'FinalizerOwnerMissing';
+      if (missing && owner.state !== 'missing') return none('whether a controller still owns the finalizer is not proven: nothing is removed');
+      const why = missing ? 'no running controller will' : 'its controller has not, and will not by itself';
+      // The catalog's cost when it knows the finalizer (what leaks where), as the finding says it.
       const cost = blocker.fixes.find((f) => f.safety === 'last-resort')?.cost ?? 'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak';
-      const steps = samples.map((sample) =>
-        step(
-          blocker,
-          ns,
-          'last-resort',
-          `remove finalizer ${finalizer} from ${sample.kind} ${sample.meta.namespace}/${sample.meta.name}: ${why}`,
-          cost,
-          contentEvidence(sample, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
-          [],
-          { type: 'remove-finalizers', finalizers: [finalizer] },
-          typeName(sample),
-        ),
+      const total = Math.max(samples.length, snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? 0);
+      const typeLabel = typeName(first);
+      // One step for the whole cause: each object still gets its own request and preconditions when applied.
+      const batch = total > 1 ? { list: collectionOf(first), finalizer, objects: total } : undefined;
+      const description = batch
+        ? `remove finalizer ${finalizer} from all ${total} ${typeLabel} being deleted in ${first.meta.namespace} (${first.kind} ${first.meta.name} shown; each object gets its own request): ${why}`
+        : `remove finalizer ${finalizer} from ${first.kind} ${first.meta.namespace}/${first.meta.name}: ${why}`;
+      const draft = step(
+        blocker,
+        ns,
+        'last-resort',
+        description,
+        cost,
+        contentEvidence(first, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
+        owner.state === 'missing' ? ownerAbsence(owner.candidates) : [],
+        { type: 'remove-finalizers', finalizers: [finalizer] },
+        typeLabel,
       );
-      return { options: [{ safety: 'last-resort', steps }], reason: '' };
+      return { options: [{ safety: 'last-resort', steps: [{ ...draft, ...(batch ? { batch } : {}) }] }], reason: '' };
     }
     case 'DependentsBlockDeletion': {
       const owners = (snapshot.content?.stuck ?? []).filter(
@@ -166,13 +178,25 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       // namespace controller does): drop the GC finalizer. Sent as a JSON patch, not as that DELETE: a DELETE with a
       // resourceVersion precondition on an object that is already being deleted is refused by 1.34 (409, "ResourceVersion
       // in precondition: ,"), and without one nothing would guard against a change since the re-read.
-      const steps = owners.map((owner) => {
+      // One step per type and GC finalizer, covering every such owner (the diagnosis samples at most 50 per type).
+      const groups = new Map<string, { owner: ObjectSample; gcFinalizer: string; sampled: number }>();
+      for (const owner of owners) {
         const gcFinalizer = owner.meta.finalizers!.find((f) => f === 'foregroundDeletion' || f === 'orphan')!;
-        return step(
+        const key = `${owner.group}/${owner.resource}/${gcFinalizer}`;
+        const group = groups.get(key);
+        if (group) group.sampled++;
+        else groups.set(key, { owner, gcFinalizer, sampled: 1 });
+      }
+      const steps = [...groups.values()].map(({ owner, gcFinalizer, sampled }) => {
+        const total = Math.max(sampled, snapshot.content?.types.find((t) => t.group === owner.group && t.resource === owner.resource)?.finalizers[gcFinalizer] ?? 0);
+        const batch = total > 1 ? { list: collectionOf(owner), finalizer: gcFinalizer, objects: total } : undefined;
+        const draft = step(
           blocker,
           ns,
           'caution',
-          `remove ${gcFinalizer} from ${owner.kind} ${owner.meta.namespace}/${owner.meta.name}, as a background re-delete by the namespace controller would: the API server then deletes it`,
+          batch
+            ? `remove ${gcFinalizer} from all ${total} ${typeName(owner)} being deleted in ${owner.meta.namespace} (${owner.kind} ${owner.meta.name} shown; each object gets its own request), as a background re-delete by the namespace controller would: the API server then deletes them`
+            : `remove ${gcFinalizer} from ${owner.kind} ${owner.meta.namespace}/${owner.meta.name}, as a background re-delete by the namespace controller would: the API server then deletes it`,
           gcFinalizer === 'orphan'
             ? 'its dependents are deleted instead of orphaned (in a namespace being deleted they go anyway)'
             : 'its dependents are deleted after it instead of before it (they are in the namespace being deleted anyway)',
@@ -181,6 +205,7 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
           { type: 'remove-finalizers', finalizers: [gcFinalizer] },
           typeName(owner),
         );
+        return batch ? { ...draft, batch } : draft;
       });
       return { options: [{ safety: 'caution', steps }], reason: '' };
     }
@@ -222,10 +247,11 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       return { options: [{ safety: 'caution', steps }], reason: '' };
     }
     case 'WebhookBlocksDeletion': {
-      const head = blocker.evidence[0];
-      const webhook = (snapshot.webhooks ?? []).find(
-        (w) => w.configurationKind === head?.ref.kind && w.configuration === head.ref.name && head.fact.startsWith(`webhook ${w.name}:`),
-      );
+      const subject = blocker.subject;
+      const webhook =
+        subject.kind === 'Webhook'
+          ? (snapshot.webhooks ?? []).find((w) => w.configurationKind === subject.configurationKind && w.configuration === subject.configuration && w.name === subject.webhook)
+          : undefined;
       if (!webhook?.service) return none('the webhook is called by URL: whether its backend is down cannot be checked from here');
       const resource = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfigurations' : 'mutatingwebhookconfigurations';
       const service = `${webhook.service.namespace}/${webhook.service.name}`;
@@ -237,6 +263,35 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       const backend = backendEvidence(snapshot, webhook);
       const kubectlType = resource.replace(/s$/, '');
       if (webhook.service.namespace === ns) {
+        const siblings = (snapshot.webhooks ?? []).filter((w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration);
+        const others = siblings.filter((w) => w.service?.namespace !== ns).map((w) => w.name);
+        if (!others.length) {
+          // Every webhook of the configuration is served from the namespace being deleted: the whole object is dead.
+          const whole = { ...target, expect: { ...target.expect, [`webhooks.servedOutside:${ns}`]: '0' } };
+          return {
+            options: [
+              {
+                safety: 'safe',
+                steps: [
+                  step(
+                    blocker,
+                    ns,
+                    'safe',
+                    `delete ${webhook.configurationKind} ${webhook.configuration}: every webhook in it is served from namespace ${ns}, which is being deleted`,
+                    'the policy it enforced stops applying cluster-wide',
+                    whole,
+                    [backend, namespaceEvidence(ns, { deleting: 'true' })],
+                    { type: 'delete' },
+                    kubectlType,
+                  ),
+                ],
+              },
+            ],
+            reason: '',
+          };
+        }
+        // Other webhooks of the configuration are served from elsewhere (or by url) and may be healthy: only the
+        // dead entry goes.
         return {
           options: [
             {
@@ -246,11 +301,11 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
                   blocker,
                   ns,
                   'safe',
-                  `delete ${webhook.configurationKind} ${webhook.configuration}: its backend ${service} lives in namespace ${ns}, which is being deleted`,
-                  'the policy it enforced stops applying cluster-wide',
+                  `remove webhook ${webhook.name} from ${webhook.configurationKind} ${webhook.configuration}: its backend ${service} lives in namespace ${ns}, which is being deleted; the configuration and its other webhooks (${others.join(', ')}) stay`,
+                  `the policy of webhook ${webhook.name} stops applying cluster-wide (its backend cannot come back)`,
                   target,
                   [backend, namespaceEvidence(ns, { deleting: 'true' })],
-                  { type: 'delete' },
+                  { type: 'remove-webhook', webhook: webhook.name },
                   kubectlType,
                 ),
               ],
@@ -314,8 +369,9 @@ function lastResortOnNamespace(
   cost: string,
   presentFacts: string[],
   action: StepDraft['action'],
+  alsoExpect: Record<string, string> = {},
 ): { options: Candidate[]; reason: string } {
-  const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])) };
+  const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])), ...alsoExpect };
   const target = namespaceEvidence(ns, expect);
   return { options: [{ safety: 'last-resort', steps: [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')] }], reason: '' };
 }
@@ -346,6 +402,24 @@ function backendEvidence(snapshot: Snapshot, webhook: WebhookState): EvidenceSpe
     path: `/apis/discovery.k8s.io/v1/namespaces/${seg(namespace)}/endpointslices?labelSelector=${encodeURIComponent(`kubernetes.io/service-name=${name}`)}`,
     expect: { 'endpoints.ready': '0' },
   };
+}
+
+/**
+ * What "no running controller" rests on, read again right before the write: every ServiceAccount RBAC lets remove
+ * the finalizer still has no ready pod. (No candidate at all is the RBAC finding, re-checked when the whole plan is
+ * made again at apply time.)
+ */
+function ownerAbsence(candidates: ControllerCandidate[]): EvidenceSpec[] {
+  return candidates.map(({ serviceAccount: sa }) => ({
+    ref: { kind: 'PodList', namespace: sa.namespace, name: `serviceAccountName=${sa.name}` },
+    path: `/api/v1/namespaces/${seg(sa.namespace)}/pods?fieldSelector=${encodeURIComponent(`spec.serviceAccountName=${sa.name}`)}`,
+    expect: { 'pods.ready': '0' },
+  }));
+}
+
+function collectionOf(sample: ObjectSample): string {
+  const base = sample.group ? `/apis/${seg(sample.group)}/${seg(sample.version)}` : `/api/${seg(sample.version)}`;
+  return `${base}/namespaces/${seg(sample.meta.namespace!)}/${seg(sample.resource)}`;
 }
 
 function apiVersionOf(sample: ObjectSample): string {

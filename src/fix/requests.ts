@@ -74,6 +74,12 @@ export function buildRequest(action: Action, path: string, target: Obj | undefin
         taints.length ? { op: 'add', path: '/spec/taints/-', value: action.taint } : { op: 'add', path: '/spec/taints', value: [action.taint] },
       ]);
     }
+    case 'remove-webhook': {
+      const index = Array.isArray(target.webhooks) ? target.webhooks.findIndex((w) => w?.name === action.webhook) : -1;
+      if (index < 0) throw new RequestBuildError(`${path} no longer has webhook ${action.webhook}`);
+      // The name test pins the entry: removing by index alone would remove whatever moved into that slot.
+      return patch(path, [...guard, { op: 'test', path: `/webhooks/${index}/name`, value: action.webhook }, { op: 'remove', path: `/webhooks/${index}` }]);
+    }
     case 'exclude-namespace': {
       const index = Array.isArray(target.webhooks) ? target.webhooks.findIndex((w) => w?.name === action.webhook) : -1;
       if (index < 0) throw new RequestBuildError(`${path} no longer has webhook ${action.webhook}`);

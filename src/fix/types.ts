@@ -22,7 +22,9 @@ export type Action =
   | { type: 'remove-finalizers'; finalizers: string[] }
   | { type: 'finalize-namespace'; drop: string[] }
   | { type: 'add-taint'; taint: Taint }
-  | { type: 'exclude-namespace'; webhook: string; namespace: string };
+  | { type: 'exclude-namespace'; webhook: string; namespace: string }
+  /** Removes one webhook entry from its configuration; the configuration and its other webhooks stay. */
+  | { type: 'remove-webhook'; webhook: string };
 
 export interface StepDraft {
   blockerId: BlockerId;
@@ -37,6 +39,8 @@ export interface StepDraft {
   action: Action;
   /** A human name for the target type in kubectl terms (apiservice, configmaps, databasebackups.example.com). */
   kubectlType: string;
+  /** Every object of the cause, not just the target: listed and written one by one at apply time. */
+  batch?: { list: string; finalizer: string; objects: number };
 }
 
 /** Alternative ways to clear one blocker, preferred first; the plan takes the first one --allow permits. */

@@ -144,6 +144,6 @@ export interface ApiWritableObject extends ApiObject {
   };
   status?: { conditions?: ApiCondition[] };
   webhooks?: ApiWebhook[];
-  /** An EndpointSliceList, read for `endpoints.ready`. */
-  items?: ApiEndpointSlice[];
+  /** An EndpointSliceList (`endpoints.ready`) or a PodList (`pods.ready`). */
+  items?: (ApiEndpointSlice & { status?: { conditions?: ApiCondition[] } })[];
 }

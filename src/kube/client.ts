@@ -5,7 +5,7 @@ import PQueue from 'p-queue';
 import type { RequestRecord } from '../model/requests.js';
 import { ApiError, kindForNetworkError, kindForStatus } from './errors.js';
 import { clientCertificateProblem } from './client-certificate.js';
-import { execCredentialInfo } from './kubeconfig.js';
+import { boundExecPlugins, execCredentialInfo } from './kubeconfig.js';
 import { MAX_RESPONSE_BYTES, openTransport, TransportError, type RawResponse, type Transport } from './transport.js';
 
 export const ACCEPT = {
@@ -241,7 +241,14 @@ export async function connect(kc: KubeConfig, server: URL, concurrency: number, 
   // client-node starts exec plugins with this process' environment: give them what kubectl gives them.
   const execInfo = execCredentialInfo(kc);
   if (execInfo) process.env.KUBERNETES_EXEC_INFO = execInfo;
-  await kc.applyToHTTPSOptions(options);
+  const plugin = boundExecPlugins(kc);
+  try {
+    await kc.applyToHTTPSOptions(options);
+  } catch (error) {
+    const bounded = plugin.failure();
+    if (bounded) throw new ApiError('credentials', '', bounded.message);
+    throw error;
+  }
   const problem = clientCertificateProblem(options, kc.getCurrentUser()?.name ?? '');
   if (problem) throw new ApiError('credentials', '', problem);
   const proxied = Boolean(kc.getCurrentCluster()?.proxyUrl);

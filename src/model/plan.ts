@@ -41,6 +41,22 @@ export interface PlanStep {
   request: ApiRequest;
   /** The object the request writes (always evidence[0]) and everything else the step relies on. */
   evidence: PlanEvidence[];
+  /** Set when the step covers every object of one cause, not just the one shown: see StepBatch. */
+  batch?: StepBatch;
+}
+
+/**
+ * One step for many objects of one cause (20,000 objects stuck on one finalizer are one step, not 20,000): the
+ * request shown is the one for the first object; at apply time every object the list returns that still matches
+ * gets its own request, with its own uid, resourceVersion and finalizer `test` ops.
+ */
+export interface StepBatch {
+  /** The collection listed (metadata only, paginated) when the step is applied. */
+  list: string;
+  /** What an object must show to be written: being deleted and holding this finalizer. */
+  finalizer: string;
+  /** How many such objects the diagnosis counted. */
+  objects: number;
 }
 
 /** A mechanical step that exists but needs a higher --allow than given: listed with its cost, never applied. */
@@ -78,7 +94,32 @@ export interface FixPlan {
   stats: RequestStats;
 }
 
-export type StepStatus = 'applied' | 'dry-run-passed' | 'stopped' | 'failed' | 'skipped' | 'not-run';
+/**
+ * `no-answer`: the request was sent and no answer came back (timeout, reset, server gone): it may have been applied.
+ * `partial`: a batch step wrote some of its objects and then stopped.
+ */
+export type StepStatus = 'applied' | 'dry-run-passed' | 'stopped' | 'failed' | 'skipped' | 'not-run' | 'no-answer' | 'partial';
+
+/** What a bounded re-read found after a lost answer. */
+export interface LostAnswer {
+  /** `applied`: the change is visible; `not-applied`: the object is exactly as read before the write; `changed`: it
+   * changed, not provably by this write; `unreadable`: the server did not answer the re-read either. */
+  reread: 'applied' | 'not-applied' | 'changed' | 'unreadable';
+  detail: string;
+}
+
+/** For a batch step: what happened to each of its objects. */
+export interface BatchCounts {
+  /** Objects that matched when listed at apply time. */
+  matched: number;
+  applied: number;
+  /** Changed or gone between the list and the write (404/409/422): not written, and right not to be. */
+  moved: number;
+  failed: number;
+  noAnswer: number;
+  /** Not tried because the step stopped first. */
+  notRun: number;
+}
 
 export interface EvidenceChange {
   ref: ObjectRef;
@@ -96,12 +137,19 @@ export interface StepResult {
   httpStatus?: number;
   message?: string;
   changes?: EvidenceChange[];
+  /** With status no-answer: what the re-read found. */
+  lostAnswer?: LostAnswer;
+  batch?: BatchCounts;
   /** The Events recorded for this step, one per namespace it unblocks (`kubectl get events -n default
    * --field-selector reason=NsDoctorFixApplied`). */
   events?: { namespace: string; name: string; about: string }[];
 }
 
-export type FixOutcome = 'Applied' | 'DryRunPassed' | 'Stopped' | 'Refused' | 'Failed' | 'NothingToApply';
+/**
+ * `NoAnswer`: a write got no answer (it may have been applied) and nothing more was sent; `Unreachable`: the cluster
+ * could not be read to re-make the plan, nothing was written. Both exit 2, like a diagnosis that could not see.
+ */
+export type FixOutcome = 'Applied' | 'DryRunPassed' | 'Stopped' | 'Refused' | 'Failed' | 'NothingToApply' | 'NoAnswer' | 'Unreachable';
 
 export interface MissingPermission {
   verb: string;
@@ -124,6 +172,8 @@ export interface FixResult {
   /** Plan-level evidence that changed between the plan reviewed and now (outcome Stopped). */
   changes?: EvidenceChange[];
   missingPermissions?: MissingPermission[];
+  /** The local record of every write attempted (JSON lines), when one was written to. */
+  auditFile?: string;
   /** With --wait: what the namespace did after the steps were applied. */
   progress?: (Progress & { namespace: string })[];
   stats: RequestStats;

@@ -177,6 +177,8 @@ export interface Wait {
 export interface Report {
   apiVersion: typeof REPORT_API_VERSION;
   kind: 'NamespaceDiagnosis';
+  /** Many clusters (--context a --context b, --all-contexts): the kubeconfig context it was read through. */
+  context?: string;
   namespace: string;
   phase?: string;
   deletionTimestamp?: string;
@@ -217,6 +219,8 @@ export interface Report {
  * namespace. A namespace with several blockers is in several groups.
  */
 export interface CauseGroup {
+  /** Many clusters: the context of the cluster it was found in (a cause is never shared across clusters). */
+  context?: string;
   /** Stable for the same cause across runs: subjectKey(subject), e.g. `APIService/v1beta1.metrics.k8s.io`, `Finalizer/example.com/cleanup/widgets.example.com`. */
   key: string;
   /** What the cause is about, as data (the subject every blocker of the group shares). */
@@ -242,5 +246,25 @@ export interface ReportList {
   items: Report[];
   /** Root causes, the most namespaces first (added in ns-doctor.dev/v1; absent in older output). */
   groups?: CauseGroup[];
+  /** Many clusters: one entry per context asked for, in the order asked, reachable or not. */
+  clusters?: ClusterStatus[];
+  stats: RequestStats;
+}
+
+/**
+ * One kubeconfig context of a many-cluster run. `reachable: false` when nothing could be read from it: no
+ * connection (refused, no route, no such host), TLS failure, no answer in time, credentials refused or expired, or
+ * a context the kubeconfig cannot make a client of. Its `gaps` say why; no item comes from it.
+ */
+export interface ClusterStatus {
+  context: string;
+  /** The kubeconfig's cluster entry for the context, and its server. */
+  cluster?: string;
+  server?: string;
+  reachable: boolean;
+  /** Items of this run read from this context. */
+  namespaces: number;
+  /** What could not be read at the level of the whole cluster (the namespace list, the connection). */
+  gaps: Gap[];
   stats: RequestStats;
 }

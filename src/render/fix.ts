@@ -27,7 +27,7 @@ export function renderPlanText(plan: FixPlan, color: boolean): string {
     }
   }
   if (plan.manual.length) {
-    lines.push('', c.bold('Not fixed by this plan (a person has to act):'));
+    lines.push('', c.bold('Not fixed by this plan (a person has to act, or ns-doctor never makes that change):'));
     for (const m of plan.manual) lines.push(`  - ${m.namespace}: ${m.summary} ${c.dim(`[${m.blockerId}]`)}`, `      ${c.dim(m.reason)}`);
   }
   for (const w of plan.warnings) lines.push(`  ${c.yellow.bold('⚠ warning:')} ${w.warning} ${c.dim(`[${w.blockerId}, ${w.namespace}]`)}`);
@@ -48,6 +48,7 @@ function renderStep(step: PlanStep, c: ChalkInstance): string[] {
     `     ${c.bold(`${step.request.method} ${requestUrl(step.request)}`)}  ${c.dim(step.request.contentType)}`,
     `     body: ${JSON.stringify(step.request.body)}`,
   ];
+  if (step.batch) lines.push(`     ${c.bold(`covers all ${step.batch.objects} objects`)} of ${step.batch.list} being deleted with finalizer ${step.batch.finalizer}: each is listed and written with its own uid, resourceVersion and finalizer tests`);
   if (step.cost) lines.push(`     ${c.dim(`cost: ${step.cost}`)}`);
   if (step.command) lines.push(`     ${c.dim(`same as: ${step.command}`)}`);
   lines.push(`     ${c.dim('relies on:')}`);
@@ -62,11 +63,25 @@ function renderStep(step: PlanStep, c: ChalkInstance): string[] {
 
 export function renderFixResultText(result: FixResult, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
-  const outcomeColor = { Applied: c.green.bold, DryRunPassed: c.green.bold, NothingToApply: c.bold, Stopped: c.yellow.bold, Refused: c.red.bold, Failed: c.red.bold }[result.outcome];
+  const outcomeColor = {
+    Applied: c.green.bold,
+    DryRunPassed: c.green.bold,
+    NothingToApply: c.bold,
+    Stopped: c.yellow.bold,
+    Refused: c.red.bold,
+    Failed: c.red.bold,
+    NoAnswer: c.red.bold,
+    Unreachable: c.red.bold,
+  }[result.outcome];
   const lines = [outcomeColor(`${result.mode === 'dry-run' ? 'Dry run' : 'Apply'} of plan ${result.planId}: ${result.outcome} — ${result.message}`)];
   for (const step of result.steps) {
     const detail = [step.httpStatus ? `HTTP ${step.httpStatus}` : '', step.message ?? '', ...(step.events ?? []).map((e) => `event ${e.namespace}/${e.name} about namespace ${e.about}`)].filter(Boolean).join('; ');
     lines.push(`  ${step.index}. ${step.status}${detail ? ` (${detail})` : ''} ${c.dim(`[${step.blockerId}]`)}`);
+    if (step.lostAnswer) lines.push(`     ${c.yellow('re-read after the lost answer:')} ${step.lostAnswer.reread} — ${step.lostAnswer.detail}`);
+    if (step.batch) {
+      const b = step.batch;
+      lines.push(`     objects: ${b.applied} of ${b.matched} written${b.moved ? `, ${b.moved} changed before their write (not written)` : ''}${b.failed ? `, ${b.failed} refused` : ''}${b.noAnswer ? `, ${b.noAnswer} without an answer (may have been applied)` : ''}${b.notRun ? `, ${b.notRun} not tried` : ''}`);
+    }
   }
   for (const change of result.changes ?? []) {
     lines.push(`  ${c.yellow('changed:')} ${change.ref.kind} ${change.ref.namespace ? `${change.ref.namespace}/` : ''}${change.ref.name}: ${change.field} ${change.planned} → ${change.now}`);
@@ -82,5 +97,6 @@ export function renderFixResultText(result: FixResult, color: boolean): string {
     );
   }
   if (result.steps.some((s) => s.events?.length)) lines.push(c.dim('  Recorded: kubectl get events -n default --field-selector reason=NsDoctorFixApplied'));
+  if (result.auditFile) lines.push(c.dim(`  Every write attempted and its outcome: ${result.auditFile}`));
   return lines.join('\n') + '\n';
 }

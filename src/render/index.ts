@@ -3,6 +3,7 @@
 import type { Report, ReportList } from '../model/report.js';
 import type { FixPlan, FixResult } from '../model/plan.js';
 import { renderFixResultText, renderPlanText } from './fix.js';
+import { renderMarkdownClusters, renderTextClusters, type ClusterListOptions } from './clusters.js';
 import { escapeDeep } from './escape.js';
 import { renderMarkdown, renderMarkdownList } from './markdown.js';
 import { renderJson, renderYaml } from './structured.js';
@@ -35,6 +36,20 @@ export function renderReportList(list: ReportList, format: OutputFormat, color: 
       return renderMarkdownList(escapeDeep(list), details);
     case 'text':
       return renderTextList(escapeDeep(list), color, details);
+  }
+}
+
+/** Many clusters: JSON/YAML as any list (each item and group names its context, `clusters` names every context). */
+export function renderClusterList(list: ReportList, format: OutputFormat, color: boolean, options: ClusterListOptions): string {
+  switch (format) {
+    case 'json':
+      return renderJson(list);
+    case 'yaml':
+      return renderYaml(list);
+    case 'markdown':
+      return renderMarkdownClusters(escapeDeep(list), escapeDeep(options));
+    case 'text':
+      return renderTextClusters(escapeDeep(list), color, escapeDeep(options));
   }
 }
 

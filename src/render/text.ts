@@ -107,7 +107,7 @@ function typeName(type: { resource: string; group: string }): string {
   return type.group ? `${type.resource}.${type.group}` : type.resource;
 }
 
-const VERDICT_WORDS: Record<string, string> = {
+export const VERDICT_WORDS: Record<string, string> = {
   Blocked: 'BLOCKED',
   Incomplete: 'INCOMPLETE',
   Progressing: 'progressing',

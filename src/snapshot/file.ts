@@ -1,6 +1,6 @@
 // Snapshot files (--save-snapshot / --from-snapshot) travel between engineers: a file is read as untrusted input,
 // bounded in size, and validated against the schema before any check sees it.
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { readTextFileBounded } from '../util/files.js';
 import * as v from 'valibot';
 import { firstIssue, SnapshotFileSchema } from './schema.js';
@@ -49,7 +49,9 @@ export function readSnapshotFile(path: string): SnapshotFile {
 export function writeSnapshotFile(path: string, snapshots: Snapshot[], all: boolean): void {
   const file: SnapshotFile = { snapshotVersion: SNAPSHOT_VERSION, snapshots, all };
   try {
-    writeFileSync(path, JSON.stringify(file, null, 2));
+    // A snapshot names the cluster's objects, users and service accounts: private, like the saved plans.
+    writeFileSync(path, JSON.stringify(file, null, 2), { mode: 0o600 });
+    chmodSync(path, 0o600);
   } catch (error) {
     throw new SnapshotFileError(`cannot write snapshot ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }

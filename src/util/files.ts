@@ -1,13 +1,15 @@
 // Files named on the command line (kubeconfigs, snapshots) are read bounded: /dev/zero, a FIFO or a file larger
 // than the process can hold is refused with one line before it is read, never left to hang or exhaust the heap.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 
 export class BoundedReadError extends Error {}
 
 export function readTextFileBounded(path: string, maxBytes: number): string {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    // O_NONBLOCK: opening a FIFO for reading blocks until a writer comes, before any stat could refuse it. For a
+    // regular file the flag changes nothing.
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (error) {
     throw new BoundedReadError((error as NodeJS.ErrnoException).code ?? (error as Error).message);
   }

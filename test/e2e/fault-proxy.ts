@@ -8,7 +8,10 @@
  *   reset                                 resets the connection as soon as the request arrives
  *   badjson                               a 200 with a correct Content-Length whose body is not valid JSON
  *   huge                                  a 200 whose body never ends (64 MiB of a list that keeps going)
- * `times` limits a fault to its first N matches (the rest pass through). Every request is recorded in `hits`.
+ *   lose-answer                           forwards the request (the API server stores the write), then drops the
+ *                                         connection instead of answering: "the API server died between storing and
+ *                                         answering"; with `downForMs` every request after it is reset for that long
+ * `method` limits a fault to one HTTP method. `times` limits a fault to its first N matches (the rest pass through). Every request is recorded in `hits`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
@@ -17,24 +20,28 @@ import type { AddressInfo, Socket } from 'node:net';
 import { join } from 'node:path';
 import { cluster } from './harness.js';
 
-export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge';
+export type FaultKind = '429' | '500' | '503' | '403' | 'delay' | 'cut' | 'reset' | 'badjson' | 'huge' | 'lose-answer';
 
 export interface Fault {
   path: RegExp;
   kind: FaultKind;
+  method?: string;
   times?: number;
   delayMs?: number;
+  downForMs?: number;
 }
 
 export interface Hit {
   path: string;
-  fault?: FaultKind;
+  method?: string;
+  fault?: FaultKind | 'down';
 }
 
 export class FaultProxy {
   faults: Fault[] = [];
   readonly hits: Hit[] = [];
   private readonly used = new Map<Fault, number>();
+  private downUntil = 0;
   private readonly sockets = new Set<Socket>();
   private readonly upstream: https.Agent;
   private readonly target: URL;
@@ -92,6 +99,7 @@ export class FaultProxy {
     this.faults = faults;
     this.hits.length = 0;
     this.used.clear();
+    this.downUntil = 0;
   }
 
   async stop(): Promise<void> {
@@ -100,9 +108,10 @@ export class FaultProxy {
     await new Promise<void>((done) => this.server.close(() => done()));
   }
 
-  private pick(path: string): Fault | undefined {
+  private pick(path: string, method: string): Fault | undefined {
     for (const fault of this.faults) {
       if (!fault.path.test(path)) continue;
+      if (fault.method && fault.method !== method) continue;
       const used = this.used.get(fault) ?? 0;
       if (fault.times !== undefined && used >= fault.times) continue;
       this.used.set(fault, used + 1);
@@ -113,9 +122,20 @@ export class FaultProxy {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const path = req.url ?? '/';
-    const fault = this.pick(path);
-    this.hits.push({ path, ...(fault ? { fault: fault.kind } : {}) });
+    const method = req.method ?? 'GET';
+    if (Date.now() < this.downUntil) {
+      this.hits.push({ path, method, fault: 'down' });
+      req.socket.resetAndDestroy();
+      return;
+    }
+    const fault = this.pick(path, method);
+    this.hits.push({ path, method, ...(fault ? { fault: fault.kind } : {}) });
     switch (fault?.kind) {
+      case 'lose-answer':
+        return this.forward(req, res, false, () => {
+          if (fault.downForMs) this.downUntil = Date.now() + fault.downForMs;
+          req.socket.resetAndDestroy();
+        });
       case '429':
         return status(res, 429, 'TooManyRequests', 'too many requests, please try again later', { 'Retry-After': '1' });
       case '500':
@@ -159,15 +179,17 @@ export class FaultProxy {
     }
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean): void {
+  /** Passes the request on (with its body: writes go through too); `lose` replaces the answer, once the server has given it. */
+  private forward(req: IncomingMessage, res: ServerResponse, cut: boolean, lose?: () => void): void {
     const headers: Record<string, string> = {};
-    for (const name of ['accept', 'user-agent']) if (req.headers[name]) headers[name] = String(req.headers[name]);
+    for (const name of ['accept', 'user-agent', 'content-type']) if (req.headers[name]) headers[name] = String(req.headers[name]);
     const upstream = https.request(
       { host: this.target.hostname, port: this.target.port, path: req.url, method: req.method, headers, agent: this.upstream },
       (answer) => {
         const chunks: Buffer[] = [];
         answer.on('data', (chunk: Buffer) => chunks.push(chunk));
         answer.on('end', () => {
+          if (lose) return lose();
           const body = Buffer.concat(chunks);
           const passOn: Record<string, string> = { 'Content-Length': String(body.length) };
           if (answer.headers['content-type']) passOn['Content-Type'] = answer.headers['content-type'];
@@ -181,7 +203,7 @@ export class FaultProxy {
       },
     );
     upstream.on('error', (error) => status(res, 502, 'BadGateway', `fault proxy: ${error.message}`));
-    upstream.end();
+    req.pipe(upstream);
   }
 }
 

@@ -34,7 +34,7 @@ function ours(pid: number, stateDir: string): boolean {
 }
 
 /** Synchronous so it also works inside an 'exit' handler: TERM every recorded pid, wait up to 10 s, then KILL. */
-function stopByPids(stateDir: string): void {
+export function stopByPids(stateDir: string): void {
   const pidsFile = join(stateDir, 'pids');
   if (!existsSync(pidsFile)) return;
   const pids = readFileSync(pidsFile, 'utf8')

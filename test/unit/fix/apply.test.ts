@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyPlan, attributesOf, type ApplyDeps } from '../../../src/fix/apply.js';
+import { applyPlan, attributesOf, LOST_ANSWER_REREAD_MS, type ApplyDeps } from '../../../src/fix/apply.js';
+import type { AuditEntry } from '../../../src/fix/audit.js';
 import { guardRequest } from '../../../src/fix/guards.js';
 import { draftPlan, selectSteps } from '../../../src/fix/planner.js';
 import { assemblePlan } from '../../../src/fix/plan.js';
@@ -26,6 +27,11 @@ function orphanedPlan() {
 /** A fake API server: answers SSARs with `allowed`, every write with `status(request)`, and records all of it. */
 function fakeServer(objects: Record<string, unknown>, options: { allowed?: boolean; status?: (r: ApiRequest) => number } = {}) {
   const sent: ApiRequest[] = [];
+  const audit: AuditEntry[] = [];
+  const read: ApplyDeps['read'] = async (spec) => {
+    const object = objects[spec.path];
+    return object ? { exists: true, object: structuredClone(object) } : { exists: false };
+  };
   const deps: ApplyDeps = {
     writer: {
       async send(request: ApiRequest): Promise<WriteResponse> {
@@ -35,15 +41,16 @@ function fakeServer(objects: Record<string, unknown>, options: { allowed?: boole
         return { status, body: { metadata: { name: 'orph1.ns-doctor-abcde' } }, message: status >= 300 ? 'refused by the fake' : '' };
       },
     },
-    async read(spec) {
-      const object = objects[spec.path];
-      return object ? { exists: true, object: structuredClone(object) } : { exists: false };
-    },
+    read,
+    reread: read,
+    list: async () => [],
+    audit: { path: '/dev/null', record: (entry) => audit.push(entry) },
     log: () => undefined,
     now: () => new Date('2026-12-01T10:00:00Z'),
+    sleep: async () => undefined,
   };
   const writes = () => sent.filter((r) => !r.path.endsWith('/selfsubjectaccessreviews') && r.query.dryRun !== 'All');
-  return { deps, sent, writes };
+  return { deps, sent, writes, audit };
 }
 
 describe('applyPlan', () => {
@@ -121,14 +128,20 @@ describe('applyPlan', () => {
 
   it('a 409 on the write (changed between re-read and write) is a stop, with no Event recorded', async () => {
     const { plan, drafts, objects } = orphanedPlan();
-    const server = fakeServer(objects, { status: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? 409 : 200) });
+    // Someone else writes the APIService between the re-read and the write: the re-read after the 409 sees it.
+    const changedUnderUs = (r: ApiRequest) => {
+      if (r.method !== 'DELETE' || r.query.dryRun === 'All') return 200;
+      (objects[APISERVICE] as { metadata: { resourceVersion: string } }).metadata.resourceVersion = '424242';
+      return 409;
+    };
+    const server = fakeServer(objects, { status: changedUnderUs });
     const result = await applyPlan(plan, drafts, 'apply', server.deps);
     expect(result.outcome).toBe('Stopped');
     expect(result.steps[0]).toMatchObject({ status: 'stopped', httpStatus: 409 });
     expect(server.writes().map((r) => r.method)).toEqual(['DELETE']);
   });
 
-  it('a write that gets no answer ends the run as Failed, saying so, instead of throwing', async () => {
+  it('a write that gets no answer is "no answer: it may have been applied", re-read (bounded), recorded, exit class NoAnswer', async () => {
     const { plan, drafts, objects } = orphanedPlan();
     const server = fakeServer(objects);
     const send = server.deps.writer.send;
@@ -136,8 +149,84 @@ describe('applyPlan', () => {
       send: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? Promise.reject(new Error('timed out after 30s')) : send(r)),
     };
     const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('NoAnswer');
+    // The fake still holds the object exactly as read: the re-read proves the write did not happen.
+    expect(result.steps[0]).toMatchObject({ status: 'no-answer', message: 'no answer: it may have been applied', lostAnswer: { reread: 'not-applied' } });
+    expect(server.audit.map((e) => [e.phase, e.what, e.request.method, e.status])).toEqual([
+      ['attempt', 'step', 'DELETE', undefined],
+      ['outcome', 'step', 'DELETE', 0],
+    ]);
+    expect(result.auditFile).toBe('/dev/null');
+  });
+
+  it('after a lost answer the re-read sees the object gone: "applied"; it keeps trying while the server is down, within its bound', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = { send: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? Promise.reject(new Error('socket hang up')) : send(r)) };
+    let rereads = 0;
+    server.deps.reread = async () => (++rereads < 3 ? { exists: false, error: 'connection refused', unreachable: true } : { exists: false });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(rereads).toBe(3);
+    expect(result.steps[0]?.lostAnswer).toMatchObject({ reread: 'applied' });
+  });
+
+  it('the re-read is bounded: a server that never comes back gives "unreadable" after LOST_ANSWER_REREAD_MS', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = { send: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? Promise.reject(new Error('reset')) : send(r)) };
+    let clock = Date.parse('2026-12-01T10:00:00Z');
+    server.deps.now = () => new Date(clock);
+    server.deps.sleep = async (ms) => void (clock += ms);
+    let rereads = 0;
+    server.deps.reread = async () => (rereads++, { exists: false, error: 'connection refused', unreachable: true });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.steps[0]?.lostAnswer?.reread).toBe('unreadable');
+    expect(rereads).toBeLessThanOrEqual(LOST_ANSWER_REREAD_MS / 2000 + 1);
+  });
+
+  it('steps not reached after a stop are not-run, never dry-run-passed', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects, { status: (r) => (r.method === 'DELETE' && r.query.dryRun !== 'All' ? 500 : 200) });
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
     expect(result.outcome).toBe('Failed');
-    expect(result.steps[0]).toMatchObject({ status: 'failed', message: 'no answer: timed out after 30s' });
+    expect(result.steps.map((s) => s.status)).not.toContain('dry-run-passed');
+  });
+
+  it('a 422 on a dry run of an object that has not changed is a refusal (admission), not "evidence changed"', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects, { status: (r) => (r.method === 'DELETE' ? 422 : 201) });
+    const result = await applyPlan(plan, drafts, 'dry-run', server.deps);
+    expect(result.outcome).toBe('Failed');
+  });
+
+  it('a 409 on a dry run of an object that did change is a stop', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const moved = structuredClone(objects);
+    (moved[APISERVICE] as { metadata: { resourceVersion: string } }).metadata.resourceVersion = '999999';
+    const server = fakeServer(moved, { status: (r) => (r.method === 'DELETE' ? 409 : 201) });
+    const result = await applyPlan(plan, drafts, 'dry-run', server.deps);
+    expect(result.outcome).toBe('Stopped');
+  });
+
+  it('permission checks without an answer: Unreachable, nothing written (not "missing permissions")', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    server.deps.writer = { send: () => Promise.reject(new Error('connection refused')) };
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Unreachable');
+    expect(result.missingPermissions).toBeUndefined();
+  });
+
+  it('an audit record that cannot be written stops before the write is sent', async () => {
+    const { plan, drafts, objects } = orphanedPlan();
+    const server = fakeServer(objects);
+    server.deps.audit = { path: '/full', record: () => { throw new Error('cannot write to the audit file /full: ENOSPC'); } };
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Failed');
+    expect(result.message).toContain('ENOSPC');
+    expect(server.writes()).toEqual([]);
   });
 });
 
@@ -172,5 +261,78 @@ describe('attributesOf: what each request asks the authorizer for', () => {
     expect(of('PUT', '/api/v1/namespaces/a/finalize')).toEqual({ verb: 'update', group: '', resource: 'namespaces', name: 'a', subresource: 'finalize' });
     expect(of('PATCH', '/api/v1/nodes/n')).toEqual({ verb: 'patch', group: '', resource: 'nodes', name: 'n' });
     expect(of('POST', '/api/v1/namespaces/default/events')).toEqual({ verb: 'create', group: '', resource: 'events', namespace: 'default' });
+  });
+});
+
+describe("the kubernetes-finalizer guard is real: the planner records the fact it reads", () => {
+  it('a step that would drop kubernetes below last-resort is refused before anything is sent', async () => {
+    const snapshot = recorded('ns-finalizer');
+    snapshot.namespace!.specFinalizers = ['kubernetes', 'platform.example.com/namespace-cleanup'];
+    const report = diagnoseAt(snapshot);
+    const draft = draftPlan([{ report, snapshot }]);
+    const objects = { '/api/v1/namespaces/nsf1': namespace('nsf1', ['kubernetes', 'platform.example.com/namespace-cleanup']) };
+    const { plan, drafts } = assemblePlan([report], draft, readsFor(selectSteps(draft, 'last-resort').chosen, objects), 'last-resort', { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 });
+    const step = plan.steps.find((s) => s.blockerId === 'NamespaceFinalizerRemaining')!;
+    expect(step.evidence[0].facts['specFinalizer:kubernetes']).toBe('present');
+    // A planner bug, fed in: the body drops kubernetes too, and the step claims to be only caution.
+    const bad = structuredClone(plan);
+    const badStep = bad.steps.find((s) => s.blockerId === 'NamespaceFinalizerRemaining')!;
+    (badStep.request.body as { spec: { finalizers: string[] } }).spec.finalizers = [];
+    badStep.safety = 'caution';
+    const server = fakeServer(objects);
+    const result = await applyPlan(bad, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Refused');
+    expect(result.message).toContain("kubernetes finalizer");
+    expect(server.sent).toEqual([]);
+  });
+});
+
+describe('a batch step: every object of the cause, each with its own preconditions', () => {
+  const FINALIZER = 'example.ns-doctor.dev/snapshot-cleanup';
+  function batchPlan() {
+    const snapshot = recorded('crd-finalizer');
+    snapshot.content!.types[0].finalizers[FINALIZER] = 5;
+    const cr = snapshot.content!.stuck[0];
+    const list = `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups`;
+    const item = (name: string, finalizers = [FINALIZER]) => ({ metadata: { name, namespace: cr.meta.namespace, uid: `uid-${name}`, resourceVersion: `rv-${name}`, deletionTimestamp: '2026-11-28T17:44:50Z', finalizers } });
+    const objects: Record<string, unknown> = { [`${list}/${cr.meta.name}`]: item(cr.meta.name), [`/api/v1/namespaces/${cr.meta.namespace}`]: namespace(cr.meta.namespace!, ['kubernetes']) };
+    const report = diagnoseAt(snapshot);
+    const draft = draftPlan([{ report, snapshot }]);
+    const { plan, drafts } = assemblePlan([report], draft, readsFor(selectSteps(draft, 'last-resort').chosen, objects), 'last-resort', { requests: 0, bytesReceived: 0, retries: 0, durationMs: 0 });
+    const listed = [item(cr.meta.name), item('b1'), item('b2'), item('b3'), item('released', [])];
+    return { plan, drafts, objects, list, listed };
+  }
+
+  it('writes each listed object that still matches with a patch testing its own uid, resourceVersion and finalizers; counts one that moved; one Event', async () => {
+    const { plan, drafts, objects, list, listed } = batchPlan();
+    expect(plan.steps).toHaveLength(1);
+    const server = fakeServer(objects, { status: (r) => (r.path.endsWith('/b2') && r.query.dryRun !== 'All' ? 409 : 200) });
+    server.deps.list = async (path) => (path === list ? structuredClone(listed) : []);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('Applied');
+    expect(result.steps[0]).toMatchObject({ status: 'applied', batch: { matched: 4, applied: 3, moved: 1, failed: 0, noAnswer: 0, notRun: 0 } });
+    expect(result.message).toContain('1 object(s) changed before their write');
+    const b1 = server.writes().find((r) => r.path === `${list}/b1`)!;
+    expect(b1.body).toEqual([
+      { op: 'test', path: '/metadata/uid', value: 'uid-b1' },
+      { op: 'test', path: '/metadata/resourceVersion', value: 'rv-b1' },
+      { op: 'test', path: '/metadata/finalizers', value: [FINALIZER] },
+      { op: 'replace', path: '/metadata/finalizers', value: [] },
+    ]);
+    expect(server.writes().some((r) => r.path.endsWith('/released'))).toBe(false);
+    expect(server.writes().filter((r) => r.path.endsWith('/events'))).toHaveLength(1);
+    expect(server.audit.filter((e) => e.what === 'batch-object' && e.phase === 'outcome')).toHaveLength(3);
+  });
+
+  it('a batch object without an answer stops the batch: no-answer, the rest not tried, exit class NoAnswer', async () => {
+    const { plan, drafts, objects, list, listed } = batchPlan();
+    const server = fakeServer(objects);
+    const send = server.deps.writer.send;
+    server.deps.writer = { send: (r) => (r.path.endsWith('/b1') && r.query.dryRun !== 'All' ? Promise.reject(new Error('reset')) : send(r)) };
+    server.deps.list = async (path) => (path === list ? structuredClone(listed) : []);
+    const result = await applyPlan(plan, drafts, 'apply', server.deps);
+    expect(result.outcome).toBe('NoAnswer');
+    expect(result.steps[0]?.status).toBe('no-answer');
+    expect(result.steps[0]?.batch?.noAnswer).toBe(1);
   });
 });

@@ -166,3 +166,110 @@ describe('fix planner on the recorded scenarios', () => {
     expect(planId([])).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('fix planner: never more than the evidence proves dead (issue 19)', () => {
+  const VWC = '/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/wh1-deny-delete';
+  /** The webhook-delete scenario with the dead webhook served from inside wh1 itself, next to `siblings`. */
+  function webhookInside(siblings: { name: string; service?: { namespace: string; name: string }; url?: string }[]) {
+    const snapshot = fixture('webhook-delete');
+    const dead = snapshot.webhooks![0];
+    dead.service = { namespace: 'wh1', name: 'policy-webhook', port: 443 };
+    snapshot.services['wh1/policy-webhook'] = { ...snapshot.services['wh1-policy/policy-webhook'], namespace: 'wh1' };
+    snapshot.endpoints['wh1/policy-webhook'] = snapshot.endpoints['wh1-policy/policy-webhook']!;
+    for (const s of siblings) {
+      snapshot.webhooks!.push({ ...dead, name: s.name, rules: [{ operations: ['CREATE'], apiGroups: [''], resources: ['pods'] }], service: s.service ? { ...s.service, port: 443 } : undefined, ...(s.url ? { url: s.url } : {}) });
+    }
+    const live = {
+      metadata: meta('wh1-deny-delete'),
+      webhooks: [
+        { name: dead.name, failurePolicy: 'Fail', clientConfig: { service: { namespace: 'wh1', name: 'policy-webhook' } } },
+        ...siblings.map((s) => ({ name: s.name, failurePolicy: 'Fail', clientConfig: s.service ? { service: s.service } : { url: s.url } })),
+      ],
+    };
+    const slices = '/apis/discovery.k8s.io/v1/namespaces/wh1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dpolicy-webhook';
+    const objects = { [VWC]: live, [slices]: { items: [] }, '/api/v1/namespaces/wh1': namespace('wh1', ['kubernetes']) };
+    return { snapshot, objects, live };
+  }
+
+  it('a configuration with a healthy webhook served elsewhere is never deleted: only the dead entry is removed (safe)', () => {
+    const { snapshot, objects, live } = webhookInside([{ name: 'audit.security.example.com', service: { namespace: 'security', name: 'auditor' } }]);
+    const plan = planFor([snapshot], 'safe', objects);
+    expect(plan.steps.map((s) => [s.blockerId, s.safety, s.request.method])).toEqual([['WebhookBlocksDeletion', 'safe', 'PATCH']]);
+    expect(plan.steps[0].request.body).toEqual([
+      { op: 'test', path: '/metadata/uid', value: live.metadata.uid },
+      { op: 'test', path: '/metadata/resourceVersion', value: live.metadata.resourceVersion },
+      { op: 'test', path: '/webhooks/0/name', value: 'deny-delete.policy.example.com' },
+      { op: 'remove', path: '/webhooks/0' },
+    ]);
+  });
+
+  it('the same with a sibling called by url', () => {
+    const { snapshot, objects } = webhookInside([{ name: 'external.example.com', url: 'https://policy.example.com/validate' }]);
+    const plan = planFor([snapshot], 'safe', objects);
+    expect(plan.steps.map((s) => s.request.method)).toEqual(['PATCH']);
+  });
+
+  it('every webhook dead for the same reason: the configuration is deleted, relying on none being served from elsewhere', () => {
+    const { snapshot, objects } = webhookInside([]);
+    const plan = planFor([snapshot], 'safe', objects);
+    expect(plan.steps.map((s) => s.request.method)).toEqual(['DELETE']);
+    expect(plan.steps[0].evidence[0].facts).toMatchObject({ 'webhooks.servedOutside:wh1': '0' });
+  });
+
+  it('a healthy webhook added to the configuration after the diagnosis: the delete is not planned (the fact moved)', () => {
+    const { snapshot, objects, live } = webhookInside([]);
+    live.webhooks.push({ name: 'late.example.com', failurePolicy: 'Fail', clientConfig: { service: { namespace: 'security', name: 'late' } } });
+    const plan = planFor([snapshot], 'safe', objects);
+    expect(plan.steps).toEqual([]);
+    expect(plan.manual[0]?.reason).toContain('webhooks.servedOutside:wh1 0 → 1');
+  });
+
+  it('a Secret held by a dead finalizer is never planned: it is listed as not fixed, with the reason', () => {
+    const snapshot = fixture('crd-finalizer');
+    const cr = snapshot.content!.stuck[0];
+    Object.assign(cr, { group: '', version: 'v1', resource: 'secrets', kind: 'Secret' });
+    snapshot.content!.types[0] = { ...snapshot.content!.types[0], group: '', version: 'v1', resource: 'secrets', kind: 'Secret' };
+    snapshot.finalizerOwners = [{ group: '', resource: 'secrets', candidates: [], rbacReadable: true }];
+    const path = `/api/v1/namespaces/${cr.meta.namespace}/secrets/${cr.meta.name}`;
+    const plan = planFor([snapshot], 'last-resort', { [path]: { metadata: { ...meta(cr.meta.name), deletionTimestamp: '2026-11-28T17:44:50Z', finalizers: cr.meta.finalizers } } });
+    expect(plan.steps).toEqual([]);
+    expect(plan.manual).toEqual([expect.objectContaining({ blockerId: 'FinalizerOwnerMissing', reason: 'ns-doctor never writes Secrets' })]);
+  });
+
+  it('20,000 objects on one dead finalizer: one step that covers them all, not 50 steps', () => {
+    const snapshot = fixture('crd-finalizer');
+    snapshot.content!.types[0].finalizers['example.ns-doctor.dev/snapshot-cleanup'] = 20_000;
+    snapshot.content!.types[0].count = 20_000;
+    const cr = snapshot.content!.stuck[0];
+    const path = `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups/${cr.meta.name}`;
+    const plan = planFor([snapshot], 'last-resort', { [path]: { metadata: { ...meta(cr.meta.name), deletionTimestamp: '2026-11-28T17:44:50Z', finalizers: cr.meta.finalizers } } });
+    expect(plan.steps).toHaveLength(1);
+    expect(plan.steps[0].batch).toEqual({ list: `/apis/example.ns-doctor.dev/v1/namespaces/${cr.meta.namespace}/databasebackups`, finalizer: 'example.ns-doctor.dev/snapshot-cleanup', objects: 20_000 });
+    expect(plan.steps[0].description).toContain('all 20000');
+  });
+});
+
+describe('fix planner: mutating configurations are treated the same', () => {
+  it('a mutating configuration with a healthy sibling: only the dead entry is removed', () => {
+    const snapshot = fixture('webhook-delete');
+    const dead = snapshot.webhooks![0];
+    dead.configurationKind = 'MutatingWebhookConfiguration';
+    dead.rules = [{ operations: ['DELETE', 'UPDATE'], apiGroups: [''], resources: ['configmaps'], scope: 'Namespaced' }];
+    dead.service = { namespace: 'wh1', name: 'policy-webhook', port: 443 };
+    snapshot.services['wh1/policy-webhook'] = { ...snapshot.services['wh1-policy/policy-webhook'], namespace: 'wh1' };
+    snapshot.endpoints['wh1/policy-webhook'] = snapshot.endpoints['wh1-policy/policy-webhook']!;
+    snapshot.webhooks!.push({ ...dead, name: 'defaults.example.com', rules: [{ operations: ['CREATE'], apiGroups: [''], resources: ['pods'] }], service: { namespace: 'kube-system', name: 'defaults', port: 443 } });
+    const path = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/wh1-deny-delete';
+    const live = {
+      metadata: meta('wh1-deny-delete'),
+      webhooks: [
+        { name: dead.name, failurePolicy: 'Fail', clientConfig: { service: { namespace: 'wh1', name: 'policy-webhook' } } },
+        { name: 'defaults.example.com', failurePolicy: 'Fail', clientConfig: { service: { namespace: 'kube-system', name: 'defaults' } } },
+      ],
+    };
+    const slices = '/apis/discovery.k8s.io/v1/namespaces/wh1/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dpolicy-webhook';
+    const plan = planFor([snapshot], 'safe', { [path]: live, [slices]: { items: [] }, '/api/v1/namespaces/wh1': namespace('wh1', ['kubernetes']) });
+    expect(plan.steps.map((s) => [s.request.method, s.request.path])).toEqual([['PATCH', path]]);
+    expect((plan.steps[0].request.body as unknown[]).at(-1)).toEqual({ op: 'remove', path: '/webhooks/0' });
+  });
+});
