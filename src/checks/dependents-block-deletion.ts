@@ -1,5 +1,5 @@
 import type { EvidenceLink } from '../model/report.js';
-import { blockingDependents, foregroundDependentsGoing } from '../snapshot/deadlines.js';
+import { beforeFirstPass, blockingDependents, foregroundDependentsGoing } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
@@ -12,7 +12,11 @@ export const dependentsBlockDeletion: Check = {
   groupSummary() {
     return 'objects wait for their dependents or the garbage collector';
   },
-  run(snapshot, { now }) {
+  run(snapshot, context) {
+    const { now } = context;
+    // Before the namespace controller's first pass its background DeleteCollection has not yet dropped
+    // foregroundDeletion: a wait (src/diagnosis/waiting.ts) until --controller-timeout, by the same predicate.
+    if (beforeFirstPass(snapshot, context)) return [];
     // An owner whose dependents are all on their way out is a wait (src/diagnosis/waiting.ts), by the same predicate.
     const owners = (snapshot.content?.stuck ?? []).filter(
       (s) =>
@@ -36,6 +40,13 @@ export const dependentsBlockDeletion: Check = {
     const first = owners[0];
     if (!first) return [];
     const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
+    const finalizers = first.meta.finalizers ?? [];
+    const gcFinalizer = finalizers.find((f) => f === 'foregroundDeletion' || f === 'orphan') ?? 'foregroundDeletion';
+    // Only that one finalizer, and only if the list is still what was read: never `finalizers: null`.
+    const ops = [
+      { op: 'test', path: '/metadata/finalizers', value: finalizers },
+      { op: 'remove', path: `/metadata/finalizers/${finalizers.indexOf(gcFinalizer)}` },
+    ];
     return [
       {
         id: 'DependentsBlockDeletion',
@@ -50,8 +61,8 @@ export const dependentsBlockDeletion: Check = {
           { safety: 'safe', description: 'resolve what holds the dependents (see other findings); check kube-controller-manager runs garbage-collector-controller' },
           {
             safety: 'last-resort',
-            description: `remove the foregroundDeletion/orphan finalizer (one object shown)`,
-            command: sh`kubectl -n ${first.meta.namespace ?? snapshot.namespaceName} patch ${typeName} ${first.meta.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
+            description: `remove just the ${gcFinalizer} finalizer (one object shown)`,
+            command: sh`kubectl -n ${first.meta.namespace ?? snapshot.namespaceName} patch ${typeName} ${first.meta.name} --type=json -p ${JSON.stringify(ops)}`,
             cost: 'dependents are left behind (orphaned) instead of being deleted first',
           },
         ],

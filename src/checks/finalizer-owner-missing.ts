@@ -1,8 +1,8 @@
-import type { Blocker, EvidenceLink } from '../model/report.js';
+import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { since } from '../util/time.js';
 import { deletedWithCustomFinalizer, finalizerOwner } from '../snapshot/deadlines.js';
 import { link, type Check } from './types.js';
-import { sh } from '../util/shell.js';
+import { catalogLink, facts, objectLinks, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
 export const finalizerOwnerMissing: Check = {
@@ -19,58 +19,52 @@ export const finalizerOwnerMissing: Check = {
     for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
       const first = samples[0];
       if (!first) continue;
-      const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
-      const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
-      // Unknown owner: reported as a gap. A live one: a wait (src/diagnosis/waiting.ts), decided by the same predicate.
-      const owner = finalizerOwner(snapshot, first.group, first.resource);
+      // Unknown owner: reported as a gap. A live or unseen one: a wait until it stalls (finalizer-controller-stalled.ts).
+      const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
       if (owner.state !== 'missing') continue;
-      const owners = { candidates: owner.candidates };
+      const typeName = typeNameOf(first);
+      const total = waitingCount(snapshot, first, finalizer, samples.length);
       const oldest = samples.flatMap((s) => s.meta.deletionTimestamp ?? []).sort()[0];
-      const evidence: EvidenceLink[] = samples.slice(0, 5).map((s) =>
-        link(
-          { kind: s.kind, name: s.meta.name, namespace: s.meta.namespace, apiVersion: s.group ? `${s.group}/${s.version}` : s.version },
-          `deleted ${since(s.meta.deletionTimestamp, now)} ago, waiting on finalizer ${finalizer}`,
-          0,
-        ),
-      );
-      if (samples.length > 5) evidence.push(link({ kind: first.kind, name: `…and ${total - 5} more`, namespace: first.meta.namespace }, '', 0));
+      const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
       const crd = snapshot.crds[`${first.resource}.${first.group}`];
-      if (crd) evidence.push(link({ kind: 'CustomResourceDefinition', name: crd.name }, `defines ${crd.kind}; its controller removes ${finalizer}`, 1));
-      if (owners.candidates.length === 0) {
-        evidence.push(link({ kind: 'RBAC', name: `update ${typeName}` }, "granted to no ServiceAccount beyond Kubernetes' own and catch-all admin roles: its controller is not installed", 1));
+      if (owner.known) evidence.push(catalogLink(owner.known, finalizer));
+      if (crd) evidence.push(link({ kind: 'CustomResourceDefinition', name: crd.name }, `defines ${crd.kind}`, 1));
+      for (const pod of owner.searched.slice(0, 3)) {
+        evidence.push(link({ kind: 'Pod', namespace: pod.namespace, name: pod.name }, `found by ${pod.via}: not Ready (${pod.phase ?? 'unknown'})${pod.restarts ? `, ${pod.restarts} restarts` : ''}`, 1));
       }
-      for (const candidate of owners.candidates) {
+      if (owner.candidates.length === 0) {
+        evidence.push(link({ kind: 'RBAC', name: `update ${typeName}` }, "granted to no ServiceAccount beyond Kubernetes' own and catch-all admin roles", 1));
+      }
+      for (const candidate of owner.candidates) {
         const sa = candidate.serviceAccount;
         const pods = candidate.pods.length
           ? candidate.pods.map((p) => `${p.name} ${p.ready ? 'ready' : `not ready (${p.phase ?? 'unknown'})`}`).join(', ')
           : 'no pods run as it';
         evidence.push(link({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, `may update ${typeName} (${candidate.grantedBy}); ${pods}`, 1));
       }
-      const ns = first.meta.namespace ?? snapshot.namespaceName;
-      const ops = [
-        { op: 'test', path: '/metadata/finalizers', value: first.meta.finalizers },
-        { op: 'remove', path: `/metadata/finalizers/${(first.meta.finalizers ?? []).indexOf(finalizer)}` },
-      ];
-      const patch = sh`kubectl -n ${ns} patch ${typeName} ${first.meta.name} --type=json -p ${JSON.stringify(ops)}`;
-      const controllerHint = owners.candidates[0]
-        ? `scale up or repair the controller running as ServiceAccount ${owners.candidates[0].serviceAccount.namespace}/${owners.candidates[0].serviceAccount.name}`
-        : `reinstall the operator that owns ${typeName}`;
       blockers.push({
         id: 'FinalizerOwnerMissing',
         subject: { kind: 'Finalizer', finalizer, group: first.group, resource: first.resource },
         summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
         evidence,
-        fixes: [
-          { safety: 'safe', description: `${controllerHint}; it will finish its cleanup and remove the finalizer` },
-          {
-            safety: 'last-resort',
-            description: `remove just the ${finalizer} finalizer (one object shown; repeat per object)`,
-            command: patch,
-            cost: 'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
-          },
-        ],
+        fixes: [restoreOwnerFix(owner, finalizer, typeName, Boolean(crd)), removeFinalizerFix(first, finalizer, owner.known, total)],
+        finalizer: facts(snapshot, finalizer, first, samples, owner),
       });
     }
     return blockers;
   },
 };
+
+/** The safe fix: bring back the controller that removes it, named by the most specific evidence there is. */
+function restoreOwnerFix(owner: Extract<ReturnType<typeof finalizerOwner>, { state: 'missing' }>, finalizer: string, typeName: string, isCustomType: boolean): Fix {
+  const sa = owner.candidates[0]?.serviceAccount;
+  const notReady = owner.searched[0];
+  let description: string;
+  if (notReady && owner.known) description = `repair ${owner.known.owner} (pod ${notReady.namespace}/${notReady.name} is not Ready)`;
+  else if (owner.known) description = `reinstall or restart ${owner.known.owner} (${owner.known.project})`;
+  else if (sa) description = `scale up or repair the controller running as ServiceAccount ${sa.namespace}/${sa.name}`;
+  else if (isCustomType) description = `reinstall the operator that owns ${typeName}`;
+  // A built-in type has no operator: whoever added the finalizer is a controller of its own, named by the finalizer.
+  else description = `find and restart the controller that added ${finalizer} (its prefix usually names the project)`;
+  return { safety: 'safe', description: `${description}; it will finish its cleanup and remove the finalizer` };
+}

@@ -1,4 +1,7 @@
-import type { Blocker } from '../model/report.js';
+import type { Blocker, EvidenceLink } from '../model/report.js';
+import { lookupFinalizer, type CatalogEntry } from '../snapshot/finalizer-catalog.js';
+import type { Snapshot } from '../snapshot/types.js';
+import { catalogLink, removalCost } from './finalizer-facts.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
@@ -18,23 +21,46 @@ export const namespaceMetadataFinalizerRemaining: Check = {
     const gcTokens = ['orphan', 'foregroundDeletion'];
     const custom = ns.metadataFinalizers.filter((f) => !gcTokens.includes(f));
     if (custom.length === 0 && ns.specFinalizers.length > 0) return [];
+    const finalizers = ns.metadataFinalizers;
+    // Only the custom tokens, and only if the list is still what was read: never `finalizers: null`.
+    const ops = [{ op: 'test', path: '/metadata/finalizers', value: finalizers }, { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => gcTokens.includes(f)) }];
+    const known = custom.flatMap((finalizer) => {
+      const entry = lookupFinalizer(finalizer);
+      return entry ? [{ finalizer, entry }] : [];
+    });
+    const owners = [...new Set(known.map((k) => `${k.entry.owner} (${k.entry.project})`))];
     const blocker: Blocker = {
       id: 'NamespaceMetadataFinalizerRemaining',
       subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: [...ns.metadataFinalizers].sort(compareCodePoints) },
       summary: `namespace metadata.finalizers has ${ns.metadataFinalizers.join(', ')}${custom.length ? ', set by another component' : ', which the garbage collector should have removed'}`,
-      evidence: [link({ kind: 'Namespace', name: ns.name }, `metadata.finalizers: [${ns.metadataFinalizers.join(', ')}]`, 0)],
+      evidence: [link({ kind: 'Namespace', name: ns.name }, `metadata.finalizers: [${ns.metadataFinalizers.join(', ')}]`, 0), ...ownerLinks(snapshot, known)],
       fixes: [
         custom.length
-          ? { safety: 'safe', description: `find the component that owns ${custom.join(', ')} and let it finish` }
+          ? { safety: 'safe', description: owners.length ? `bring back ${owners.join(', ')}, or if it is gone for good (a cluster detached from Rancher), nothing will remove ${custom.join(', ')}` : `find the component that owns ${custom.join(', ')} and let it finish` }
           : { safety: 'safe', description: 'check that kube-controller-manager runs garbage-collector-controller' },
         {
           safety: 'last-resort',
-          description: 'drop the namespace metadata finalizers',
-          command: sh`kubectl patch namespace ${ns.name} --type=merge -p '{"metadata":{"finalizers":null}}'`,
-          cost: 'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
+          description: custom.length ? `remove just ${custom.join(', ')} from the namespace's metadata.finalizers` : 'drop the namespace metadata finalizers',
+          command: sh`kubectl patch namespace ${ns.name} --type=json -p ${JSON.stringify(ops)}`,
+          cost: known.length === custom.length && known.every((k) => k.entry.removalCost === 'none')
+            ? removalCost(known[0]?.entry)
+            : 'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
         },
       ],
     };
     return [blocker];
   },
 };
+
+/** What the catalog says about each token, and whether its owner's pod was found where it usually runs. */
+function ownerLinks(snapshot: Snapshot, known: { finalizer: string; entry: CatalogEntry }[]): EvidenceLink[] {
+  const links: EvidenceLink[] = [];
+  for (const { finalizer, entry } of known) {
+    links.push(catalogLink(entry, finalizer));
+    const found = snapshot.knownOwners?.find((o) => o.finalizer === finalizer);
+    if (!found?.readable) continue;
+    const pods = found.pods.map((p) => `${p.namespace}/${p.name} ${p.ready ? 'Ready' : 'not Ready'}`);
+    links.push(link({ kind: 'Pods', name: entry.workloads.map((w) => w.selector).join(' or ') }, pods.length ? `found: ${pods.join(', ')}` : `none found: ${entry.owner} does not run in this cluster`, 2));
+  }
+  return links;
+}

@@ -1,6 +1,7 @@
 import type { EvidenceLink, Fix } from '../model/report.js';
 import { describeNode, describePod } from './backend-chain.js';
-import { namespacePods, podPastGrace } from '../snapshot/deadlines.js';
+import { namespacePods, podHeldOnlyByFinalizer, podPastGrace } from '../snapshot/deadlines.js';
+import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
@@ -17,7 +18,8 @@ export const podsStuckTerminating: Check = {
   },
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.
-    const stuck = namespacePods(snapshot).filter((p) => podPastGrace(p, now));
+    // A pod that only a custom finalizer keeps is the finalizer's finding (FinalizerOwnerMissing, …): one cause, once.
+    const stuck = namespacePods(snapshot).filter((p) => podPastGrace(p, now) && !podHeldOnlyByFinalizer(p));
     if (stuck.length === 0) return [];
     const evidence: EvidenceLink[] = [];
     const fixes: Fix[] = [];
@@ -47,14 +49,19 @@ export const podsStuckTerminating: Check = {
       }
     }
     const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
+    const customFinalizers = [...podFinalizers].filter((f) => !isBuiltInFinalizer(f));
     const first = stuck[0];
+    // A forced delete skips the kubelet, not the finalizers: with a custom one, the pod stays until it is removed.
+    const stillHeld = customFinalizers.length ? `; it does not remove finalizers: ${customFinalizers.join(', ')} must still go (see its finding)` : '';
     if (first) fixes.push({
       safety: 'last-resort',
-      description: 'force-delete the pods (one shown)',
+      description: `force-delete the pods (one shown)${stillHeld}`,
       command: sh`kubectl -n ${first.namespace} delete pod ${first.name} --grace-period=0 --force`,
       cost: 'the containers may still run on the node, holding volumes and IPs; a StatefulSet may start a duplicate',
     });
-    const total = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp ?? stuck.length;
+    const heldByFinalizer = namespacePods(snapshot).filter(podHeldOnlyByFinalizer).length;
+    const deleted = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp;
+    const total = Math.max(stuck.length, (deleted ?? 0) - heldByFinalizer);
     const nodes = [...byNode.keys()].filter(Boolean);
     return [
       {

@@ -7,6 +7,7 @@ import { namespaceControllerNotRunning } from './namespace-controller-not-runnin
 import { conversionWebhookDown } from './conversion-webhook-down.js';
 import { crdTerminating } from './crd-terminating.js';
 import { dependentsBlockDeletion } from './dependents-block-deletion.js';
+import { finalizerControllerStalled } from './finalizer-controller-stalled.js';
 import { finalizerOwnerMissing } from './finalizer-owner-missing.js';
 import { namespaceFinalizerRemaining } from './namespace-finalizer-remaining.js';
 import { namespaceMetadataFinalizerRemaining } from './namespace-metadata-finalizer-remaining.js';
@@ -25,6 +26,7 @@ export const CHECKS: readonly Check[] = [
   webhookBlocksDeletion,
   conversionWebhookDown,
   finalizerOwnerMissing,
+  finalizerControllerStalled,
   crdTerminating,
   podsStuckTerminating,
   pvcInUse,

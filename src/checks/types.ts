@@ -6,6 +6,8 @@ export interface CheckContext {
   now: Date;
   /** Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running. */
   controllerTimeoutMs: number;
+  /** A wait on a live controller longer than this (from the object's own deletionTimestamp) ⇒ FinalizerControllerStalled. */
+  stallAfterMs: number;
   conditions: ParsedConditions;
 }
 

@@ -19,6 +19,8 @@ export interface CliOptions {
   clusters?: ClusterSelection;
   requestTimeoutMs: number;
   controllerTimeoutMs: number;
+  /** A controller that has not removed its finalizer this long after the object's deletion ⇒ FinalizerControllerStalled. */
+  stallAfterMs: number;
   concurrency: number;
   waitMs: number;
   color: boolean;
@@ -67,7 +69,7 @@ export function validateNamespaceName(name: string): void {
   }
 }
 
-const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--concurrency', '--wait', '--interval', '--scan-timeout', '--max-namespaces', '--max-subjects'];
+const VALUE_FLAGS = ['--request-timeout', '--controller-timeout', '--stall-after', '--concurrency', '--wait', '--interval', '--scan-timeout', '--max-namespaces', '--max-subjects'];
 
 /**
  * "--wait -5s": yargs would read "-5s" as the short flags -5 and -s ("Unknown arguments: 5, s"). A value that starts
@@ -105,6 +107,7 @@ export function buildParser(argv: string[], version: string) {
     .option('all-contexts', { type: 'boolean', default: false, describe: 'diagnose in every context of the kubeconfig (as kubectl merges KUBECONFIG): one report, by cluster' })
     .option('request-timeout', { type: 'string', default: '30s', describe: 'timeout of each API request (e.g. 10s, 1m; 0 = none)' })
     .option('controller-timeout', { type: 'string', default: '5m', describe: 'Terminating longer than this with no deletion conditions ⇒ the namespace controller is not running' })
+    .option('stall-after', { type: 'string', default: '10m', describe: 'an object still waiting on a running controller\'s finalizer this long after its own deletion ⇒ FinalizerControllerStalled' })
     .option('concurrency', { type: 'number', default: 8, describe: 'maximum API requests in flight' })
     .option('wait', { type: 'string', default: '0', describe: 'watch a Terminating namespace this long (e.g. 60s) and report its progress; ends early when it is gone' })
     .option('no-color', { type: 'boolean', default: false, describe: 'plain text output (also NO_COLOR; colors are off anyway when stdout is not a terminal)' })
@@ -212,6 +215,7 @@ export function toCliOptions(parsed: Record<string, unknown>): CliOptions {
     ...(clusters ? { clusters } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
+    stallAfterMs: duration('stall-after'),
     concurrency,
     waitMs: duration('wait'),
     color: colorWanted(parsed, process.env, Boolean(process.stdout.isTTY)),
@@ -289,6 +293,7 @@ function watchCliOptions(parsed: Record<string, unknown>): CliOptions & { watch:
     ...(stringFlag(parsed, 'context') ? { context: stringFlag(parsed, 'context') } : {}),
     requestTimeoutMs: duration('request-timeout'),
     controllerTimeoutMs: duration('controller-timeout'),
+    stallAfterMs: duration('stall-after'),
     concurrency,
     waitMs: 0,
     color: false,

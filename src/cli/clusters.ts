@@ -117,7 +117,7 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
     const gaps = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps)];
     return unreachable(context, cluster, gaps.map((g) => ({ ...g, kind: 'fatal' as const })), stats);
   }
-  const reports = snapshots.map((s) => withContext(diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }), context));
+  const reports = snapshots.map((s) => withContext(diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }), context));
   const stderr = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps.filter((g) => g.kind === 'fatal'))].map(
     (gap) => `error: context ${context}: ${gap.what}: ${gap.reason}`,
   );

@@ -8,7 +8,7 @@ import { escapeControl } from '../render/escape.js';
 
 const NO_FILE_COMPLETION = 4;
 const FLAGS = [
-  '--all', '--details', '--output', '--kubeconfig', '--context', '--all-contexts', '--request-timeout', '--controller-timeout', '--concurrency',
+  '--all', '--details', '--output', '--kubeconfig', '--context', '--all-contexts', '--request-timeout', '--controller-timeout', '--stall-after', '--concurrency',
   '--wait', '--no-color', '--verbose', '--save-snapshot', '--from-snapshot', '--version', '--help',
 ];
 const FIX_FLAGS = ['--apply', '--plan-id', '--allow', '--dry-run'];

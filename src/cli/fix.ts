@@ -186,7 +186,7 @@ async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOpti
     const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
-  const reports: Report[] = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
+  const reports: Report[] = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }));
   const draft = draftPlan(snapshots.map((snapshot, i) => ({ report: reports[i]!, snapshot })));
   const { chosen } = selectSteps(draft, options.fix.allow);
   const reads = await readEvidence(client, chosen.flatMap((s) => [s.target, ...s.evidence]));

@@ -72,7 +72,7 @@ export async function runWatch(
       const fatal = snapshots.flatMap((s) => s.gaps).find((g) => g.kind === 'fatal');
       if (fatal) throw new IncompleteError(fatal.reason);
       if (signal.aborted) throw new IncompleteError(`scan timed out after ${watch.scanTimeoutMs / 1000}s`);
-      const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs }));
+      const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }));
       state.last = { reports, finishedAt: Date.now() / 1000 };
       state.consecutiveFailures = 0;
       state.lastError = undefined;

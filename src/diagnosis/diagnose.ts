@@ -12,14 +12,19 @@ import { explainWaiting, type WaitingExplanation } from './waiting.js';
 export interface DiagnoseOptions {
   now?: Date;
   controllerTimeoutMs: number;
+  /** --stall-after (default DEFAULT_STALL_AFTER_MS). */
+  stallAfterMs?: number;
 }
+
+/** --stall-after's default: a controller that has not removed its finalizer in 10 minutes is not "progressing". */
+export const DEFAULT_STALL_AFTER_MS = 10 * 60_000;
 
 export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
   const now = options.now ?? new Date();
   const ns = snapshot.namespace;
   const conditions = parseConditions(ns?.conditions ?? []);
   const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';
-  const context = { now, controllerTimeoutMs: options.controllerTimeoutMs, conditions };
+  const context = { now, controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs ?? DEFAULT_STALL_AFTER_MS, conditions };
   const blockers = terminating ? runChecks(snapshot, context) : [];
   const gaps = terminating ? [...snapshot.gaps, ...inconsistencies(snapshot, conditions)] : snapshot.gaps;
   const verdict = decideVerdict(snapshot, terminating, blockers, gaps);

@@ -3,6 +3,7 @@
 // once its deadline has passed, so an object is never both, and never neither.
 import { describeNode } from '../checks/backend-chain.js';
 import { link, type CheckContext } from '../checks/types.js';
+import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, typeNameOf, waitingCount } from '../checks/finalizer-facts.js';
 import type { EvidenceLink, Wait } from '../model/report.js';
 import {
   blockingDependents,
@@ -12,6 +13,7 @@ import {
   FINALIZER_ESTIMATE_S,
   FIRST_PASS_DELAY_S,
   finalizerOwner,
+  finalizerStall,
   foregroundDependentsGoing,
   graceEnds,
   MAX_RETRY_BACKOFF_S,
@@ -46,7 +48,7 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
   const podsLeft = types.find((t) => t.group === '' && t.resource === 'pods')?.count ?? 0;
 
   const pods = podWait(snapshot, now, objectsLeft - podsLeft);
-  const controllers = finalizerControllerWaits(snapshot, now);
+  const controllers = finalizerControllerWaits(snapshot, now, context.stallAfterMs);
   const foreground = foregroundWait(snapshot, now);
   const early = [pods?.wait, ...controllers, foreground].filter((w): w is Wait => Boolean(w));
 
@@ -62,11 +64,14 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
       deadline: new Date(silentUntil).toISOString(),
       command: 'kubectl -n kube-system get pods -l component=kube-controller-manager',
     };
-    return withSecondsLeft([...early, wait], now, undefined, 'the namespace controller has not made its first pass yet');
+    const held = heldUntilFirstPass(snapshot, now, silentUntil);
+    return withSecondsLeft([...early, ...(held ? [held] : []), wait], now, undefined, 'the namespace controller has not made its first pass yet');
   }
 
   const unbounded = early.filter((w) => !w.deadline);
-  const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft);
+  // A controller's finalizer is bounded by --stall-after: the pass after it comes by then, or it is a finding.
+  const finalizersBound = controllers.length ? Math.max(...controllers.map((w) => Date.parse(w.deadline!))) : undefined;
+  const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft, finalizersBound);
   const waits = pass ? [...early, pass] : early;
   if (waits.length === 0) return { waitingOn: [] };
   const because = unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason);
@@ -153,41 +158,49 @@ function podLinks(snapshot: Snapshot, pod: PodState, now: Date): EvidenceLink[] 
   return links;
 }
 
-/** Deleted objects whose custom finalizer belongs to a controller that runs: it decides when they go. */
-function finalizerControllerWaits(snapshot: Snapshot, now: Date): Wait[] {
+/**
+ * Deleted objects whose custom finalizer belongs to a controller that runs (or may, or runs out of sight): it decides
+ * when they go, but only until --stall-after from their own deletion; past that, or once their own words report a
+ * failure, the same predicate (finalizerStall) makes them FinalizerControllerStalled.
+ */
+function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: number): Wait[] {
   const waits: Wait[] = [];
   for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
     const first = samples[0];
     if (!first) continue;
-    const owner = finalizerOwner(snapshot, first.group, first.resource);
-    if (owner.state !== 'live') continue;
-    const typeName = first.group ? `${first.resource}.${first.group}` : first.resource;
-    const total = snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? samples.length;
-    const evidence: EvidenceLink[] = samples.slice(0, 5).map((s) => objectLink(s, `deleted ${since(s.meta.deletionTimestamp, now)} ago, waiting on finalizer ${finalizer}`, 0));
-    if (total > 5) evidence.push(link({ kind: first.kind, namespace: first.meta.namespace, name: `…and ${total - 5} more` }, '', 0));
-    const controllers: string[] = [];
-    for (const candidate of owner.live.slice(0, 3)) {
-      const sa = candidate.serviceAccount;
-      evidence.push(link({ kind: 'ServiceAccount', namespace: sa.namespace, name: sa.name }, `may update ${typeName} (${candidate.grantedBy})`, 1));
-      for (const pod of candidate.pods.filter((p) => p.ready).slice(0, 3)) {
-        controllers.push(`${sa.namespace}/${pod.name}`);
-        evidence.push(link({ kind: 'Pod', namespace: sa.namespace, name: pod.name }, `Ready${pod.owner ? `, owned by ${pod.owner}` : ''}: runs the controller that removes ${finalizer}`, 2));
-      }
-    }
+    const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
+    if (owner.state !== 'live' && owner.state !== 'unseen') continue;
+    const verdict = finalizerStall(snapshot, samples, now, stallAfterMs);
+    if (verdict.stalled) continue;
+    const typeName = typeNameOf(first);
+    const total = waitingCount(snapshot, first, finalizer, samples.length);
+    const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
+    if (owner.known) evidence.push(catalogLink(owner.known, finalizer));
     const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
-    const liveController = owner.live[0];
-    const firstPod = liveController?.pods.find((p) => p.ready);
-    if (!liveController || !firstPod) continue;
-    const wait: Wait = {
+    const then = `if it is still there at ${clockTime(verdict.deadline, now)} (--stall-after ${humanDuration(stallAfterMs)}), that is FinalizerControllerStalled`;
+    let who: string;
+    let command: string | undefined;
+    if (owner.state === 'live') {
+      evidence.push(...controllerLinks(owner, typeName, finalizer));
+      const pod = owner.pods[0]!;
+      command = logsCommand(pod);
+      who =
+        owner.confidence === 'runs'
+          ? `for controller pod ${pod.namespace}/${pod.name} to remove finalizer ${finalizer}; it is running`
+          : `on finalizer ${finalizer}; no controller is known to own it, pod ${pod.namespace}/${pod.name} may remove it (RBAC only)`;
+    } else {
+      who = `for ${owner.known.owner} to remove finalizer ${finalizer}; it is not visible from here (it may run outside the cluster)`;
+      // What it last said about the object is in the object's Events.
+      if (first.meta.namespace) command = sh`kubectl -n ${first.meta.namespace} describe ${typeName} ${first.meta.name}`;
+    }
+    waits.push({
       reason: 'FinalizerController',
-      summary:
-        `${total} ${typeName} wait${total === 1 ? 's' : ''} for controller pod ${controllers[0]} to remove finalizer ${finalizer}; ` +
-        `it is running, and no deadline is known: it finishes when its cleanup does (oldest deleted ${since(oldest, now)} ago)`,
+      summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} ${who} (oldest deleted ${since(oldest, now)} ago); ${then}`,
       evidence,
-      command: sh`kubectl -n ${liveController.serviceAccount.namespace} logs ${firstPod.name}`,
-    };
-    UNBOUNDED_BECAUSE.set(wait, `controller pod ${controllers[0]} decides when ${finalizer} goes`);
-    waits.push(wait);
+      deadline: new Date(verdict.deadline).toISOString(),
+      ...(command ? { command } : {}),
+      finalizer: facts(snapshot, finalizer, first, samples, owner),
+    });
   }
   return waits;
 }
@@ -218,6 +231,27 @@ function foregroundWait(snapshot: Snapshot, now: Date): Wait | undefined {
   return wait;
 }
 
+/**
+ * Owners waiting on foregroundDeletion/orphan while the namespace controller has not made its first pass: that pass
+ * deletes them again with propagationPolicy=Background, which drops the finalizer (1.34, verified in
+ * test/e2e/foreground-deletion.test.ts). Past --controller-timeout the same owners are DependentsBlockDeletion.
+ */
+function heldUntilFirstPass(snapshot: Snapshot, now: Date, silentUntil: number): Wait | undefined {
+  const owners = (snapshot.content?.stuck ?? []).filter(
+    (s) => s.meta.deletionTimestamp && s.meta.finalizers?.some((f) => f === 'foregroundDeletion' || f === 'orphan') && !foregroundDependentsGoing(snapshot, s, now),
+  );
+  if (owners.length === 0) return undefined;
+  const n = owners.length;
+  return {
+    reason: 'ForegroundDeletion',
+    summary:
+      `${n} object${n === 1 ? ' waits' : 's wait'} on foregroundDeletion/orphan; the namespace controller's first pass deletes ${n === 1 ? 'it' : 'them'} again in the background, which drops that finalizer ` +
+      `(if nothing has changed by ${clockTime(silentUntil, now)}, that is DependentsBlockDeletion)`,
+    evidence: owners.slice(0, MAX_EVIDENCE).map((o) => objectLink(o, `deleted ${since(o.meta.deletionTimestamp, now)} ago, waiting on ${o.meta.finalizers!.filter((f) => f === 'foregroundDeletion' || f === 'orphan').join(', ')}`, 0)),
+    deadline: new Date(silentUntil).toISOString(),
+  };
+}
+
 /** When a going dependent should be gone: a pod at its grace end, an object without custom finalizers now. */
 function dependentEnds(dependent: ObjectSample, now: Date): number | undefined {
   if (dependent.group === '' && dependent.resource === 'pods') return graceEnds(dependent.meta);
@@ -229,7 +263,14 @@ function dependentEnds(dependent: ObjectSample, now: Date): number | undefined {
  * once nothing is left. After the pods, it comes within its requeue; otherwise it looks every 8 s while objects with
  * finalizers remain (estimate 15 s), and within its retry backoff (at most 60 s) otherwise.
  */
-function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number | undefined, afterUnbounded: boolean, objectsLeft: number): Wait | undefined {
+function controllerPassWait(
+  snapshot: Snapshot,
+  now: Date,
+  lastGraceEnd: number | undefined,
+  afterUnbounded: boolean,
+  objectsLeft: number,
+  finalizersBound: number | undefined,
+): Wait | undefined {
   const ns = snapshot.namespace!;
   if (!ns.specFinalizers.includes('kubernetes')) return undefined;
   const types = snapshot.content?.types ?? [];
@@ -249,8 +290,9 @@ function controllerPassWait(snapshot: Snapshot, now: Date, lastGraceEnd: number 
     cadence = `comes by ${clockTime(when, now)} at the latest, ${humanDuration(when - lastGraceEnd)} after the last pod's grace period ends (its requeue: estimate/2+1 s)`;
   } else if (withFinalizers) {
     const every = requeueSeconds(FINALIZER_ESTIMATE_S);
-    when = afterUnbounded ? undefined : now.getTime() + every * 1000;
-    cadence = afterUnbounded ? `comes within ${every}s of the last finalizer going (it looks every ${every}s while objects with finalizers remain)` : `comes within ${every}s`;
+    const afterFinalizers = afterUnbounded || finalizersBound !== undefined;
+    when = afterUnbounded ? undefined : Math.max(now.getTime(), finalizersBound ?? 0) + every * 1000;
+    cadence = afterFinalizers ? `comes within ${every}s of the last finalizer going (it looks every ${every}s while objects with finalizers remain)` : `comes within ${every}s`;
   } else {
     when = now.getTime() + MAX_RETRY_BACKOFF_S * 1000;
     cadence = `comes within ${MAX_RETRY_BACKOFF_S}s (its longest retry backoff)`;

@@ -36,6 +36,8 @@ const STEP_ORDER: readonly string[] = [
   'APIServiceUnavailable',
   'DependentsBlockDeletion',
   'FinalizerOwnerMissing',
+  'FinalizerControllerStalled',
+  'ControllerCannotCreateInTerminatingNamespace',
   'PodsStuckTerminating',
   'NamespaceMetadataFinalizerRemaining',
   'NamespaceFinalizerRemaining',
@@ -130,7 +132,9 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         { type: 'remove-finalizers', finalizers },
       );
     }
-    case 'FinalizerOwnerMissing': {
+    case 'FinalizerOwnerMissing':
+    case 'FinalizerControllerStalled':
+    case 'ControllerCannotCreateInTerminatingNamespace': {
       const subject = blocker.subject;
       if (subject.kind !== 'Finalizer') return none('the objects could not be identified');
       const { finalizer } = subject;
@@ -139,23 +143,27 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
       );
       const first = samples[0];
       if (!first) return none('the objects could not be identified');
-      const owner = finalizerOwner(snapshot, first.group, first.resource);
-      if (owner.state !== 'missing') return none('whether a controller still owns the finalizer is not proven: nothing is removed');
+      const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
+      const missing = blocker.id === 'FinalizerOwnerMissing';
+      if (missing && owner.state !== 'missing') return none('whether a controller still owns the finalizer is not proven: nothing is removed');
+      const why = missing ? 'no running controller will' : 'its controller has not, and will not by itself';
+      // The catalog's cost when it knows the finalizer (what leaks where), as the finding says it.
+      const cost = blocker.fixes.find((f) => f.safety === 'last-resort')?.cost ?? 'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak';
       const total = Math.max(samples.length, snapshot.content?.types.find((t) => t.group === first.group && t.resource === first.resource)?.finalizers[finalizer] ?? 0);
       const typeLabel = typeName(first);
       // One step for the whole cause: each object still gets its own request and preconditions when applied.
       const batch = total > 1 ? { list: collectionOf(first), finalizer, objects: total } : undefined;
       const description = batch
-        ? `remove finalizer ${finalizer} from all ${total} ${typeLabel} being deleted in ${first.meta.namespace} (${first.kind} ${first.meta.name} shown; each object gets its own request): no running controller will`
-        : `remove finalizer ${finalizer} from ${first.kind} ${first.meta.namespace}/${first.meta.name}: no running controller will`;
+        ? `remove finalizer ${finalizer} from all ${total} ${typeLabel} being deleted in ${first.meta.namespace} (${first.kind} ${first.meta.name} shown; each object gets its own request): ${why}`
+        : `remove finalizer ${finalizer} from ${first.kind} ${first.meta.namespace}/${first.meta.name}: ${why}`;
       const draft = step(
         blocker,
         ns,
         'last-resort',
         description,
-        'the cleanup that finalizer guards never runs: external resources (cloud disks, DNS records, …) may leak',
+        cost,
         contentEvidence(first, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
-        ownerAbsence(owner.candidates),
+        owner.state === 'missing' ? ownerAbsence(owner.candidates) : [],
         { type: 'remove-finalizers', finalizers: [finalizer] },
         typeLabel,
       );

@@ -12,6 +12,8 @@ import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
+import { findKnownOwners, readControllerWords } from './controller-evidence.js';
+import { deletedWithCustomFinalizer } from '../snapshot/deadlines.js';
 import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
 
@@ -197,7 +199,15 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
       .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
       .map((crd) => ctx.follower.follow(crd.conversionService!)),
   );
-  snapshot.finalizerOwners = await findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]);
+  const waitingFinalizers = [...new Set([...deletedWithCustomFinalizer(snapshot).map((w) => w.finalizer), ...(snapshot.namespace?.metadataFinalizers ?? [])])];
+  const [owners, known] = await Promise.all([
+    findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]),
+    findKnownOwners(ctx.rbac, gaps, waitingFinalizers),
+  ]);
+  snapshot.finalizerOwners = owners;
+  if (known.length) snapshot.knownOwners = known;
+  // Only now is it known which objects wait on a live controller: read what they (and its Events) say.
+  await readControllerWords(ctx.client, gaps, snapshot);
 }
 
 /** Types with deleted objects waiting on a custom finalizer (their owner is searched), and those that failed to list. */

@@ -1,7 +1,7 @@
 // Evidence for who owns a custom finalizer: the service accounts RBAC lets update that resource, and whether pods
 // run as them. Decided from RBAC, not from names.
 import type { KubeClient } from '../kube/client.js';
-import type { ControllerCandidate, FinalizerOwnerEvidence } from '../snapshot/types.js';
+import type { ControllerCandidate, ControllerPod, FinalizerOwnerEvidence } from '../snapshot/types.js';
 import type { GapSink } from './gaps.js';
 import { listAll, listItems } from './list.js';
 import type { ApiListItem, ApiPod, ApiRole, ApiRoleBinding } from '../kube/api-types.js';
@@ -45,6 +45,7 @@ export class RbacReader {
   private cluster?: Promise<RbacObjects>;
   private readonly perNamespace = new Map<string, Promise<RbacObjects>>();
   private readonly pods = new Map<string, Promise<OwnerPod[]>>();
+  private readonly labelled = new Map<string, Promise<OwnerPod[]>>();
 
   constructor(
     private readonly client: KubeClient,
@@ -103,6 +104,16 @@ export class RbacReader {
       );
     }
     both.catch(() => undefined); // each namespace's promise reports the failure to its own gaps
+  }
+
+  /** Pods anywhere in the cluster with these labels (a catalog's well-known controller labels), read once per run. */
+  podsBySelector(labelSelector: string): Promise<OwnerPod[]> {
+    let read = this.labelled.get(labelSelector);
+    if (!read) {
+      read = listItems<OwnerPod>(this.client, '/api/v1/pods', { labelSelector, notOlderThan: this.notOlderThan, pageSize: 50 });
+      this.labelled.set(labelSelector, read);
+    }
+    return read;
   }
 
   podsOf(namespace: string, serviceAccount: string): Promise<OwnerPod[]> {
@@ -198,15 +209,21 @@ async function fillPods(rbac: RbacReader, gaps: GapSink, candidate: ControllerCa
   const { namespace, name } = candidate.serviceAccount;
   try {
     const pods = await rbac.podsOf(namespace, name);
-    candidate.pods = pods.slice(0, 10).map((pod) => ({
-      name: pod.metadata.name,
-      ready: (pod.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True'),
-      phase: pod.status?.phase,
-      ...(pod.metadata.ownerReferences?.[0]
-        ? { owner: `${pod.metadata.ownerReferences[0].kind}/${pod.metadata.ownerReferences[0].name}` }
-        : {}),
-    }));
+    candidate.pods = pods.slice(0, 10).map(controllerPodOf);
   } catch (error) {
     gaps.fromError(error, { kind: 'evidence', what: `list Pods running as ServiceAccount ${namespace}/${name}`, impact: 'cannot tell whether this controller runs' });
   }
+}
+
+/** A controller's pod as evidence: readiness, phase, restarts of all its containers, and what owns it. */
+export function controllerPodOf(pod: OwnerPod): ControllerPod {
+  const restarts = (pod.status?.containerStatuses ?? []).reduce((sum, c) => sum + (typeof c?.restartCount === 'number' ? c.restartCount : 0), 0);
+  const owner = pod.metadata.ownerReferences?.[0];
+  return {
+    name: pod.metadata.name,
+    ready: (pod.status?.conditions ?? []).some((c) => c?.type === 'Ready' && c.status === 'True'),
+    ...(pod.status?.phase ? { phase: pod.status.phase } : {}),
+    ...(owner ? { owner: `${owner.kind}/${owner.name}` } : {}),
+    restarts,
+  };
 }

@@ -27,6 +27,8 @@ export type BlockerId =
   | 'APIServiceOrphaned'
   | 'APIServiceBackendInNamespace'
   | 'FinalizerOwnerMissing'
+  | 'FinalizerControllerStalled'
+  | 'ControllerCannotCreateInTerminatingNamespace'
   | 'CRDTerminating'
   | 'PodsStuckTerminating'
   | 'PVCInUse'
@@ -65,6 +67,48 @@ export interface Fix {
   cost?: string;
 }
 
+/** What is left behind when a finalizer is removed by hand instead of by its owner. */
+export type RemovalCost = 'none' | 'cluster' | 'cloud-orphan';
+
+/**
+ * How strongly the cluster shows who removes a finalizer: `runs` a Ready pod found where the finalizer catalog says
+ * its owner runs; `may` only RBAC links a Ready pod (it may update the type: inference, not proof); `unseen` the
+ * catalog's owner may run outside the cluster (cloud-controller-manager) and no pod of it is visible; `none` no
+ * controller at all; `unknown` the evidence could not be read.
+ */
+export type OwnerConfidence = 'runs' | 'may' | 'unseen' | 'none' | 'unknown';
+
+/** Why a wait on a live controller became a blocker. */
+export type StallReason = 'ObjectCondition' | 'Event' | 'StallAfter' | 'CannotCreateInTerminatingNamespace';
+
+/** Typed facts of a finding or wait about objects held by one finalizer: what `fix` and tests read, never the text. */
+export interface FinalizerFacts {
+  finalizer: string;
+  group: string;
+  resource: string;
+  /** Deleted objects of that type waiting on it. */
+  objects: number;
+  owner: {
+    confidence: OwnerConfidence;
+    /** From the built-in catalog (docs/finalizers.md), when the finalizer is well known. */
+    project?: string;
+    component?: string;
+    pods: { namespace: string; name: string; ready: boolean; restarts?: number }[];
+  };
+  /** Undefined when the finalizer is not in the catalog. */
+  removalCost?: RemovalCost;
+  stall?: {
+    reason: StallReason;
+    /** How long the oldest object has waited (from its own deletionTimestamp). */
+    waitedSeconds: number;
+    stallAfterSeconds: number;
+    /** The object or Event whose words decided it. */
+    source?: ObjectRef;
+    condition?: { type: string; status: string; reason?: string };
+    message?: string;
+  };
+}
+
 export interface Blocker {
   id: BlockerId;
   /** What the blocker is about, as data (src/model/subject.ts): the group key, planner and metrics read this. */
@@ -72,6 +116,8 @@ export interface Blocker {
   summary: string;
   evidence: EvidenceLink[];
   fixes: Fix[];
+  /** Set by the finalizer findings (FinalizerOwnerMissing, FinalizerControllerStalled, …). */
+  finalizer?: FinalizerFacts;
   /** What must NOT be done (e.g. stripping a CRD's own finalizer): never a fix, never a step of a fix plan. */
   warnings?: string[];
   /** WebhookBlocksDeletion and ConversionWebhookDown: why the webhook fails; the summary and the fixes follow it. */
@@ -126,6 +172,8 @@ export interface Wait {
   secondsLeft?: number;
   /** What to look at if it takes longer than expected. */
   command?: string;
+  /** FinalizerController waits: who is expected to remove it, and how sure that is. */
+  finalizer?: FinalizerFacts;
 }
 
 export interface Report {

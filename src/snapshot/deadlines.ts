@@ -1,7 +1,10 @@
 // When Kubernetes itself expects each part of a namespace deletion to be over, read from the 1.34 sources. The checks
 // use these predicates to call an object a blocker once its deadline has passed, and the Progressing explanation
 // uses the same predicates to call it a wait while the deadline is still ahead: one rule decides both.
-import type { ControllerCandidate, NamespaceState, ObjectSample, PodState, Snapshot } from './types.js';
+import type { StallReason } from '../model/report.js';
+import { conditionWord, eventWord, type ControllerWord } from './controller-words.js';
+import { lookupFinalizer, type CatalogEntry } from './finalizer-catalog.js';
+import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from './types.js';
 import { isBuiltInFinalizer } from './kubernetes.js';
 
 /** namespace_controller.go namespaceDeletionGracePeriod: a namespace event is handled this long after it happens. */
@@ -81,21 +84,101 @@ export function controllerSilentUntil(ns: NamespaceState | undefined, conditions
   return Date.parse(ns.deletionTimestamp) + timeoutMs;
 }
 
-export type OwnerState =
-  | { state: 'unknown' }
-  | { state: 'missing'; candidates: ControllerCandidate[] }
-  | { state: 'live'; live: ControllerCandidate[] };
+/** A controller pod named as the owner of a finalizer, and how it was found. */
+export interface ControllerPodRef extends ControllerPod {
+  namespace: string;
+  /** "labels component=cloud-controller-manager" (catalog), or "ServiceAccount ns/sa (ClusterRoleBinding …)" (RBAC). */
+  via: string;
+}
 
 /**
- * Who will remove a custom finalizer on objects of group/resource, from the RBAC evidence (src/gather/owners.ts):
- * 'live' when a ServiceAccount allowed to update them has a Ready pod, 'missing' when none has, 'unknown' when RBAC
- * could not be read (then it is a gap, never a verdict).
+ * The namespace controller has not made its first pass yet (no deletion condition, inside --controller-timeout): what
+ * its first pass changes by itself (its background DeleteCollection drops foregroundDeletion) is still a wait.
  */
-export function finalizerOwner(snapshot: Snapshot, group: string, resource: string): OwnerState {
+export function beforeFirstPass(snapshot: Snapshot, context: { now: Date; controllerTimeoutMs: number; conditions: { present: boolean } }): boolean {
+  const silentUntil = controllerSilentUntil(snapshot.namespace, context.conditions.present, context.controllerTimeoutMs);
+  return silentUntil !== undefined && context.now.getTime() <= silentUntil;
+}
+
+export type OwnerState =
+  | { state: 'unknown'; known?: CatalogEntry }
+  | { state: 'missing'; candidates: ControllerCandidate[]; known?: CatalogEntry; searched: ControllerPodRef[] }
+  | { state: 'live'; confidence: 'runs' | 'may'; pods: ControllerPodRef[]; known?: CatalogEntry }
+  | { state: 'unseen'; known: CatalogEntry };
+
+/**
+ * Who will remove `finalizer` from objects of group/resource, most specific evidence first: a Ready pod found where
+ * the finalizer catalog says its owner runs ('live', runs); else a Ready pod whose ServiceAccount RBAC lets update the
+ * type ('live', may: inference only, bounded by --stall-after); else, for an owner that may run outside the cluster,
+ * 'unseen'; else 'missing'. 'unknown' when RBAC could not be read and the catalog found nothing: a gap, not a verdict.
+ */
+export function finalizerOwner(snapshot: Snapshot, finalizer: string, group: string, resource: string): OwnerState {
+  const known = lookupFinalizer(finalizer);
+  const found = snapshot.knownOwners?.find((o) => o.finalizer === finalizer);
+  const searched: ControllerPodRef[] = (found?.pods ?? []).map((p) => ({ ...p, via: `labels ${p.selector}` }));
+  const running = searched.filter((p) => p.ready);
+  if (running.length) return { state: 'live', confidence: 'runs', pods: running, known };
+  if (known?.mayRunOffCluster) return { state: 'unseen', known };
   const owners = snapshot.finalizerOwners.find((o) => o.group === group && o.resource === resource);
-  if (!owners?.rbacReadable) return { state: 'unknown' };
-  const live = owners.candidates.filter((c) => c.pods.some((p) => p.ready));
-  return live.length ? { state: 'live', live } : { state: 'missing', candidates: owners.candidates };
+  if (!owners?.rbacReadable) return { state: 'unknown', known };
+  const may = owners.candidates.flatMap((c) =>
+    c.pods.filter((p) => p.ready).map((p) => ({ ...p, namespace: c.serviceAccount.namespace, via: `ServiceAccount ${c.serviceAccount.namespace}/${c.serviceAccount.name} (${c.grantedBy})` })),
+  );
+  if (may.length) return { state: 'live', confidence: 'may', pods: may, known };
+  return { state: 'missing', candidates: owners.candidates, known, searched };
+}
+
+export type StallVerdict =
+  | { stalled: false; deadline: number }
+  | {
+      stalled: true;
+      reason: StallReason;
+      waitedMs: number;
+      /** The object (or Event) whose words decided it, and those words. */
+      source?: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent };
+    };
+
+/**
+ * A wait on a live controller is over, and a blocker, when the objects' own conditions or a Warning Event about them
+ * report a failure, or when the oldest has waited longer than `stallAfterMs` since its own deletionTimestamp (the
+ * namespace's age proves nothing). "being terminated" in either is a cause of its own: the controller must create an
+ * object in the dying namespace, which the API server refuses.
+ */
+export function finalizerStall(snapshot: Snapshot, samples: ObjectSample[], now: Date, stallAfterMs: number): StallVerdict {
+  const oldest = Math.min(...samples.map((s) => Date.parse(s.meta.deletionTimestamp ?? '') || now.getTime()));
+  const waitedMs = now.getTime() - oldest;
+  const words: { word: ControllerWord; source: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent } }[] = [];
+  for (const sample of samples) {
+    for (const condition of sample.conditions ?? []) {
+      const word = conditionWord(condition);
+      if (word) words.push({ word, source: { sample, condition } });
+    }
+    for (const event of eventsAbout(snapshot, sample)) {
+      const word = eventWord(event);
+      if (word) words.push({ word, source: { sample, event } });
+    }
+  }
+  const cannotCreate = words.find((w) => w.word === 'cannot-create-in-terminating-namespace');
+  if (cannotCreate) return { stalled: true, reason: 'CannotCreateInTerminatingNamespace', waitedMs, source: cannotCreate.source };
+  const failure = words.find((w) => w.source.condition) ?? words[0];
+  if (failure) return { stalled: true, reason: failure.source.condition ? 'ObjectCondition' : 'Event', waitedMs, source: failure.source };
+  if (waitedMs > stallAfterMs) return { stalled: true, reason: 'StallAfter', waitedMs };
+  return { stalled: false, deadline: oldest + stallAfterMs };
+}
+
+/** Warning Events about the object, recorded after it was deleted (older ones are about its life, not its deletion). */
+export function eventsAbout(snapshot: Snapshot, sample: ObjectSample): ObjectEvent[] {
+  const deleted = sample.meta.deletionTimestamp ?? '';
+  return (snapshot.events ?? []).filter(
+    (e) =>
+      (sample.meta.uid && e.involvedObject.uid ? e.involvedObject.uid === sample.meta.uid : e.involvedObject.name === sample.meta.name && e.involvedObject.kind === sample.kind) &&
+      (!e.lastTimestamp || !deleted || Date.parse(e.lastTimestamp) >= Date.parse(deleted)),
+  );
+}
+
+/** A deleted pod that only a custom finalizer keeps: no kubelet has anything left to do (never scheduled, or finished). */
+export function podHeldOnlyByFinalizer(pod: Pick<PodState, 'deletionTimestamp' | 'finalizers' | 'nodeName' | 'phase'>): boolean {
+  return Boolean(pod.deletionTimestamp) && pod.finalizers.some((f) => !isBuiltInFinalizer(f)) && (!pod.nodeName || pod.phase === 'Succeeded' || pod.phase === 'Failed');
 }
 
 /** Deleted objects that wait on a custom (not Kubernetes') finalizer, grouped by type and finalizer. */
@@ -129,7 +212,7 @@ export function isGoing(snapshot: Snapshot, sample: ObjectSample, now: Date): bo
   if (!sample.meta.deletionTimestamp) return false;
   if (sample.group === '' && sample.resource === 'pods') return podInGrace(sample.meta, now);
   const custom = (sample.meta.finalizers ?? []).filter((f) => !isBuiltInFinalizer(f));
-  return custom.length === 0 || finalizerOwner(snapshot, sample.group, sample.resource).state === 'live';
+  return custom.every((f) => ['live', 'unseen'].includes(finalizerOwner(snapshot, f, sample.group, sample.resource).state));
 }
 
 /**

@@ -1,19 +1,13 @@
 // Facts about Kubernetes that both the gathering and the checks rely on.
+import { isRemovedByKubernetesItself } from './finalizer-catalog.js';
 import type { APIServiceState, WebhookState } from './types.js';
 
-// Finalizers that Kubernetes' own components (kube-apiserver, kube-controller-manager) remove.
-const BUILT_IN = new Set([
-  'kubernetes',
-  'orphan',
-  'foregroundDeletion',
-  'kubernetes.io/pvc-protection',
-  'kubernetes.io/pv-protection',
-  'batch.kubernetes.io/job-tracking',
-  'customresourcecleanup.apiextensions.k8s.io',
-]);
-
+/**
+ * Finalizers that kube-apiserver or kube-controller-manager remove (the catalog says which): their own checks decide
+ * about them. Kubernetes' finalizers owned elsewhere (cloud-controller-manager, CSI) are searched for like a project's.
+ */
 export function isBuiltInFinalizer(finalizer: string): boolean {
-  return BUILT_IN.has(finalizer);
+  return isRemovedByKubernetesItself(finalizer);
 }
 
 /**

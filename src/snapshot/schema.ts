@@ -152,7 +152,14 @@ export const NodeStateSchema = v.object({
   taints: list(v.object({ key: text, value: v.optional(text), effect: name }), 1_000),
 });
 
-const ObjectSampleSchema = v.object({ group: name, version: name, resource: name, kind: name, meta: ObjectMetaSchema });
+const ObjectSampleSchema = v.object({
+  group: name,
+  version: name,
+  resource: name,
+  kind: name,
+  meta: ObjectMetaSchema,
+  conditions: v.optional(list(ConditionSchema, 1_000)),
+});
 
 const ContentTypeSchema = v.pipe(
   v.object({
@@ -208,10 +215,30 @@ export const CRDStateSchema = v.object({
   conversionHasCABundle: v.optional(v.boolean()),
 });
 
+const ControllerPodFields = { name, ready: v.boolean(), phase: v.optional(name), owner: v.optional(text), restarts: v.optional(count) };
+
 const ControllerCandidateSchema = v.object({
   serviceAccount: v.object({ namespace: name, name }),
   grantedBy: text,
-  pods: list(v.object({ name, ready: v.boolean(), phase: v.optional(name), owner: v.optional(text) })),
+  pods: list(v.object(ControllerPodFields)),
+});
+
+const KnownOwnerEvidenceSchema = v.object({
+  finalizer: name,
+  pods: list(v.object({ ...ControllerPodFields, namespace: name, selector: text }), 1_000),
+  readable: v.boolean(),
+});
+
+export const ObjectEventSchema = v.object({
+  namespace: name,
+  name,
+  involvedObject: v.object({ kind: name, name, namespace: v.optional(name), uid: v.optional(name) }),
+  type: v.optional(name),
+  reason: v.optional(text),
+  message: v.optional(text),
+  count: v.optional(count),
+  lastTimestamp: v.optional(timestamp),
+  source: v.optional(text),
 });
 
 const GapSchema = v.object({
@@ -246,6 +273,8 @@ export const SnapshotSchema = v.pipe(v.object({
     v.object({ group: name, resource: name, candidates: list(ControllerCandidateSchema, 1_000), rbacReadable: v.boolean() }),
     10_000,
   ),
+  knownOwners: v.optional(list(KnownOwnerEvidenceSchema, 10_000)),
+  events: v.optional(list(ObjectEventSchema, 10_000)),
   gaps: list(GapSchema, 10_000),
   stats: StatsSchema,
 }), v.check((s) => s.namespaceFound !== true || s.namespace !== undefined, 'namespaceFound is true but there is no namespace'));

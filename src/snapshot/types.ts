@@ -132,6 +132,8 @@ export interface ObjectSample {
   resource: string;
   kind: string;
   meta: ObjectMeta;
+  /** status.conditions, read (full object) only for a bounded sample of objects waiting on a live controller. */
+  conditions?: Condition[];
 }
 
 /** Counts per resource type left in the namespace: exactly what the report's `remaining[]` shows. */
@@ -182,7 +184,37 @@ export interface CRDState {
 export interface ControllerCandidate {
   serviceAccount: { namespace: string; name: string };
   grantedBy: string;
-  pods: { name: string; ready: boolean; phase?: string; owner?: string }[];
+  pods: ControllerPod[];
+}
+
+export interface ControllerPod {
+  name: string;
+  ready: boolean;
+  phase?: string;
+  owner?: string;
+  /** Restarts of all its containers. */
+  restarts?: number;
+}
+
+/** Pods found where the finalizer catalog says the owner of a finalizer runs (its well-known labels). */
+export interface KnownOwnerEvidence {
+  finalizer: string;
+  pods: (ControllerPod & { namespace: string; selector: string })[];
+  /** False when the pods could not be listed: then not finding them proves nothing. */
+  readable: boolean;
+}
+
+/** A Warning Event about an object of the namespace, wherever it was recorded (a Terminating namespace refuses new ones). */
+export interface ObjectEvent {
+  namespace: string;
+  name: string;
+  involvedObject: { kind: string; name: string; namespace?: string; uid?: string };
+  type?: string;
+  reason?: string;
+  message?: string;
+  count?: number;
+  lastTimestamp?: string;
+  source?: string;
 }
 
 export interface FinalizerOwnerEvidence {
@@ -211,6 +243,10 @@ export interface Snapshot {
   webhooks?: WebhookState[];
   crds: Record<string, CRDState>;
   finalizerOwners: FinalizerOwnerEvidence[];
+  /** Owners looked for through the finalizer catalog (src/snapshot/finalizer-catalog.ts). */
+  knownOwners?: KnownOwnerEvidence[];
+  /** Warning Events about objects waiting on a controller; undefined when none were read. */
+  events?: ObjectEvent[];
   gaps: Gap[];
   stats: { requests: number; bytesReceived: number; durationMs: number; retries: number };
 }

@@ -197,7 +197,7 @@ describe('clusters that cannot be read', () => {
     const logged: string[] = [];
     const result = await runClusters(
       {
-        namespace: 'payments', all: false, details: false, output: 'json', kubeconfig, requestTimeoutMs: 2_000, controllerTimeoutMs: 300_000,
+        namespace: 'payments', all: false, details: false, output: 'json', kubeconfig, requestTimeoutMs: 2_000, controllerTimeoutMs: 300_000, stallAfterMs: 600_000,
         concurrency: 2, waitMs: 0, color: false, verbose: true, clusters: { all: true },
       },
       'test',

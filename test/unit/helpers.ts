@@ -33,6 +33,7 @@ export function contextFor(snapshot: Snapshot, overrides: Partial<CheckContext> 
   return {
     now: new Date(snapshot.takenAt),
     controllerTimeoutMs: 5 * 60_000,
+    stallAfterMs: 10 * 60_000,
     conditions: parseConditions(snapshot.namespace?.conditions ?? []),
     ...overrides,
   };

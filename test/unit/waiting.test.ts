@@ -3,6 +3,7 @@
 // finalizer's operator has RBAC and a Ready pod), plus pod-terminating (2 s grace, node NotReady).
 import { describe, expect, it } from 'vitest';
 import { applyProgress } from '../../src/diagnosis/progress.js';
+import { diagnose } from '../../src/diagnosis/diagnose.js';
 import { REPORT_API_VERSION, type Report, type Wait } from '../../src/model/report.js';
 import { renderReport } from '../../src/render/index.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
@@ -154,22 +155,35 @@ describe('a finalizer whose controller runs (recorded: ObjectBucket, operator po
   const snapshot = recorded('finalizer-live');
   const report = diagnoseAt(snapshot);
 
-  it('is Progressing and names the controller pod, with no deadline and no expected finish', () => {
+  it('is Progressing; RBAC alone says the pod "may" remove it (never "runs"); bounded by --stall-after', () => {
     expect(report.verdict).toBe('Progressing');
     const w = wait(report, 'FinalizerController');
     expect(report.waitingOn![0]).toBe(w);
-    expect(w.deadline).toBeUndefined();
-    expect(facts(w)).toEqual([
-      'ObjectBucket live1/photos: deleted 0s ago, waiting on finalizer storage.ns-doctor.dev/bucket-cleanup',
-      'ServiceAccount live1-system/bucket-operator: may update objectbuckets.storage.ns-doctor.dev (ClusterRoleBinding live1-bucket-operator → ClusterRole live1-bucket-operator)',
-      'Pod live1-system/bucket-operator-6b7f9c5d4-q8m2z: Ready: runs the controller that removes storage.ns-doctor.dev/bucket-cleanup',
-    ]);
-    expect(w.command).toBe('kubectl -n live1-system logs bucket-operator-6b7f9c5d4-q8m2z');
-    expect(report.expectedBy).toBeUndefined();
-    expect(report.summary).toMatch(/no finish time known: controller pod live1-system\/bucket-operator-6b7f9c5d4-q8m2z decides when storage.ns-doctor.dev\/bucket-cleanup goes$/);
+    expect(w.finalizer).toMatchObject({
+      finalizer: 'storage.ns-doctor.dev/bucket-cleanup',
+      group: 'storage.ns-doctor.dev',
+      resource: 'objectbuckets',
+      objects: 1,
+      owner: { confidence: 'may', pods: [{ namespace: 'live1-system', name: 'bucket-operator-6b7f9c5d4-q8m2z', ready: true }] },
+    });
+    expect(w.finalizer!.stall).toBeUndefined();
+    const deleted = Date.parse(snapshot.content!.stuck[0].meta.deletionTimestamp!);
+    expect(Date.parse(w.deadline!)).toBe(deleted + 10 * 60_000);
+    expect(facts(w).join('\n')).not.toContain('runs the controller');
+    expect(w.command).toBe('kubectl -n live1-system logs bucket-operator-6b7f9c5d4-q8m2z --all-containers --since=1h');
     const pass = wait(report, 'NamespaceControllerPass');
-    expect(pass.deadline).toBeUndefined();
-    expect(pass.summary).toContain('within 8s of the last finalizer going');
+    expect(Date.parse(pass.deadline!)).toBe(Date.parse(w.deadline!) + 8_000);
+    expect(Date.parse(report.expectedBy!)).toBe(Date.parse(pass.deadline!));
+  });
+
+  it('the same wait is FinalizerControllerStalled once --stall-after has passed since the object\'s own deletion', () => {
+    const deleted = Date.parse(snapshot.content!.stuck[0].meta.deletionTimestamp!);
+    const late = diagnose(snapshot, { now: new Date(deleted + 10 * 60_000 + 1_000), controllerTimeoutMs: 5 * 60_000 });
+    expect(late.blockers.map((b) => b.id)).toEqual(['FinalizerControllerStalled']);
+    expect(late.blockers[0].finalizer!.stall).toMatchObject({ reason: 'StallAfter', stallAfterSeconds: 600 });
+    expect(late.waitingOn).toBeUndefined();
+    const flag = diagnose(snapshot, { now: new Date(deleted + 31_000), controllerTimeoutMs: 5 * 60_000, stallAfterMs: 30_000 });
+    expect(flag.blockers.map((b) => b.id)).toEqual(['FinalizerControllerStalled']);
   });
 
   it('one rule: with no Ready controller pod the same objects are FinalizerOwnerMissing, and no longer a wait', () => {
@@ -325,6 +339,6 @@ describe('--all', () => {
     const items = [diagnoseAt(recorded('pod-grace')), diagnoseAt(recorded('finalizer-live'))];
     const text = renderTextList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items, stats: { requests: 1, bytesReceived: 1, durationMs: 1, retries: 0 } }, false);
     expect(text).toMatch(/\ngrace1 +\S+ +Progressing +PodGracePeriod,NamespaceControllerPass \(by (2026-12-01 )?10:04(:35)? UTC\)\n/);
-    expect(text).toMatch(/\nlive1 +\S+ +Progressing +FinalizerController,NamespaceControllerPass \(no finish time known\)\n/);
+    expect(text).toMatch(/\nlive1 +\S+ +Progressing +FinalizerController,NamespaceControllerPass \(by 2026-12-01 09:59 UTC\)\n/);
   });
 });

@@ -7,6 +7,18 @@ import { conversionWebhookDown } from '../../../src/checks/conversion-webhook-do
 import { crdTerminating } from '../../../src/checks/crd-terminating.js';
 import { dependentsBlockDeletion } from '../../../src/checks/dependents-block-deletion.js';
 import { finalizerOwnerMissing } from '../../../src/checks/finalizer-owner-missing.js';
+import { finalizerControllerStalled } from '../../../src/checks/finalizer-controller-stalled.js';
+import {
+  configMapFinalizerWithUnrelatedUpdater,
+  knownOwnerRuns,
+  LIVE_FINALIZER,
+  liveWith,
+  podHeldByFinalizer,
+  renameFinalizer,
+  serviceWithLoadBalancerCleanup,
+  withCondition,
+  withEvent,
+} from './finalizer-stories.js';
 import { podsStuckTerminating } from '../../../src/checks/pods-stuck-terminating.js';
 import { pvcInUse } from '../../../src/checks/pvc-in-use.js';
 import { CHECKS } from '../../../src/checks/registry.js';
@@ -133,7 +145,27 @@ table(namespaceMetadataFinalizerRemaining, {
     {
       name: 'a custom metadata finalizer on the namespace',
       snapshot: withFinalizers(['kubernetes'], ['example.com/keep']),
-      blockers: [{ id: 'NamespaceMetadataFinalizerRemaining', lastResort: { command: `kubectl patch namespace nsf1 --type=merge -p '{"metadata":{"finalizers":null}}'` } }],
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining',
+          lastResort: { command: `kubectl patch namespace nsf1 --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["example.com/keep"]},{"op":"replace","path":"/metadata/finalizers","value":[]}]'` },
+        },
+      ],
+    },
+    {
+      name: "Rancher's controller.cattle.io/namespace-auth with no cattle-cluster-agent found: named from the catalog; only the custom token goes",
+      snapshot: () => {
+        const snapshot = withFinalizers(['kubernetes'], ['controller.cattle.io/namespace-auth', 'orphan'])();
+        snapshot.knownOwners = [{ finalizer: 'controller.cattle.io/namespace-auth', readable: true, pods: [] }];
+        return snapshot;
+      },
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining',
+          facts: [/Rancher/, /none found/],
+          lastResort: { command: /"op":"test".*"op":"replace","path":"\/metadata\/finalizers","value":\["orphan"\]/, cost: /nothing in the cluster/ },
+        },
+      ],
     },
   ],
 });
@@ -192,13 +224,146 @@ table(apiServiceUnavailable, {
   ],
 });
 
+const ACCESS_DENIED = 'AccessDenied: User: arn:aws:sts::123456789012:assumed-role/bucket-operator is not authorized to perform: s3:DeleteBucket';
+const TERMINATING = 'cannot create ProviderConfigUsage: unable to create new content in namespace live1 because it is being terminated';
+/** The object's own deletion plus `ms`: what --stall-after is counted from (never the namespace's age). */
+const afterObjectDeleted = (ms: number, stallAfterMs?: number) => (snapshot: Snapshot) => ({
+  now: new Date(Date.parse(snapshot.content!.stuck[0].meta.deletionTimestamp!) + ms),
+  ...(stallAfterMs !== undefined ? { stallAfterMs } : {}),
+});
+
 table(finalizerOwnerMissing, {
-  valid: [{ name: 'the finalizer’s controller runs and is Ready', snapshot: () => recorded('finalizer-live') }],
+  valid: [
+    { name: 'a Ready pod whose ServiceAccount may update the type: a wait until --stall-after, not missing', snapshot: () => recorded('finalizer-live') },
+    { name: "issue 18 item 2: an unrelated Ready pod may update configmaps (a wait bounded by --stall-after)", snapshot: configMapFinalizerWithUnrelatedUpdater },
+    { name: "issue 18 item 3: service.kubernetes.io/load-balancer-cleanup belongs to the cloud-controller-manager, maybe off-cluster", snapshot: serviceWithLoadBalancerCleanup },
+  ],
   invalid: [
     {
       name: 'no running controller may remove the custom finalizer',
       snapshot: () => recorded('crd-finalizer'),
-      blockers: [{ id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'example.ns-doctor.dev/snapshot-cleanup', group: 'example.ns-doctor.dev', resource: 'databasebackups' }, facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ } }],
+      blockers: [{ id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'example.ns-doctor.dev/snapshot-cleanup', group: 'example.ns-doctor.dev', resource: 'databasebackups' }, facts: [/example\.ns-doctor\.dev\/snapshot-cleanup/], lastResort: { cost: /leak/ }, finalizer: { finalizer: 'example.ns-doctor.dev/snapshot-cleanup', owner: { confidence: 'none', pods: [] } } }],
+    },
+    {
+      name: 'a catalogued finalizer (Argo CD) whose controller is gone: named from the catalog, with its cost',
+      snapshot: () =>
+        liveWith((snapshot, bucket) => {
+          renameFinalizer(snapshot, bucket, 'resources-finalizer.argocd.argoproj.io');
+          snapshot.finalizerOwners[0].candidates = [];
+          snapshot.knownOwners = [{ finalizer: 'resources-finalizer.argocd.argoproj.io', readable: true, pods: [] }];
+        }),
+      blockers: [
+        {
+          id: 'FinalizerOwnerMissing',
+          safeties: ['safe', 'last-resort'],
+          finalizer: { finalizer: 'resources-finalizer.argocd.argoproj.io', owner: { confidence: 'none', project: 'Argo CD', component: 'argocd-application-controller' }, removalCost: 'cluster' },
+          lastResort: { command: /--type=json -p .*"op":"test".*"op":"remove","path":"\/metadata\/finalizers\/0"/ },
+        },
+      ],
+    },
+    {
+      name: 'issue 18 item 8: a pod that only a custom finalizer keeps gets the finalizer fix (JSON patch), not a forced delete',
+      snapshot: () => podHeldByFinalizer((pod) => delete pod.nodeName),
+      blockers: [{ id: 'FinalizerOwnerMissing', finalizer: { finalizer: 'example.com/hold', group: '', resource: 'pods' }, lastResort: { command: /^kubectl -n pod1 patch pods worker-6f7c9-qk2vd --type=json/ } }],
+    },
+  ],
+});
+
+table(finalizerControllerStalled, {
+  valid: [
+    { name: 'the controller runs and nothing says it fails, inside --stall-after', snapshot: () => recorded('finalizer-live') },
+    { name: 'Ready=False while it deletes (reason Deleting) is work in progress', snapshot: withCondition({ type: 'Ready', status: 'False', reason: 'Deleting' }) },
+    { name: 'Synced=True, Ready=True: healthy conditions', snapshot: () => liveWith((_s, b) => (b.conditions = [{ type: 'Synced', status: 'True', reason: 'ReconcileSuccess' }, { type: 'Ready', status: 'True' }])) },
+    { name: 'a Warning Event from before the object was deleted is about its life, not its deletion', snapshot: withEvent({ reason: 'SyncFailed', message: 'timeout' }, -60) },
+    { name: 'a Normal Event never reports a failure', snapshot: withEvent({ type: 'Normal', reason: 'Deleting', message: 'deleting bucket' }) },
+    { name: 'no controller at all is FinalizerOwnerMissing, not this', snapshot: () => recorded('crd-finalizer'), context: afterObjectDeleted(3_600_000) },
+    { name: 'waited 9m59s of a 10m --stall-after', snapshot: () => recorded('finalizer-live'), context: afterObjectDeleted(599_000) },
+  ],
+  invalid: [
+    {
+      name: "issue 18 item 1: the object's own condition says the controller fails (Ready=False DeleteFailed AccessDenied)",
+      snapshot: withCondition({ type: 'Ready', status: 'False', reason: 'DeleteFailed', message: ACCESS_DENIED }),
+      blockers: [
+        {
+          id: 'FinalizerControllerStalled',
+          facts: [ACCESS_DENIED],
+          safeties: ['safe', 'last-resort'],
+          finalizer: {
+            finalizer: LIVE_FINALIZER,
+            owner: { confidence: 'may', pods: [{ namespace: 'live1-system', name: 'bucket-operator-6b7f9c5d4-q8m2z', ready: true }] },
+            stall: { reason: 'ObjectCondition', condition: { type: 'Ready', status: 'False', reason: 'DeleteFailed' }, message: ACCESS_DENIED, source: { kind: 'ObjectBucket', name: 'photos' } },
+          },
+          lastResort: { command: /--type=json/ },
+        },
+      ],
+    },
+    {
+      name: 'Crossplane: Synced=False ReconcileError',
+      snapshot: withCondition({ type: 'Synced', status: 'False', reason: 'ReconcileError', message: 'delete failed: operation error S3: DeleteBucket, https response error StatusCode: 409, BucketNotEmpty' }),
+      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'ObjectCondition', condition: { type: 'Synced', status: 'False' } } } }],
+    },
+    {
+      name: 'kstatus: Stalled=True',
+      snapshot: withCondition({ type: 'Stalled', status: 'True', reason: 'CleanupBlocked' }),
+      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'ObjectCondition' } } }],
+    },
+    {
+      name: "a Warning Event in the controller's own namespace (a Terminating namespace refuses new Events)",
+      snapshot: withEvent({ reason: 'CleanupFailed', message: 'AccessDenied: s3:DeleteBucket' }),
+      blockers: [{ id: 'FinalizerControllerStalled', facts: [/Warning CleanupFailed by bucket-operator: AccessDenied/], finalizer: { stall: { reason: 'Event', source: { kind: 'Event', namespace: 'live1-system' } } } }],
+    },
+    {
+      name: 'Crossplane v2: an Event says the controller cannot create in the terminating namespace',
+      snapshot: withEvent({ reason: 'CannotConnectToProvider', message: TERMINATING }),
+      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace', finalizer: { stall: { reason: 'CannotCreateInTerminatingNamespace', message: TERMINATING } } }],
+    },
+    {
+      name: 'the same words in a condition',
+      snapshot: withCondition({ type: 'Synced', status: 'False', reason: 'ReconcileError', message: TERMINATING }),
+      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace' }],
+    },
+    {
+      name: 'no word from the controller, but longer than --stall-after (10m) since the object was deleted',
+      snapshot: () => recorded('finalizer-live'),
+      context: afterObjectDeleted(601_000),
+      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'StallAfter', waitedSeconds: 601, stallAfterSeconds: 600 } }, lastResort: { command: /"op":"test"/ } }],
+    },
+    {
+      name: '--stall-after is a flag',
+      snapshot: () => recorded('finalizer-live'),
+      context: afterObjectDeleted(31_000, 30_000),
+      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'StallAfter', stallAfterSeconds: 30 } } }],
+    },
+    {
+      name: 'issue 18 item 2: past --stall-after, a wait linked by RBAC only is a blocker with the last resort',
+      snapshot: configMapFinalizerWithUnrelatedUpdater,
+      context: afterObjectDeleted(601_000),
+      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { finalizer: 'backup.example.com/export', owner: { confidence: 'may' } }, safeties: ['safe', 'last-resort'] }],
+    },
+    {
+      name: 'a catalogued controller found by its labels runs: restart it (caution) comes before the last resort',
+      snapshot: knownOwnerRuns('resources-finalizer.argocd.argoproj.io', 'app.kubernetes.io/name=argocd-application-controller', 4),
+      context: afterObjectDeleted(601_000),
+      blockers: [
+        {
+          id: 'FinalizerControllerStalled',
+          safeties: ['safe', 'caution', 'last-resort'],
+          finalizer: { owner: { confidence: 'runs', project: 'Argo CD', pods: [{ name: 'argocd-application-controller-0', restarts: 4 }] }, removalCost: 'cluster' },
+        },
+      ],
+    },
+    {
+      name: 'issue 18 item 3: load-balancer-cleanup past --stall-after: the cloud-controller-manager, and a leaked cloud load balancer',
+      snapshot: serviceWithLoadBalancerCleanup,
+      context: afterObjectDeleted(601_000),
+      blockers: [
+        {
+          id: 'FinalizerControllerStalled',
+          finalizer: { finalizer: 'service.kubernetes.io/load-balancer-cleanup', owner: { confidence: 'unseen', project: 'Kubernetes', pods: [] }, removalCost: 'cloud-orphan' },
+          facts: [/cloud-controller-manager/],
+          lastResort: { cost: /cloud load balancer/ },
+        },
+      ],
     },
   ],
 });
@@ -294,15 +459,34 @@ table(pvcInUse, {
   ],
 });
 
+function beforeFirstPass(): Snapshot {
+  const snapshot = foregroundOwner(true);
+  snapshot.namespace!.conditions = [];
+  return snapshot;
+}
+
 table(dependentsBlockDeletion, {
-  valid: [{ name: 'no owner waits on foregroundDeletion or orphan', snapshot: () => recorded('crd-finalizer') }],
-  invalid: [{ name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', subject: { kind: 'Owners', namespace: 'crd1', names: ['Deployment/web'] }, summary: /1 blocking dependent/ }] }],
+  valid: [
+    { name: 'no owner waits on foregroundDeletion or orphan', snapshot: () => recorded('crd-finalizer') },
+    { name: "issue 18 item 7: before the namespace controller's first pass (deleted 2s ago, no condition yet) it is a wait", snapshot: beforeFirstPass, context: after(2_000) },
+  ],
+  invalid: [
+    { name: 'an owner waits on a dependent with blockOwnerDeletion', snapshot: () => foregroundOwner(true), blockers: [{ id: 'DependentsBlockDeletion', subject: { kind: 'Owners', namespace: 'crd1', names: ['Deployment/web'] }, summary: /1 blocking dependent/ }] },
+    {
+      name: 'past --controller-timeout with no pass: the last resort removes only foregroundDeletion, with a JSON patch test',
+      snapshot: beforeFirstPass,
+      context: after(6 * 60_000),
+      blockers: [{ id: 'DependentsBlockDeletion', lastResort: { command: `kubectl -n crd1 patch deployments.apps web --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["foregroundDeletion"]},{"op":"remove","path":"/metadata/finalizers/0"}]'` } }],
+    },
+  ],
 });
 
 table(podsStuckTerminating, {
   valid: [
     { name: 'a pod still inside its grace period', snapshot: () => recorded('pod-grace') },
     { name: 'no pod is Terminating', snapshot: () => recorded('crd-finalizer') },
+    { name: 'issue 18 item 8: a pod never scheduled, held only by a custom finalizer, is the finalizer finding', snapshot: () => podHeldByFinalizer((pod) => delete pod.nodeName) },
+    { name: 'a Failed pod held only by a custom finalizer likewise', snapshot: () => podHeldByFinalizer((pod) => (pod.phase = 'Failed')) },
   ],
   invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] }],
 });

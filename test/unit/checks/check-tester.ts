@@ -3,7 +3,7 @@
 // must be one the check declares in `emits`.
 import { describe, expect, it } from 'vitest';
 import type { Check, CheckContext } from '../../../src/checks/types.js';
-import type { Blocker, BlockerId, Subject } from '../../../src/model/report.js';
+import type { Blocker, BlockerId, FinalizerFacts, FixSafety, Subject } from '../../../src/model/report.js';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { contextFor } from '../helpers.js';
 
@@ -22,7 +22,13 @@ export interface ExpectedBlocker {
   facts?: (string | RegExp)[];
   /** The last-resort fix's command and cost, when it matters. */
   lastResort?: { command?: string | RegExp; cost?: string | RegExp };
+  /** The typed finalizer facts (matched as a subset). */
+  finalizer?: DeepPartial<FinalizerFacts>;
+  /** The safety levels of the fixes, in order. */
+  safeties?: FixSafety[];
 }
+
+type DeepPartial<T> = { [K in keyof T]?: NonNullable<T[K]> extends (infer U)[] ? DeepPartial<U>[] : NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> : T[K] };
 
 export interface InvalidCase extends CheckCase {
   blockers: ExpectedBlocker[];
@@ -46,6 +52,8 @@ export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: In
         if (want.subject) expect(blocker.subject).toEqual(want.subject);
         if (want.summary) expect(blocker.summary).toMatch(want.summary);
         for (const fact of want.facts ?? []) expect(blocker.evidence.map((e) => e.fact).join('\n')).toMatch(fact);
+        if (want.finalizer) expect(blocker.finalizer).toMatchObject(want.finalizer);
+        if (want.safeties) expect(blocker.fixes.map((f) => f.safety)).toEqual(want.safeties);
         if (want.lastResort) {
           const last = blocker.fixes.find((f) => f.safety === 'last-resort');
           expect(last, 'a last-resort fix').toBeDefined();

@@ -1,0 +1,122 @@
+import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
+import { deletedWithCustomFinalizer, finalizerOwner, finalizerStall, type OwnerState, type StallVerdict } from '../snapshot/deadlines.js';
+import type { ObjectSample } from '../snapshot/types.js';
+import { sh } from '../util/shell.js';
+import { humanDuration } from '../util/time.js';
+import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
+import { link, type Check } from './types.js';
+
+type Stalled = Extract<StallVerdict, { stalled: true }>;
+type Waited = Extract<OwnerState, { state: 'live' | 'unseen' }>;
+
+/**
+ * No unbounded wait on a controller: objects whose finalizer's controller runs (or may run, or runs out of sight) are
+ * a wait only until their own words report a failure or they have waited past --stall-after; then they are this.
+ */
+export const finalizerControllerStalled: Check = {
+  id: 'FinalizerControllerStalled',
+  emits: ['FinalizerControllerStalled', 'ControllerCannotCreateInTerminatingNamespace'],
+  description: 'Objects wait on a finalizer whose controller runs but reports a failure, or has not removed it within --stall-after',
+  groupSummary({ id, subject, summary }) {
+    if (subject.kind !== 'Finalizer') return summary;
+    const type = typeNameOf(subject);
+    return id === 'ControllerCannotCreateInTerminatingNamespace'
+      ? `${type} wait on finalizer ${subject.finalizer}, and its controller must create an object in the terminating namespace to finish`
+      : `${type} wait on finalizer ${subject.finalizer}, and its controller reports a failure or has not removed it within --stall-after`;
+  },
+  run(snapshot, { now, stallAfterMs }) {
+    const blockers: Blocker[] = [];
+    for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
+      const first = samples[0];
+      if (!first) continue;
+      const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
+      if (owner.state !== 'live' && owner.state !== 'unseen') continue;
+      const verdict = finalizerStall(snapshot, samples, now, stallAfterMs);
+      if (!verdict.stalled) continue;
+      const total = waitingCount(snapshot, first, finalizer, samples.length);
+      blockers.push({
+        ...stalledBlocker(snapshot.namespaceName, finalizer, first, samples, owner, verdict, { now, stallAfterMs }, total),
+        finalizer: facts(snapshot, finalizer, first, samples, owner, { verdict, stallAfterMs }),
+      });
+    }
+    return blockers;
+  },
+};
+
+function stalledBlocker(
+  namespace: string,
+  finalizer: string,
+  first: ObjectSample,
+  samples: ObjectSample[],
+  owner: Waited,
+  verdict: Stalled,
+  { now, stallAfterMs }: { now: Date; stallAfterMs: number },
+  total: number,
+): Blocker {
+  const typeName = typeNameOf(first);
+  const known = owner.known;
+  const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
+  const words = wordsLink(verdict);
+  if (words) evidence.push(words);
+  if (known) evidence.push(catalogLink(known, finalizer));
+  if (owner.state === 'live') evidence.push(...controllerLinks(owner, typeName, finalizer));
+  const pod = owner.state === 'live' ? owner.pods[0] : undefined;
+  const controller = controllerName(owner, pod);
+  // With no controller pod in sight, what it last said about the object is in the object's Events.
+  const logs = logsCommand(pod) ?? (first.meta.namespace ? sh`kubectl -n ${first.meta.namespace} describe ${typeName} ${first.meta.name}` : undefined);
+  const fixes: Fix[] = [];
+  const waited = humanDuration(verdict.waitedMs);
+  let summary: string;
+  if (verdict.reason === 'CannotCreateInTerminatingNamespace') {
+    summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but ${controller} must create an object in namespace ${namespace} to finish, and a Terminating namespace refuses new objects: it can never finish`;
+    fixes.push({
+      safety: 'safe',
+      description: `make sure what ${finalizer} guards is cleaned up (the external resource named in the controller's words), by the controller elsewhere or by hand; the controller's own log says what it tried`,
+      ...(logs ? { command: logs } : {}),
+    });
+  } else if (verdict.reason === 'StallAfter') {
+    summary = `${total} ${typeName} ha${total === 1 ? 's' : 've'} waited ${waited} on finalizer ${finalizer}, longer than --stall-after ${humanDuration(stallAfterMs)}; ${controller} has not removed it`;
+    fixes.push({ safety: 'safe', description: `read what ${controller} says about ${first.meta.name} and fix what it reports`, ...(logs ? { command: logs } : {}) });
+  } else {
+    const said = verdict.source?.condition ?? verdict.source?.event;
+    summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and ${controller} reports that it fails (${said?.reason ?? 'see its message'}, waiting ${waited})`;
+    fixes.push({ safety: 'safe', description: `fix what the controller reports (${said?.reason ?? 'its message'}: see the evidence); it retries by itself and removes the finalizer`, ...(logs ? { command: logs } : {}) });
+  }
+  if (pod && owner.state === 'live' && owner.confidence === 'runs') {
+    fixes.push({
+      safety: 'caution',
+      description: `restart the controller${pod.owner ? '' : ' (its pod has no owner: make sure something re-creates it)'}, in case it is wedged`,
+      command: sh`kubectl -n ${pod.namespace} delete pod ${pod.name}`,
+      cost: 'its work pauses for as long as it takes to start again',
+    });
+  }
+  fixes.push(removeFinalizerFix(first, finalizer, known, total));
+  return {
+    id: verdict.reason === 'CannotCreateInTerminatingNamespace' ? 'ControllerCannotCreateInTerminatingNamespace' : 'FinalizerControllerStalled',
+    subject: { kind: 'Finalizer', finalizer, group: first.group, resource: first.resource },
+    summary,
+    evidence,
+    fixes,
+  };
+}
+
+function controllerName(owner: Waited, pod: { namespace: string; name: string } | undefined): string {
+  if (owner.state === 'unseen') return owner.known.owner;
+  if (!pod) return 'its controller';
+  return owner.confidence === 'runs' ? `its controller ${pod.namespace}/${pod.name}` : `pod ${pod.namespace}/${pod.name} (which may remove it: RBAC only)`;
+}
+
+/** The controller's own words (a condition on the object, or a Warning Event about it), as evidence. */
+function wordsLink(verdict: Stalled): EvidenceLink | undefined {
+  const source = verdict.source;
+  if (source?.condition) {
+    const c = source.condition;
+    return link(refOf(source.sample), `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`, 1);
+  }
+  if (source?.event) {
+    const e = source.event;
+    const by = e.source ? ` by ${e.source}` : '';
+    return link({ kind: 'Event', namespace: e.namespace, name: e.name }, `${e.type ?? 'Warning'} ${e.reason ?? ''}${by}${e.count && e.count > 1 ? ` (×${e.count})` : ''}: ${e.message ?? ''}`, 1);
+  }
+  return undefined;
+}
