@@ -6,6 +6,14 @@ import { parseListen } from '../watch/server.js';
 import { DEFAULT_LIMITS, type CardinalityLimits } from '../watch/series.js';
 
 
+/**
+ * The settings every command hands the diagnosis (run, fix, --all, many clusters, watch): made in one place, so a
+ * new setting cannot reach one command and miss another.
+ */
+export function diagnosisSettings(options: Pick<CliOptions, 'controllerTimeoutMs' | 'stallAfterMs'>): { controllerTimeoutMs: number; stallAfterMs: number } {
+  return { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs };
+}
+
 export interface CliOptions {
   namespace?: string;
   all: boolean;

@@ -12,6 +12,7 @@ import { renderClusterList } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions, ClusterSelection } from './args.js';
+import { diagnosisSettings } from './args.js';
 import { gatherAll } from './gather-all.js';
 import { exitCodeForClusters, IncompleteError, type RunResult } from './outcome.js';
 
@@ -117,7 +118,7 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
     const gaps = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps)];
     return unreachable(context, cluster, gaps.map((g) => ({ ...g, kind: 'fatal' as const })), stats);
   }
-  const reports = snapshots.map((s) => withContext(diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }), context));
+  const reports = snapshots.map((s) => withContext(diagnose(s, diagnosisSettings(options)), context));
   const stderr = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps.filter((g) => g.kind === 'fatal'))].map(
     (gap) => `error: context ${context}: ${gap.what}: ${gap.reason}`,
   );

@@ -22,7 +22,7 @@ import { RESULT_KIND, REPORT_API_VERSION, type FixPlan, type FixResult } from '.
 import { renderFix } from '../render/index.js';
 import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
-import { UsageError, type CliOptions, type FixOptions } from './args.js';
+import { UsageError, type CliOptions, type FixOptions, diagnosisSettings } from './args.js';
 import { watchProgress } from '../gather/watch.js';
 import { exitCodeFor, exitCodeForAll, type RunResult } from './outcome.js';
 import { gatherAll } from './gather-all.js';
@@ -186,7 +186,7 @@ async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOpti
     const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
-  const reports: Report[] = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }));
+  const reports: Report[] = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
   const draft = draftPlan(snapshots.map((snapshot, i) => ({ report: reports[i]!, snapshot })));
   const { chosen } = selectSteps(draft, options.fix.allow);
   const reads = await readEvidence(client, chosen.flatMap((s) => [s.target, ...s.evidence]));

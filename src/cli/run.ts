@@ -12,7 +12,7 @@ import { formatRequest, formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, SnapshotFileError, writeSnapshotFile } from '../snapshot/file.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
-import { UsageError } from './args.js';
+import { UsageError, diagnosisSettings } from './args.js';
 import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
 import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
@@ -60,7 +60,7 @@ export async function run(
       const first = snapshots[0];
       if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const firstLook = diagnose(first, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs });
+        const firstLook = diagnose(first, diagnosisSettings(options));
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
         const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
@@ -78,7 +78,7 @@ export async function run(
     const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
     if (fatal) stderr.push(`error: ${fatal.reason}`);
   }
-  const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }));
+  const reports = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
   const single = reports[0];
   if (progress && client && single) {
     applyProgress(single, progress);

@@ -15,7 +15,7 @@ import { ScanLoop } from '../watch/schedule.js';
 import { watchSeries, type ScanResult, type WatchCounters } from '../watch/series.js';
 import { ListenError, parseListen, startServer } from '../watch/server.js';
 import type { CliOptions, WatchOptions } from './args.js';
-import { UsageError } from './args.js';
+import { UsageError, diagnosisSettings } from './args.js';
 import { gatherAll } from './gather-all.js';
 import { exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
 
@@ -72,7 +72,7 @@ export async function runWatch(
       const fatal = snapshots.flatMap((s) => s.gaps).find((g) => g.kind === 'fatal');
       if (fatal) throw new IncompleteError(fatal.reason);
       if (signal.aborted) throw new IncompleteError(`scan timed out after ${watch.scanTimeoutMs / 1000}s`);
-      const reports = snapshots.map((s) => diagnose(s, { controllerTimeoutMs: options.controllerTimeoutMs, stallAfterMs: options.stallAfterMs }));
+      const reports = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
       state.last = { reports, finishedAt: Date.now() / 1000 };
       state.consecutiveFailures = 0;
       state.lastError = undefined;

@@ -1,7 +1,7 @@
 // From diagnosis to plan: a pure function of the reports and the snapshots they came from. It decides which
 // blockers have a mechanical fix, what exactly each step changes, and which facts each step relies on. It reads
 // nothing and writes nothing: evidence.ts reads the evidence, apply.ts is the only code that writes.
-import type { Blocker, FixSafety, ObjectRef, Report } from '../model/report.js';
+import type { Blocker, BlockerId, FixSafety, ObjectRef, Report } from '../model/report.js';
 import type { ManualItem, PlanWarning } from '../model/plan.js';
 import type { ControllerCandidate, ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
 import { finalizerOwner } from '../snapshot/deadlines.js';
@@ -29,23 +29,30 @@ export interface Draft {
  * goes first (it would refuse the next steps too), owners waiting on dependents before the dependents' finalizers
  * (otherwise the garbage collector deletes the owner under step 2), the namespace's own finalizers last.
  */
-const STEP_ORDER: readonly string[] = [
-  'WebhookBlocksDeletion',
-  'APIServiceBackendInNamespace',
-  'APIServiceOrphaned',
-  'APIServiceUnavailable',
-  'DependentsBlockDeletion',
-  'FinalizerOwnerMissing',
-  'FinalizerControllerStalled',
-  'ControllerCannotCreateInTerminatingNamespace',
-  'PodsStuckTerminating',
-  'NamespaceMetadataFinalizerRemaining',
-  'NamespaceFinalizerRemaining',
-];
+const STEP_RANK: Record<BlockerId, number> = {
+  WebhookBlocksDeletion: 0,
+  APIServiceBackendInNamespace: 1,
+  APIServiceOrphaned: 2,
+  APIServiceUnavailable: 3,
+  DependentsBlockDeletion: 4,
+  FinalizerOwnerMissing: 5,
+  FinalizerControllerStalled: 6,
+  ControllerCannotCreateInTerminatingNamespace: 7,
+  PodsStuckTerminating: 8,
+  NamespaceMetadataFinalizerRemaining: 9,
+  NamespaceFinalizerRemaining: 10,
+  // No mechanical step (each is "manual" in a plan); a new blocker id must take a place here to compile.
+  ConversionWebhookDown: 11,
+  CRDTerminating: 11,
+  PVCInUse: 11,
+  NamespaceControllerNotRunning: 11,
+  GroupVersionParseFailure: 11,
+  NamespaceControllerForbidden: 11,
+  ContentDeletionFailed: 11,
+};
 
 export function draftPlan(inputs: { report: Report; snapshot: Snapshot }[]): Draft {
   const draft: Draft = { candidates: [], manual: [], warnings: [] };
-  const rank = (id: string) => (STEP_ORDER.includes(id) ? STEP_ORDER.indexOf(id) : STEP_ORDER.length);
   for (const { report, snapshot } of inputs) {
     for (const blocker of report.blockers) {
       for (const warning of blocker.warnings ?? []) draft.warnings.push({ blockerId: blocker.id, namespace: report.namespace, warning });
@@ -54,7 +61,7 @@ export function draftPlan(inputs: { report: Report; snapshot: Snapshot }[]): Dra
       else draft.manual.push({ blockerId: blocker.id, namespace: report.namespace, summary: blocker.summary, reason });
     }
   }
-  draft.candidates.sort((a, b) => rank(a.blocker.id) - rank(b.blocker.id));
+  draft.candidates.sort((a, b) => STEP_RANK[a.blocker.id] - STEP_RANK[b.blocker.id]);
   return draft;
 }
 
