@@ -170,7 +170,7 @@ function candidatesFor(blocker: Blocker, snapshot: Snapshot): { options: Candida
         description,
         cost,
         contentEvidence(first, { deleting: 'true', [`finalizer:${finalizer}`]: 'present' }),
-        owner.state === 'missing' ? ownerAbsence(owner.candidates) : [],
+        owner.state === 'missing' ? ownerAbsence(owner.candidates, owner.known?.workloads.map((w) => w.selector) ?? []) : [],
         { type: 'remove-finalizers', finalizers: [finalizer] },
         typeLabel,
       );
@@ -422,15 +422,23 @@ function backendEvidence(snapshot: Snapshot, webhook: WebhookState): EvidenceSpe
 
 /**
  * What "no running controller" rests on, read again right before the write: every ServiceAccount RBAC lets remove
- * the finalizer still has no ready pod. (No candidate at all is the RBAC finding, re-checked when the whole plan is
- * made again at apply time.)
+ * the finalizer still has no ready pod, and no ready pod carries the labels the finalizer catalog gives its owner.
+ * (No RBAC candidate at all is re-checked when the whole plan is made again at apply time.)
  */
-function ownerAbsence(candidates: ControllerCandidate[]): EvidenceSpec[] {
-  return candidates.map(({ serviceAccount: sa }) => ({
+function ownerAbsence(candidates: ControllerCandidate[], catalogSelectors: string[]): EvidenceSpec[] {
+  const byServiceAccount = candidates.map(({ serviceAccount: sa }) => ({
     ref: { kind: 'PodList', namespace: sa.namespace, name: `serviceAccountName=${sa.name}` },
     path: `/api/v1/namespaces/${seg(sa.namespace)}/pods?fieldSelector=${encodeURIComponent(`spec.serviceAccountName=${sa.name}`)}`,
     expect: { 'pods.ready': '0' },
   }));
+  // Where the finalizer catalog says its owner runs (well-known labels, cluster-wide): a controller installed or
+  // scaled up meanwhile makes the step stop, as the diagnosis would have called it live.
+  const byCatalogLabels = catalogSelectors.map((selector) => ({
+    ref: { kind: 'PodList', name: `labelSelector=${selector}` },
+    path: `/api/v1/pods?labelSelector=${encodeURIComponent(selector)}`,
+    expect: { 'pods.ready': '0' },
+  }));
+  return [...byServiceAccount, ...byCatalogLabels];
 }
 
 function collectionOf(sample: ObjectSample): string {

@@ -291,3 +291,19 @@ describe('fix planner: mutating configurations are treated the same', () => {
     expect((plan.steps[0].request.body as unknown[]).at(-1)).toEqual({ op: 'remove', path: '/webhooks/0' });
   });
 });
+
+describe('what "no running controller" rests on is read again before the write', () => {
+  it("a catalog finalizer's step re-reads the owner's well-known pods (cluster-wide, by label), besides RBAC's candidates", () => {
+    const snapshot = JSON.parse(JSON.stringify(recorded('crd-finalizer')).split('example.ns-doctor.dev/snapshot-cleanup').join('finalizers.fluxcd.io')) as Snapshot;
+    const report = diagnoseAt(snapshot);
+    expect(report.blockers.map((b) => b.id)).toContain('FinalizerOwnerMissing');
+    const draft = draftPlan([{ report, snapshot }]);
+    const steps = draft.candidates.filter((c) => c.blocker.id === 'FinalizerOwnerMissing').flatMap((c) => c.options.flatMap((o) => o.steps));
+    expect(steps.length).toBeGreaterThan(0);
+    for (const step of steps) {
+      expect(step.evidence).toContainEqual(
+        expect.objectContaining({ path: `/api/v1/pods?labelSelector=${encodeURIComponent('app.kubernetes.io/part-of=flux')}`, expect: { 'pods.ready': '0' } }),
+      );
+    }
+  });
+});
