@@ -1,5 +1,5 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
-import { deletedWithCustomFinalizer, finalizerOwner, finalizerStall, type OwnerState, type StallVerdict } from '../snapshot/deadlines.js';
+import { finalizersWithLiveOwner, type OwnerState, type StallVerdict } from '../snapshot/deadlines.js';
 import type { ObjectSample } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { humanDuration } from '../util/time.js';
@@ -26,12 +26,7 @@ export const finalizerControllerStalled: Check = {
   },
   run(snapshot, { now, stallAfterMs }) {
     const blockers: Blocker[] = [];
-    for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
-      const first = samples[0];
-      if (!first) continue;
-      const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
-      if (owner.state !== 'live' && owner.state !== 'unseen') continue;
-      const verdict = finalizerStall(snapshot, samples, now, stallAfterMs);
+    for (const { finalizer, samples, first, owner, verdict } of finalizersWithLiveOwner(snapshot, now, stallAfterMs)) {
       if (!verdict.stalled) continue;
       const total = waitingCount(snapshot, first, finalizer, samples.length);
       blockers.push({

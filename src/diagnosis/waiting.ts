@@ -9,11 +9,9 @@ import {
   blockingDependents,
   claimWaitsForPodsInGrace,
   controllerSilentUntil,
-  deletedWithCustomFinalizer,
   FINALIZER_ESTIMATE_S,
   FIRST_PASS_DELAY_S,
-  finalizerOwner,
-  finalizerStall,
+  finalizersWithLiveOwner,
   foregroundDependentsGoing,
   graceEnds,
   MAX_RETRY_BACKOFF_S,
@@ -165,12 +163,7 @@ function podLinks(snapshot: Snapshot, pod: PodState, now: Date): EvidenceLink[] 
  */
 function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: number): Wait[] {
   const waits: Wait[] = [];
-  for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
-    const first = samples[0];
-    if (!first) continue;
-    const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
-    if (owner.state !== 'live' && owner.state !== 'unseen') continue;
-    const verdict = finalizerStall(snapshot, samples, now, stallAfterMs);
+  for (const { finalizer, samples, first, owner, verdict } of finalizersWithLiveOwner(snapshot, now, stallAfterMs)) {
     if (verdict.stalled) continue;
     const typeName = typeNameOf(first);
     const total = waitingCount(snapshot, first, finalizer, samples.length);

@@ -197,6 +197,24 @@ export function deletedWithCustomFinalizer(snapshot: Snapshot): { finalizer: str
   return [...byTypeAndFinalizer.values()];
 }
 
+/**
+ * Deleted objects whose custom finalizer belongs to a controller that runs (or may, or runs out of sight), each with
+ * the one verdict that decides between a wait and FinalizerControllerStalled: the wait and the check read this list.
+ */
+export function finalizersWithLiveOwner(
+  snapshot: Snapshot,
+  now: Date,
+  stallAfterMs: number,
+): { finalizer: string; samples: ObjectSample[]; first: ObjectSample; owner: Extract<OwnerState, { state: 'live' | 'unseen' }>; verdict: StallVerdict }[] {
+  return deletedWithCustomFinalizer(snapshot).flatMap(({ finalizer, samples }) => {
+    const first = samples[0];
+    if (!first) return [];
+    const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
+    if (owner.state !== 'live' && owner.state !== 'unseen') return [];
+    return [{ finalizer, samples, first, owner, verdict: finalizerStall(snapshot, samples, now, stallAfterMs) }];
+  });
+}
+
 /** Dependents that hold an owner's foregroundDeletion (ownerReferences with blockOwnerDeletion). */
 export function blockingDependents(snapshot: Snapshot, owner: ObjectSample): ObjectSample[] {
   return (snapshot.content?.blockingDependents ?? []).filter((d) =>
