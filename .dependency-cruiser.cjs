@@ -1,4 +1,7 @@
-// Every import points down the layers: cli → watch / gather / diagnosis / render / fix → checks → snapshot → kube / util / model.
+// Every import points down the layers: cli → watch / gather / diagnosis / render / fix → checks → rules → snapshot → kube / util / model.
+// rules/ is what Kubernetes itself does and what every part must agree on (deadlines, built-in finalizers and
+// webhooks, condition parsing, the controller's words, the backend chain): checks, diagnosis, gather and fix read it,
+// it reads only the snapshot's types.
 // `npm test` runs this (npm run lint); an upward import or a cycle fails it.
 const layer = (name, mayUse) => ({
   name: `${name}-imports-down-only`,
@@ -16,12 +19,13 @@ module.exports = {
     layer('kube', ['model', 'util']),
     layer('snapshot', ['model', 'util']),
     layer('render', ['model', 'util']),
-    layer('checks', ['snapshot', 'model', 'util']),
-    layer('diagnosis', ['checks', 'snapshot', 'model', 'util']),
-    layer('gather', ['kube', 'snapshot', 'model', 'util']),
-    layer('watch', ['diagnosis', 'checks', 'render', 'kube', 'snapshot', 'model', 'util']),
+    layer('rules', ['snapshot', 'model', 'util']),
+    layer('checks', ['rules', 'snapshot', 'model', 'util']),
+    layer('diagnosis', ['checks', 'rules', 'snapshot', 'model', 'util']),
+    layer('gather', ['kube', 'rules', 'snapshot', 'model', 'util']),
+    layer('watch', ['diagnosis', 'checks', 'rules', 'render', 'kube', 'snapshot', 'model', 'util']),
     // The only code that writes: it plans from checks' findings and reads evidence itself, never through gather.
-    layer('fix', ['checks', 'kube', 'snapshot', 'model', 'util']),
+    layer('fix', ['checks', 'rules', 'kube', 'snapshot', 'model', 'util']),
   ],
   options: {
     doNotFollow: { path: 'node_modules' },

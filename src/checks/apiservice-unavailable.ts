@@ -1,9 +1,9 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import type { APIServiceState, Snapshot, ServiceRef } from '../snapshot/types.js';
-import { describeBackend } from './backend-chain.js';
+import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
 import { sh } from '../util/shell.js';
-import { isFailingAggregatedApi } from '../snapshot/kubernetes.js';
+import { isFailingAggregatedApi } from '../rules/kubernetes.js';
 
 /**
  * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,

@@ -1,4 +1,4 @@
-import { contentFailureIsPodsInGrace } from '../snapshot/deadlines.js';
+import { contentFailureIsPodsInGrace } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 
 export const contentDeletionFailed: Check = {

@@ -1,5 +1,5 @@
-import { conversionWebhookFailure } from '../snapshot/webhook-errors.js';
-import { describeBackend } from './backend-chain.js';
+import { conversionWebhookFailure } from '../rules/webhook-errors.js';
+import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';

@@ -1,5 +1,5 @@
 import type { EvidenceLink } from '../model/report.js';
-import { beforeFirstPass, blockingDependents, foregroundDependentsGoing } from '../snapshot/deadlines.js';
+import { beforeFirstPass, blockingDependents, foregroundDependentsGoing } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';

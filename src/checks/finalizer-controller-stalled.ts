@@ -1,5 +1,5 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
-import { finalizersWithLiveOwner, type OwnerState, type StallVerdict } from '../snapshot/deadlines.js';
+import { finalizersWithLiveOwner, type OwnerState, type StallVerdict } from '../rules/deadlines.js';
 import type { ObjectSample } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { humanDuration } from '../util/time.js';

@@ -1,8 +1,8 @@
 // Shared by the finalizer findings and the FinalizerController wait: the typed facts, the evidence links and the
 // last-resort fix for objects held by one finalizer, worded by how strongly the owner is known.
 import type { EvidenceLink, FinalizerFacts, Fix, ObjectRef } from '../model/report.js';
-import type { OwnerState, StallVerdict } from '../snapshot/deadlines.js';
-import type { CatalogEntry } from '../snapshot/finalizer-catalog.js';
+import type { OwnerState, StallVerdict } from '../rules/deadlines.js';
+import type { CatalogEntry } from '../rules/finalizer-catalog.js';
 import type { ObjectSample, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { since } from '../util/time.js';

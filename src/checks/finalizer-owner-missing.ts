@@ -1,6 +1,6 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { since } from '../util/time.js';
-import { deletedWithCustomFinalizer, finalizerOwner } from '../snapshot/deadlines.js';
+import { deletedWithCustomFinalizer, finalizerOwner } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { catalogLink, facts, objectLinks, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 

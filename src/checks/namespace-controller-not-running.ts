@@ -1,5 +1,5 @@
 import { humanDuration } from '../util/time.js';
-import { controllerSilentUntil } from '../snapshot/deadlines.js';
+import { controllerSilentUntil } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 
 export const namespaceControllerNotRunning: Check = {

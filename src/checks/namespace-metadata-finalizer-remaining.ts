@@ -1,5 +1,5 @@
 import type { Blocker, EvidenceLink } from '../model/report.js';
-import { lookupFinalizer, type CatalogEntry } from '../snapshot/finalizer-catalog.js';
+import { lookupFinalizer, type CatalogEntry } from '../rules/finalizer-catalog.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { catalogLink, removalCost } from './finalizer-facts.js';
 import { link, type Check } from './types.js';

@@ -1,7 +1,7 @@
 import type { EvidenceLink, Fix } from '../model/report.js';
-import { describeNode, describePod } from './backend-chain.js';
-import { namespacePods, podHeldOnlyByFinalizer, podPastGrace } from '../snapshot/deadlines.js';
-import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+import { describeNode, describePod } from '../rules/backend-chain.js';
+import { namespacePods, podHeldOnlyByFinalizer, podPastGrace } from '../rules/deadlines.js';
+import { isBuiltInFinalizer } from '../rules/kubernetes.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';

@@ -1,4 +1,4 @@
-import { claimWaitsForPodsInGrace, namespacePods } from '../snapshot/deadlines.js';
+import { claimWaitsForPodsInGrace, namespacePods } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';

@@ -1,5 +1,5 @@
-import type { Blocker, BlockerId, EvidenceLink, ObjectRef } from '../model/report.js';
-import type { ParsedConditions } from '../snapshot/conditions.js';
+import type { Blocker, BlockerId } from '../model/report.js';
+import type { ParsedConditions } from '../rules/conditions.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export interface CheckContext {
@@ -28,6 +28,4 @@ export interface Check {
   groupSummary(blocker: Blocker): string;
 }
 
-export function link(ref: ObjectRef, fact: string, depth: number): EvidenceLink {
-  return { ref, fact, depth };
-}
+export { link } from '../rules/evidence-link.js';

@@ -1,8 +1,8 @@
 import type { Blocker, Fix } from '../model/report.js';
 import type { ContentType, WebhookState } from '../snapshot/types.js';
-import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
-import { admissionWebhookFailure } from '../snapshot/webhook-errors.js';
-import { describeBackend } from './backend-chain.js';
+import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../rules/kubernetes.js';
+import { admissionWebhookFailure } from '../rules/webhook-errors.js';
+import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';

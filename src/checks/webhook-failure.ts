@@ -1,11 +1,11 @@
 // What a failing webhook (admission or CRD conversion) looks like to an on-call engineer, by failure class: the
 // phrase of the summary and the safe fixes. The class comes from the controller's own words
-// (snapshot/webhook-errors.ts) or, when it has not named the webhook, from the objects (Service missing, no ready
+// (rules/webhook-errors.ts) or, when it has not named the webhook, from the objects (Service missing, no ready
 // endpoint). Shared by WebhookBlocksDeletion and ConversionWebhookDown.
 import type { Fix, WebhookFailure } from '../model/report.js';
 import type { ServiceRef, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
-import type { BackendVerdict } from './backend-chain.js';
+import type { BackendVerdict } from '../rules/backend-chain.js';
 
 /** Where a webhook is called: a Service (resolved by the API server to a ready endpoint) or a URL. */
 export interface WebhookTarget {

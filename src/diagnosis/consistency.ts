@@ -3,7 +3,7 @@
 // hid a type, a list that came back short. That disagreement is a gap (`inconsistent`), so the verdict cannot be
 // Progressing on a survey that missed what the controller is waiting for.
 import type { Gap } from '../model/report.js';
-import type { ParsedConditions } from '../snapshot/conditions.js';
+import type { ParsedConditions } from '../rules/conditions.js';
 import type { Snapshot } from '../snapshot/types.js';
 
 export function inconsistencies(snapshot: Snapshot, conditions: ParsedConditions): Gap[] {

@@ -6,7 +6,7 @@ import { REPORT_API_VERSION, type Blocker, type Gap, type Report, type Verdict }
 import { inconsistencies } from './consistency.js';
 import type { Snapshot } from '../snapshot/types.js';
 import { approxDuration, clockTime, humanDuration } from '../util/time.js';
-import { parseConditions } from '../snapshot/conditions.js';
+import { parseConditions } from '../rules/conditions.js';
 import { explainWaiting, type WaitingExplanation } from './waiting.js';
 
 export interface DiagnoseOptions {

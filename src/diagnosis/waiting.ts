@@ -1,7 +1,7 @@
 // What a Progressing namespace is waiting on, most decisive first, and when it should be gone. Pure: a snapshot in,
-// waits out. Each wait is decided by the same predicate (src/snapshot/deadlines.ts) that makes the object a blocker
+// waits out. Each wait is decided by the same predicate (src/rules/deadlines.ts) that makes the object a blocker
 // once its deadline has passed, so an object is never both, and never neither.
-import { describeNode } from '../checks/backend-chain.js';
+import { describeNode } from '../rules/backend-chain.js';
 import { link, type CheckContext } from '../checks/types.js';
 import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, typeNameOf, waitingCount } from '../checks/finalizer-facts.js';
 import type { EvidenceLink, Wait } from '../model/report.js';
@@ -19,8 +19,8 @@ import {
   passAfterPods,
   podInGrace,
   requeueSeconds,
-} from '../snapshot/deadlines.js';
-import { isBuiltInFinalizer } from '../snapshot/kubernetes.js';
+} from '../rules/deadlines.js';
+import { isBuiltInFinalizer } from '../rules/kubernetes.js';
 import type { ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { clockTime, humanDuration, since } from '../util/time.js';

@@ -4,8 +4,8 @@
 import type { Blocker, BlockerId, FixSafety, ObjectRef, Report } from '../model/report.js';
 import type { ManualItem, PlanWarning } from '../model/plan.js';
 import type { ControllerCandidate, ObjectSample, Snapshot, WebhookState } from '../snapshot/types.js';
-import { finalizerOwner } from '../snapshot/deadlines.js';
-import { describeNode } from '../checks/backend-chain.js';
+import { finalizerOwner } from '../rules/deadlines.js';
+import { describeNode } from '../rules/backend-chain.js';
 import { sh } from '../util/shell.js';
 import type { Candidate, EvidenceSpec, StepDraft } from './types.js';
 

@@ -3,8 +3,8 @@
 // gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { parseConditions } from '../snapshot/conditions.js';
-import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../snapshot/kubernetes.js';
+import { parseConditions } from '../rules/conditions.js';
+import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../rules/kubernetes.js';
 import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
 import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
 import { apiServiceOf, crdOf, podOf, readEach, webhooksOf } from './convert.js';
@@ -13,7 +13,7 @@ import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
 import { findKnownOwners, readControllerWords } from './controller-evidence.js';
-import { deletedWithCustomFinalizer } from '../snapshot/deadlines.js';
+import { deletedWithCustomFinalizer } from '../rules/deadlines.js';
 import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
 

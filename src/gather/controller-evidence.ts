@@ -4,8 +4,8 @@
 // they were recorded (a Terminating namespace refuses new Events, so a controller's may be in its own namespace).
 import * as v from 'valibot';
 import type { KubeClient } from '../kube/client.js';
-import { deletedWithCustomFinalizer, finalizerOwner } from '../snapshot/deadlines.js';
-import { lookupFinalizer } from '../snapshot/finalizer-catalog.js';
+import { deletedWithCustomFinalizer, finalizerOwner } from '../rules/deadlines.js';
+import { lookupFinalizer } from '../rules/finalizer-catalog.js';
 import { ConditionSchema, ObjectEventSchema } from '../snapshot/schema.js';
 import type { Condition, KnownOwnerEvidence, ObjectEvent, ObjectSample, Snapshot } from '../snapshot/types.js';
 import { CACHED } from './backends.js';

@@ -7,7 +7,7 @@
 import type { KubeClient } from '../kube/client.js';
 import { PRIORITY } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { parseConditions } from '../snapshot/conditions.js';
+import { parseConditions } from '../rules/conditions.js';
 import type { ContentSurvey, NamespaceState, ObjectMeta, ResourceType, Snapshot } from '../snapshot/types.js';
 import type { Gap } from '../model/shared.js';
 import { BackendFollower } from './backends.js';

@@ -9,7 +9,7 @@ import { deletableTypes, mergeSurveys, surveyContent } from './content.js';
 import { malformedObjectGap, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { RbacReader } from './owners.js';
-import { parseConditions } from '../snapshot/conditions.js';
+import { parseConditions } from '../rules/conditions.js';
 import type { ApiNamespace } from '../kube/api-types.js';
 
 export { isFatal } from './cluster.js';

@@ -47,7 +47,7 @@ export interface Gap {
 
 /**
  * Why the API server got no usable answer from a webhook (admission or CRD conversion), see
- * src/snapshot/webhook-errors.ts: `tls` its serving certificate is not trusted; `timeout` it did not answer in time;
+ * src/rules/webhook-errors.ts: `tls` its serving certificate is not trusted; `timeout` it did not answer in time;
  * `refused` nothing listens on its port; `unreachable` no route or no such host; `no-endpoints` its Service has no
  * ready endpoint; `service-not-found` its Service does not exist; `denied` it answered and its policy refused;
  * `unknown` anything else.

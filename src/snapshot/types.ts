@@ -243,7 +243,7 @@ export interface Snapshot {
   webhooks?: WebhookState[];
   crds: Record<string, CRDState>;
   finalizerOwners: FinalizerOwnerEvidence[];
-  /** Owners looked for through the finalizer catalog (src/snapshot/finalizer-catalog.ts). */
+  /** Owners looked for through the finalizer catalog (src/rules/finalizer-catalog.ts). */
   knownOwners?: KnownOwnerEvidence[];
   /** Warning Events about objects waiting on a controller; undefined when none were read. */
   events?: ObjectEvent[];

@@ -4,7 +4,7 @@ import {
   parseContentRemaining,
   parseDiscoveryFailures,
   parseFinalizersRemaining,
-} from '../../src/snapshot/conditions.js';
+} from '../../src/rules/conditions.js';
 
 describe('parseDiscoveryFailures', () => {
   it('reads the aggregated-discovery form, not mistaking the gv inside the error for a new entry', () => {

@@ -1,9 +1,9 @@
 // The built-in finalizer catalog and the reading of a controller's own words: tables of real finalizer names and of
 // conditions and Events as real controllers write them.
 import { describe, expect, it } from 'vitest';
-import { conditionWord, eventWord } from '../../src/snapshot/controller-words.js';
-import { FINALIZER_CATALOG, isRemovedByKubernetesItself, lookupFinalizer } from '../../src/snapshot/finalizer-catalog.js';
-import { isBuiltInFinalizer } from '../../src/snapshot/kubernetes.js';
+import { conditionWord, eventWord } from '../../src/rules/controller-words.js';
+import { FINALIZER_CATALOG, isRemovedByKubernetesItself, lookupFinalizer } from '../../src/rules/finalizer-catalog.js';
+import { isBuiltInFinalizer } from '../../src/rules/kubernetes.js';
 import type { Condition } from '../../src/snapshot/types.js';
 
 describe('finalizer catalog', () => {

@@ -1,7 +1,7 @@
 // Snapshots recorded from the real control plane (`kubectl ns-doctor <ns> --save-snapshot`) after each scenario
 // in scripts/scenarios/ was built; tests derive variations from them with structuredClone.
 import { readFileSync } from 'node:fs';
-import { parseConditions } from '../../src/snapshot/conditions.js';
+import { parseConditions } from '../../src/rules/conditions.js';
 import { diagnose } from '../../src/diagnosis/diagnose.js';
 import type { CheckContext } from '../../src/checks/types.js';
 import type { Report } from '../../src/model/report.js';

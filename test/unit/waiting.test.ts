@@ -8,7 +8,7 @@ import { REPORT_API_VERSION, type Report, type Wait } from '../../src/model/repo
 import { renderReport } from '../../src/render/index.js';
 import { renderMarkdown } from '../../src/render/markdown.js';
 import { renderText, renderTextList } from '../../src/render/text.js';
-import { graceEnds, passAfterPods, requeueSeconds } from '../../src/snapshot/deadlines.js';
+import { graceEnds, passAfterPods, requeueSeconds } from '../../src/rules/deadlines.js';
 import type { ObjectSample, Snapshot } from '../../src/snapshot/types.js';
 import { diagnoseAt, recorded } from './helpers.js';
 

@@ -8,7 +8,7 @@ import {
   classifyWebhookError,
   conversionWebhookFailure,
   type WebhookFailureClass,
-} from '../../src/snapshot/webhook-errors.js';
+} from '../../src/rules/webhook-errors.js';
 
 const post = (url: string, cause: string) => `failed calling webhook "v.example.com": failed to call webhook: Post "${url}": ${cause}`;
 const URL_ = 'https://127.0.0.1:34567/validate?timeout=1s';

@@ -2,7 +2,7 @@
 import type { EvidenceLink } from '../model/report.js';
 import type { NodeState, PodState, ServiceRef, Snapshot } from '../snapshot/types.js';
 import { humanDuration, since } from '../util/time.js';
-import { link } from './types.js';
+import { link } from './evidence-link.js';
 
 export interface BackendVerdict {
   links: EvidenceLink[];

@@ -1,6 +1,6 @@
 // Parses the namespace controller's deletion conditions into facts. Wording drifts between releases, so the
 // matching is tolerant; the strings matched are those of pkg/controller/namespace/deletion.
-import type { Condition } from './types.js';
+import type { Condition } from '../snapshot/types.js';
 
 export const CONDITION_TYPES = [
   'NamespaceDeletionDiscoveryFailure',

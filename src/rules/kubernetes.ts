@@ -1,6 +1,6 @@
 // Facts about Kubernetes that both the gathering and the checks rely on.
 import { isRemovedByKubernetesItself } from './finalizer-catalog.js';
-import type { APIServiceState, WebhookState } from './types.js';
+import type { APIServiceState, WebhookState } from '../snapshot/types.js';
 
 /**
  * Finalizers that kube-apiserver or kube-controller-manager remove (the catalog says which): their own checks decide

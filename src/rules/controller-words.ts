@@ -1,6 +1,6 @@
 // What a controller says about its own work on an object, read from the fields it writes (status.conditions, Warning
 // Events): type, status and reason decide; the message is kept as evidence. These are the cluster's words, never ours.
-import type { Condition, ObjectEvent } from './types.js';
+import type { Condition, ObjectEvent } from '../snapshot/types.js';
 
 export type ControllerWord = 'failure' | 'cannot-create-in-terminating-namespace';
 

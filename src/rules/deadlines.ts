@@ -4,7 +4,7 @@
 import type { StallReason } from '../model/report.js';
 import { conditionWord, eventWord, type ControllerWord } from './controller-words.js';
 import { lookupFinalizer, type CatalogEntry } from './finalizer-catalog.js';
-import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from './types.js';
+import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { isBuiltInFinalizer } from './kubernetes.js';
 
 /** namespace_controller.go namespaceDeletionGracePeriod: a namespace event is handled this long after it happens. */
