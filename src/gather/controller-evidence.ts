@@ -20,8 +20,9 @@ const MAX_PODS_PER_SELECTOR = 10;
 /** Full objects read per finalizer and in all: enough to hear the controller, bounded however many objects wait. */
 const OBJECTS_PER_FINALIZER = 3;
 const MAX_OBJECTS = 20;
-/** One page of Warning Events about the namespace's objects. */
+/** One page of Warning Events about the namespace's objects; per sampled object when that page is full. */
 const EVENTS_LIMIT = 250;
+const EVENTS_PER_OBJECT = 50;
 
 /** Pods where the catalog says each well-known custom finalizer's owner runs: the most specific evidence of an owner. */
 export async function findKnownOwners(rbac: RbacReader, gaps: GapSink, finalizers: string[]): Promise<KnownOwnerEvidence[]> {
@@ -57,7 +58,7 @@ export async function readControllerWords(client: KubeClient, gaps: GapSink, sna
   });
   if (waiting.length === 0) return;
   const toRead = [...new Set(waiting.flatMap((w) => w.samples.slice(0, OBJECTS_PER_FINALIZER)))].slice(0, MAX_OBJECTS);
-  await Promise.all([...toRead.map((sample) => readConditions(client, gaps, sample)), readEvents(client, gaps, snapshot)]);
+  await Promise.all([...toRead.map((sample) => readConditions(client, gaps, sample)), readEvents(client, gaps, snapshot, toRead)]);
 }
 
 async function readConditions(client: KubeClient, gaps: GapSink, sample: ObjectSample): Promise<void> {
@@ -112,16 +113,63 @@ interface ApiEvent {
 
 /**
  * Warning Events about objects of the namespace, in any namespace: one field-selected page (Events have no watch
- * cache, so this is an etcd read: done once per namespace, and only when a controller is being waited on).
+ * cache, so this is an etcd read: done once per namespace, and only when a controller is being waited on). Events
+ * come in name order, not by time, so a full page may have left out the very Event that matters: then the sampled
+ * waiting objects' own Events are read by name (at most MAX_OBJECTS small reads), and whatever is still cut short is
+ * a gap, never silence.
  */
-async function readEvents(client: KubeClient, gaps: GapSink, snapshot: Snapshot): Promise<void> {
-  const selector = encodeURIComponent(`involvedObject.namespace=${snapshot.namespaceName},type=Warning`);
-  let raw: { items?: unknown };
+async function readEvents(client: KubeClient, gaps: GapSink, snapshot: Snapshot, waiting: ObjectSample[]): Promise<void> {
+  const ns = snapshot.namespaceName;
+  const what = `list Warning Events about objects in ${ns}`;
+  const impact = "cannot read the controllers' Events about the waiting objects";
+  const page = await readEventPage(client, gaps, { what, impact }, `involvedObject.namespace=${ns},type=Warning`, EVENTS_LIMIT);
+  if (!page) return;
+  const byName = new Map(page.events.map((e) => [`${e.namespace}/${e.name}`, e]));
+  let cutShort = false;
+  let malformed = page.malformed;
+  if (page.truncated) {
+    const pages = await Promise.all(
+      waiting.map((sample) =>
+        readEventPage(
+          client,
+          gaps,
+          { what: `list Warning Events about ${sample.kind} ${ns}/${sample.meta.name}`, impact: `cannot read the controller's Events about ${sample.kind} ${sample.meta.name}` },
+          `involvedObject.namespace=${ns},involvedObject.name=${sample.meta.name},involvedObject.kind=${sample.kind},type=Warning`,
+          EVENTS_PER_OBJECT,
+        ),
+      ),
+    );
+    for (const one of pages) {
+      for (const e of one?.events ?? []) byName.set(`${e.namespace}/${e.name}`, e);
+      cutShort ||= Boolean(one?.truncated);
+      malformed ||= Boolean(one?.malformed);
+    }
+  }
+  snapshot.events = [...byName.values()];
+  if (page.truncated) {
+    gaps.add({
+      kind: 'evidence',
+      what,
+      reason: `more than ${EVENTS_LIMIT} Warning Events: read the first ${EVENTS_LIMIT}, then the Events of the ${waiting.length} sampled waiting object(s) by name${cutShort ? `, some of which also have more than ${EVENTS_PER_OBJECT}` : ''}`,
+      impact: 'an Event about a waiting object outside the sample may be missing',
+    });
+  }
+  if (malformed) gaps.add({ kind: 'evidence', what: `read Warning Events about objects in ${ns}`, reason: 'malformed Event (skipped)', impact: 'an Event about a waiting object may be missing' });
+}
+
+async function readEventPage(
+  client: KubeClient,
+  gaps: GapSink,
+  about: { what: string; impact: string },
+  fieldSelector: string,
+  limit: number,
+): Promise<{ events: ObjectEvent[]; truncated: boolean; malformed: boolean } | undefined> {
+  let raw: { items?: unknown; metadata?: { continue?: unknown } };
   try {
-    raw = await client.getJson<{ items?: unknown }>(`/api/v1/events?fieldSelector=${selector}&limit=${EVENTS_LIMIT}`);
+    raw = await client.getJson(`/api/v1/events?fieldSelector=${encodeURIComponent(fieldSelector)}&limit=${limit}`);
   } catch (error) {
-    gaps.fromError(error, { kind: 'evidence', what: `list Warning Events about objects in ${snapshot.namespaceName}`, impact: "cannot read the controllers' Events about the waiting objects" });
-    return;
+    gaps.fromError(error, { kind: 'evidence', ...about });
+    return undefined;
   }
   const items = Array.isArray(raw?.items) ? (raw.items as unknown[]) : [];
   const events: ObjectEvent[] = [];
@@ -131,8 +179,8 @@ async function readEvents(client: KubeClient, gaps: GapSink, snapshot: Snapshot)
     if (parsed.success) events.push(parsed.output);
     else malformed = true;
   }
-  snapshot.events = events;
-  if (malformed) gaps.add({ kind: 'evidence', what: `read Warning Events about objects in ${snapshot.namespaceName}`, reason: 'malformed Event (skipped)', impact: 'an Event about a waiting object may be missing' });
+  const next = raw?.metadata?.continue;
+  return { events, truncated: typeof next === 'string' && next !== '', malformed };
 }
 
 function eventOf(raw: unknown): unknown {

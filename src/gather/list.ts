@@ -1,4 +1,4 @@
-import { ACCEPT, PRIORITY, errorFromResponse, parseObject, type KubeClient } from '../kube/client.js';
+import { ACCEPT, PRIORITY, errorFromResponse, isResourceVersionTooLarge, parseObject, type KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 
 export const PAGE_SIZE = 500;
@@ -33,6 +33,7 @@ export async function listPaged<T>(
   onPage: (items: T[], page: ListPage<T>) => void,
 ): Promise<void> {
   let continueToken: string | undefined;
+  let fromCache = Boolean(options.notOlderThan);
   for (;;) {
     const query = new URLSearchParams();
     query.set('limit', String(options.pageSize ?? PAGE_SIZE));
@@ -40,7 +41,7 @@ export async function listPaged<T>(
     if (options.fieldSelector) query.set('fieldSelector', options.fieldSelector);
     if (continueToken) {
       query.set('continue', continueToken);
-    } else if (options.notOlderThan) {
+    } else if (options.notOlderThan && fromCache) {
       query.set('resourceVersion', options.notOlderThan);
       query.set('resourceVersionMatch', 'NotOlderThan');
     }
@@ -49,6 +50,12 @@ export async function listPaged<T>(
     const response = await client.get(path, options.metadataOnly ? ACCEPT.metadataList : ACCEPT.json, priority);
     // The continue token expired (compaction): the caller starts over from a fresh first page.
     if (response.status === 410 && continueToken) throw new ListRestartedError(collectionPath);
+    // The type's watch cache cannot serve that resourceVersion (client.ts, isResourceVersionTooLarge): one read from
+    // etcd instead, which also answers with the real error when the type cannot be listed at all.
+    if (!continueToken && fromCache && isResourceVersionTooLarge(response.status, response.body)) {
+      fromCache = false;
+      continue;
+    }
     if (response.status !== 200) throw errorFromResponse(path, response);
     const page = parseObject<ListPage<T>>(path, response.body);
     if (options.metadataOnly && page.kind !== 'PartialObjectMetadataList') {

@@ -3,7 +3,8 @@
 // answers, and a closed port. The namespace controller's own error names the class; the verdict, the summary and the
 // first fix must follow it (never "no ready endpoints" for a hang, never "restore the service" for a certificate).
 // Webhooks are called by `url`: an EndpointSlice may not point at 127.0.0.1 (the API server rejects loopback
-// endpoint addresses), so a Service cannot route to a server of this test.
+// endpoint addresses). Webhooks called through a Service with a ready endpoint, routed to servers of the test by a
+// proxy, are in service-webhook-classes.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';

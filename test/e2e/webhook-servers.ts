@@ -24,13 +24,14 @@ function openssl(args: string[], cwd: string): void {
   execFileSync('openssl', args, { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
-export function certificates(dir: string): Certificates {
+/** `subjectAltName`: the names the server's certificate covers (an IP by default; a Service's DNS name for Service-called webhooks). */
+export function certificates(dir: string, subjectAltName = 'IP:127.0.0.1'): Certificates {
   mkdirSync(dir, { recursive: true });
   for (const ca of ['trusted', 'other']) {
     openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', `/CN=ns-doctor e2e ${ca} CA`, '-keyout', `${ca}-ca.key`, '-out', `${ca}-ca.crt`], dir);
   }
   openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-keyout', 'server.key', '-out', 'server.csr'], dir);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  writeFileSync(join(dir, 'server.ext'), `subjectAltName=${subjectAltName}\nextendedKeyUsage=serverAuth\n`);
   openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'other-ca.crt', '-CAkey', 'other-ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'server.ext', '-out', 'server.crt'], dir);
   return {
     trustedCa: readFileSync(join(dir, 'trusted-ca.crt'), 'utf8'),

@@ -169,6 +169,41 @@ describe('listPaged', () => {
     expect(seen[1].has('resourceVersion')).toBe(false);
   });
 
+  it('a watch cache that cannot reach the resourceVersion (504 ResourceVersionTooLarge): no retry, one read from etcd instead', async () => {
+    // The Status kube-apiserver 1.34 answers (storage.NewTooLargeResourceVersionError), here for a type whose cache
+    // cannot list because its conversion webhook fails; the read without resourceVersion then names the real error.
+    const tooLarge = {
+      kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'Timeout', code: 504,
+      message: 'Timeout: Too large resource version: 236, current: 120',
+      details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
+    };
+    const conversionFailed = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', reason: 'InternalError', code: 500, message: 'conversion webhook for w.example.com/v1beta1, Kind=Widget failed: x509: certificate signed by unknown authority' };
+    const seen: URLSearchParams[] = [];
+    const client = await serve((req, res) => {
+      const query = new URL(req.url!, 'http://x').searchParams;
+      seen.push(query);
+      const [status, body] = query.has('resourceVersion') ? [504, tooLarge] : [500, conversionFailed];
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await expect(listPaged(client, '/apis/w.example.com/v1/namespaces/x/widgets', { metadataOnly: true, notOlderThan: '236' }, () => undefined)).rejects.toThrow(/x509: certificate signed by unknown authority/);
+    // One cached attempt, then one etcd read: the API server already retried the conversion webhook itself.
+    expect(seen.length).toBe(2);
+    expect(seen[0].get('resourceVersionMatch')).toBe('NotOlderThan');
+    expect(seen[1].has('resourceVersion') || seen[1].has('resourceVersionMatch')).toBe(false);
+  });
+
+  it('a plain 504 (no ResourceVersionTooLarge cause) is retried as before, from the cache', async () => {
+    let calls = 0;
+    const client = await serve((req, res) => {
+      calls++;
+      expect(new URL(req.url!, 'http://x').searchParams.get('resourceVersion')).toBe('42');
+      if (calls < 3) return void res.writeHead(504, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'Status', reason: 'Timeout', code: 504, message: 'Timeout: request did not complete' }));
+      res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'PartialObjectMetadataList', items: [], metadata: {} }));
+    });
+    await listPaged(client, '/api/v1/namespaces/x/pods', { metadataOnly: true, notOlderThan: '42' }, () => undefined);
+    expect(calls).toBe(3);
+  });
+
   it('refuses a full-object answer to a metadata-only list (it could carry Secret data)', async () => {
     const client = await serve((_req, res) => {
       res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ kind: 'SecretList', items: [{ data: { password: 'c2VjcmV0' } }] }));

@@ -78,6 +78,41 @@ describe('readControllerWords', () => {
     expect(gaps.gaps.map((g) => g.what)).toContain('read Warning Events about objects in live1');
   });
 
+  it('a full page of Warning Events (a continue token) is followed by each sampled waiting object\'s own Events, and named as a gap', async () => {
+    const snapshot = withBuckets(5);
+    const gaps = new GapSink();
+    const t = api(undefined);
+    // 250 unrelated Warnings fill the namespace-wide page; the Event that matters is only in bucket-2's own read.
+    const noise = Array.from({ length: 250 }, (_, i) => ({ ...event(`noise-${i}`, {}), involvedObject: { kind: 'Pod', name: `web-${i}`, namespace: 'live1' }, reason: 'BackOff' }));
+    t.route('/api/v1/events', (query) => {
+      const selector = query.get('fieldSelector') ?? '';
+      if (selector === 'involvedObject.namespace=live1,type=Warning') return { body: { items: noise, metadata: { continue: 'more' } } };
+      if (selector.includes('involvedObject.name=bucket-2,')) return { body: { items: [{ ...event('the-one', {}), involvedObject: { kind: 'ObjectBucket', name: 'bucket-2', namespace: 'live1' } }], metadata: {} } };
+      return { body: { items: [], metadata: {} } };
+    });
+    await readControllerWords(fakeClient(t), gaps, snapshot);
+    const selectors = t.asked('/api/v1/events').map((q) => q.get('fieldSelector'));
+    expect(selectors[0]).toBe('involvedObject.namespace=live1,type=Warning');
+    // The sample (3 per finalizer), each by kind and name: bounded, however many objects wait.
+    expect(selectors.slice(1).sort()).toEqual(
+      ['bucket-0', 'bucket-1', 'bucket-2'].map((n) => `involvedObject.namespace=live1,involvedObject.name=${n},involvedObject.kind=ObjectBucket,type=Warning`),
+    );
+    expect(snapshot.events!.find((e) => e.name === 'the-one')?.involvedObject.name).toBe('bucket-2');
+    expect(snapshot.events).toHaveLength(251);
+    // (The fixture's odd conditions are gaps of their own, about each object's status.)
+    expect(gaps.gaps.filter((g) => g.what.includes('Warning Events'))).toEqual([
+      expect.objectContaining({ kind: 'evidence', what: 'list Warning Events about objects in live1', reason: expect.stringMatching(/^more than 250 Warning Events: read the first 250, then the Events of the 3 sampled waiting object\(s\) by name$/) }),
+    ]);
+  });
+
+  it('a page that is not full reads nothing more and names no gap', async () => {
+    const t = api({ items: [event('one', {})], metadata: {} });
+    const gaps = new GapSink();
+    await readControllerWords(fakeClient(t), gaps, withBuckets(5));
+    expect(t.asked('/api/v1/events')).toHaveLength(1);
+    expect(gaps.gaps.filter((g) => g.what.includes('Warning Events'))).toEqual([]);
+  });
+
   it('reads nothing when no controller is waited on (its owner is missing: FinalizerOwnerMissing needs no words)', async () => {
     const t = api({ items: [] });
     const snapshot = withBuckets(2);
