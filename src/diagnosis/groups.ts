@@ -21,6 +21,22 @@ function groupSummary(blocker: Blocker): string {
   return checkEmitting(blocker.id)?.groupSummary(blocker) ?? blocker.summary;
 }
 
+/**
+ * The headline of a group, true of every namespace in it: one sentence when every kind of blocker in the group says
+ * the same of the cause (the checks word it so: an APIService broken in some namespaces and served from another);
+ * otherwise each sentence with the namespaces it holds for (a finalizer whose owner is missing in one namespace and
+ * stalled in another).
+ */
+function sharedSummary(byId: ById[]): string {
+  const bySentence = new Map<string, string[]>();
+  for (const one of byId) {
+    const sentence = groupSummary(one.first);
+    bySentence.set(sentence, [...(bySentence.get(sentence) ?? []), ...one.namespaces]);
+  }
+  if (bySentence.size === 1) return [...bySentence.keys()][0]!;
+  return [...bySentence.entries()].map(([sentence, namespaces]) => `${sentence} (in ${[...new Set(namespaces)].sort(compareCodePoints).join(', ')})`).join('; ');
+}
+
 /** Shared links that lost their head (the objects differ per namespace) move up, so the tree still starts at 0. */
 function fromTop(evidence: EvidenceLink[]): EvidenceLink[] {
   const top = Math.min(...evidence.map((e) => e.depth));
@@ -35,6 +51,7 @@ const sameFix = (a: Fix, b: Fix) => a.safety === b.safety && a.description === b
 interface ById {
   count: number;
   first: Blocker;
+  namespaces: string[];
   evidence: EvidenceLink[];
   fixes: Fix[];
   perNamespaceFixes: boolean;
@@ -59,6 +76,7 @@ export function groupByCause(reports: Report[]): CauseGroup[] {
         group.byId.set(blocker.id, {
           count: 1,
           first: blocker,
+          namespaces: [report.namespace],
           evidence: blocker.evidence,
           fixes: blocker.fixes,
           perNamespaceFixes: false,
@@ -66,6 +84,7 @@ export function groupByCause(reports: Report[]): CauseGroup[] {
       } else {
         // Only what holds in every namespace is said once for the group.
         same.count++;
+        if (!same.namespaces.includes(report.namespace)) same.namespaces.push(report.namespace);
         same.evidence = same.evidence.filter((link) => blocker.evidence.some((other) => sameLink(link, other)));
         const kept = same.fixes.filter((fix) => blocker.fixes.some((other) => sameFix(fix, other)));
         if (kept.length < same.fixes.length || kept.length < blocker.fixes.length) same.perNamespaceFixes = true;
@@ -81,7 +100,7 @@ export function groupByCause(reports: Report[]): CauseGroup[] {
       // The most common kind of blocker speaks for the group (e.g. "unavailable" over "served from this namespace").
       // A group exists because a blocker was added to it: byId is never empty.
       const main = g.byId.get(ids[0]!)!;
-      const summary = g.namespaces.length === 1 ? main.first.summary : groupSummary(main.first);
+      const summary = g.namespaces.length === 1 ? main.first.summary : sharedSummary(ids.map((id) => g.byId.get(id)!));
       return {
         key: g.cause.key,
         subject: g.cause.subject,

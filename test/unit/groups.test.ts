@@ -6,10 +6,11 @@ import { renderTextList } from '../../src/render/text.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import { diagnoseAt, FIXTURES, recorded, type FixtureName } from './helpers.js';
 import { checkEmitting } from '../../src/checks/registry.js';
+import { LIVE_FINALIZER, liveWith, withCondition } from './checks/finalizer-stories.js';
 
 /** The recorded snapshot of a scenario, as if it had been taken of namespace `name`. */
-function as(fixture: FixtureName, name: string): Snapshot {
-  const snapshot = recorded(fixture);
+function as(fixture: FixtureName | Snapshot, name: string): Snapshot {
+  const snapshot = typeof fixture === 'string' ? recorded(fixture) : fixture;
   const old = snapshot.namespaceName;
   // Every object of the namespace names it: rename them all, as a snapshot of another namespace would.
   return JSON.parse(JSON.stringify(snapshot).split(`"${old}"`).join(`"${name}"`).split(`${old}/`).join(`${name}/`)) as Snapshot;
@@ -160,6 +161,22 @@ describe('groups read typed subjects, never sentences', () => {
       ['NamespaceFinalizers/spec/backup2.example.com/export', ['b2']],
     ]);
     for (const group of groups) expect(group.fixes.length).toBeGreaterThan(0);
+  });
+
+  it('the same finalizer, its owner missing in one namespace and failing in another: one subject, a headline true of both', () => {
+    const stalled = diagnoseAt(as(withCondition({ type: 'Ready', status: 'False', reason: 'DeleteFailed', message: 'AccessDenied: s3:DeleteBucket' })(), 'shop'));
+    const missing = diagnoseAt(as(liveWith((snapshot) => (snapshot.finalizerOwners[0].candidates = [])), 'web'));
+    const ids = (r: Report) => r.blockers.map((b) => b.id);
+    expect(ids(stalled)).toContain('FinalizerControllerStalled');
+    expect(ids(missing)).toContain('FinalizerOwnerMissing');
+    const group = groupByCause([stalled, missing]).find((g) => g.subject.kind === 'Finalizer')!;
+    expect(group.namespaces).toEqual(['shop', 'web']);
+    expect(new Set(group.blockerIds)).toEqual(new Set(['FinalizerControllerStalled', 'FinalizerOwnerMissing']));
+    const sentence = (r: Report, id: string) => checkEmitting(r.blockers.find((b) => b.id === id)!.id)!.groupSummary(r.blockers.find((b) => b.id === id)!);
+    // Each check's sentence, each with the namespace it is true of: never "no running controller" said of shop.
+    expect(group.summary.split('; ').sort()).toEqual([`${sentence(missing, 'FinalizerOwnerMissing')} (in web)`, `${sentence(stalled, 'FinalizerControllerStalled')} (in shop)`].sort());
+    expect(group.summary).toContain(LIVE_FINALIZER);
+    expect(group.perNamespaceFixes).toBe(true);
   });
 
   it('claims in use and owners waiting on dependents are causes of one namespace each, never one fleet-wide cause', () => {

@@ -35,8 +35,10 @@ import { contextFor, recorded } from '../helpers.js';
 import { testCheck } from './check-tester.js';
 
 const tabled = new Set<Check>();
+const reportedByTables = new Set<string>();
 function table(check: Check, cases: Parameters<typeof testCheck>[1]): void {
   tabled.add(check);
+  for (const c of cases.invalid) for (const b of c.blockers) reportedByTables.add(b.id);
   testCheck(check, cases);
 }
 
@@ -70,7 +72,7 @@ table(namespaceControllerNotRunning, {
       name: 'the threshold is a flag (--controller-timeout 30s)',
       snapshot: withoutConditions,
       context: (s) => ({ ...after(60_000)(s), controllerTimeoutMs: 30_000 }),
-      blockers: [{ id: 'NamespaceControllerNotRunning', facts: [/threshold 30s/] }],
+      blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'NotRunning' }, facts: [/threshold 30s/] }],
     },
   ],
 });
@@ -130,7 +132,7 @@ table(namespaceFinalizerRemaining, {
       snapshot: () => recorded('ns-finalizer'),
       blockers: [
         {
-          id: 'NamespaceFinalizerRemaining',
+          id: 'NamespaceFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'spec', finalizers: ['platform.example.com/namespace-cleanup'] },
           summary: /platform\.example\.com\/namespace-cleanup/,
           lastResort: { command: 'kubectl replace --raw /api/v1/namespaces/nsf1/finalize -f -', cost: /reappears if a namespace with this name is created again/ },
         },
@@ -147,7 +149,7 @@ table(namespaceMetadataFinalizerRemaining, {
       snapshot: withFinalizers(['kubernetes'], ['example.com/keep']),
       blockers: [
         {
-          id: 'NamespaceMetadataFinalizerRemaining',
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['example.com/keep'] },
           lastResort: { command: `kubectl patch namespace nsf1 --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["example.com/keep"]},{"op":"replace","path":"/metadata/finalizers","value":[]}]'` },
         },
       ],
@@ -161,7 +163,7 @@ table(namespaceMetadataFinalizerRemaining, {
       },
       blockers: [
         {
-          id: 'NamespaceMetadataFinalizerRemaining',
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['controller.cattle.io/namespace-auth', 'orphan'] },
           facts: [/Rancher/, /none found/],
           lastResort: { command: /"op":"test".*"op":"replace","path":"\/metadata\/finalizers","value":\["orphan"\]/, cost: /nothing in the cluster/ },
         },
@@ -220,7 +222,17 @@ table(apiServiceUnavailable, {
   valid: [{ name: 'every API discovered, every APIService Available', snapshot: () => recorded('crd-finalizer') }],
   invalid: [
     { name: 'metrics-server OOMKilled on a NotReady node', snapshot: () => recorded('metrics-server'), blockers: [{ id: 'APIServiceUnavailable', subject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', groupVersion: 'metrics.k8s.io/v1beta1' }, summary: /OOMKilled/, facts: [/Ready=False/] }] },
-    { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned' }] },
+    {
+      name: 'its backend Service lives in the namespace being deleted',
+      snapshot: () => {
+        const snapshot = recorded('metrics-server');
+        const metrics = snapshot.apiServices!.find((a) => a.name === 'v1beta1.metrics.k8s.io')!;
+        metrics.service = { ...metrics.service!, namespace: snapshot.namespaceName };
+        return snapshot;
+      },
+      blockers: [{ id: 'APIServiceBackendInNamespace', subject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', groupVersion: 'metrics.k8s.io/v1beta1' } }],
+    },
+    { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned', subject: { kind: 'APIService', name: 'v1beta1.custom.metrics.k8s.io', groupVersion: 'custom.metrics.k8s.io/v1beta1' } }] },
   ],
 });
 
@@ -254,7 +266,7 @@ table(finalizerOwnerMissing, {
         }),
       blockers: [
         {
-          id: 'FinalizerOwnerMissing',
+          id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'resources-finalizer.argocd.argoproj.io', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' },
           safeties: ['safe', 'last-resort'],
           finalizer: { finalizer: 'resources-finalizer.argocd.argoproj.io', owner: { confidence: 'none', project: 'Argo CD', component: 'argocd-application-controller' }, removalCost: 'cluster' },
           lastResort: { command: /--type=json -p .*"op":"test".*"op":"remove","path":"\/metadata\/finalizers\/0"/ },
@@ -264,7 +276,7 @@ table(finalizerOwnerMissing, {
     {
       name: 'issue 18 item 8: a pod that only a custom finalizer keeps gets the finalizer fix (JSON patch), not a forced delete',
       snapshot: () => podHeldByFinalizer((pod) => delete pod.nodeName),
-      blockers: [{ id: 'FinalizerOwnerMissing', finalizer: { finalizer: 'example.com/hold', group: '', resource: 'pods' }, lastResort: { command: /^kubectl -n pod1 patch pods worker-6f7c9-qk2vd --type=json/ } }],
+      blockers: [{ id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'example.com/hold', group: '', resource: 'pods' }, finalizer: { finalizer: 'example.com/hold', group: '', resource: 'pods' }, lastResort: { command: /^kubectl -n pod1 patch pods worker-6f7c9-qk2vd --type=json/ } }],
     },
   ],
 });
@@ -285,7 +297,7 @@ table(finalizerControllerStalled, {
       snapshot: withCondition({ type: 'Ready', status: 'False', reason: 'DeleteFailed', message: ACCESS_DENIED }),
       blockers: [
         {
-          id: 'FinalizerControllerStalled',
+          id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' },
           facts: [ACCESS_DENIED],
           safeties: ['safe', 'last-resort'],
           finalizer: {
@@ -300,45 +312,45 @@ table(finalizerControllerStalled, {
     {
       name: 'Crossplane: Synced=False ReconcileError',
       snapshot: withCondition({ type: 'Synced', status: 'False', reason: 'ReconcileError', message: 'delete failed: operation error S3: DeleteBucket, https response error StatusCode: 409, BucketNotEmpty' }),
-      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'ObjectCondition', condition: { type: 'Synced', status: 'False' } } } }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'ObjectCondition', condition: { type: 'Synced', status: 'False' } } } }],
     },
     {
       name: 'kstatus: Stalled=True',
       snapshot: withCondition({ type: 'Stalled', status: 'True', reason: 'CleanupBlocked' }),
-      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'ObjectCondition' } } }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'ObjectCondition' } } }],
     },
     {
       name: "a Warning Event in the controller's own namespace (a Terminating namespace refuses new Events)",
       snapshot: withEvent({ reason: 'CleanupFailed', message: 'AccessDenied: s3:DeleteBucket' }),
-      blockers: [{ id: 'FinalizerControllerStalled', facts: [/Warning CleanupFailed by bucket-operator: AccessDenied/], finalizer: { stall: { reason: 'Event', source: { kind: 'Event', namespace: 'live1-system' } } } }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, facts: [/Warning CleanupFailed by bucket-operator: AccessDenied/], finalizer: { stall: { reason: 'Event', source: { kind: 'Event', namespace: 'live1-system' } } } }],
     },
     {
       name: 'Crossplane v2: an Event says the controller cannot create in the terminating namespace',
       snapshot: withEvent({ reason: 'CannotConnectToProvider', message: TERMINATING }),
-      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace', finalizer: { stall: { reason: 'CannotCreateInTerminatingNamespace', message: TERMINATING } } }],
+      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'CannotCreateInTerminatingNamespace', message: TERMINATING } } }],
     },
     {
       name: 'the same words in a condition',
       snapshot: withCondition({ type: 'Synced', status: 'False', reason: 'ReconcileError', message: TERMINATING }),
-      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace' }],
+      blockers: [{ id: 'ControllerCannotCreateInTerminatingNamespace', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' } }],
     },
     {
       name: 'no word from the controller, but longer than --stall-after (10m) since the object was deleted',
       snapshot: () => recorded('finalizer-live'),
       context: afterObjectDeleted(601_000),
-      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'StallAfter', waitedSeconds: 601, stallAfterSeconds: 600 } }, lastResort: { command: /"op":"test"/ } }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'StallAfter', waitedSeconds: 601, stallAfterSeconds: 600 } }, lastResort: { command: /"op":"test"/ } }],
     },
     {
       name: '--stall-after is a flag',
       snapshot: () => recorded('finalizer-live'),
       context: afterObjectDeleted(31_000, 30_000),
-      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { stall: { reason: 'StallAfter', stallAfterSeconds: 30 } } }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'StallAfter', stallAfterSeconds: 30 } } }],
     },
     {
       name: 'issue 18 item 2: past --stall-after, a wait linked by RBAC only is a blocker with the last resort',
       snapshot: configMapFinalizerWithUnrelatedUpdater,
       context: afterObjectDeleted(601_000),
-      blockers: [{ id: 'FinalizerControllerStalled', finalizer: { finalizer: 'backup.example.com/export', owner: { confidence: 'may' } }, safeties: ['safe', 'last-resort'] }],
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'backup.example.com/export', group: '', resource: 'configmaps' }, finalizer: { finalizer: 'backup.example.com/export', owner: { confidence: 'may' } }, safeties: ['safe', 'last-resort'] }],
     },
     {
       name: 'a catalogued controller found by its labels runs: restart it (caution) comes before the last resort',
@@ -346,7 +358,7 @@ table(finalizerControllerStalled, {
       context: afterObjectDeleted(601_000),
       blockers: [
         {
-          id: 'FinalizerControllerStalled',
+          id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'resources-finalizer.argocd.argoproj.io', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' },
           safeties: ['safe', 'caution', 'last-resort'],
           finalizer: { owner: { confidence: 'runs', project: 'Argo CD', pods: [{ name: 'argocd-application-controller-0', restarts: 4 }] }, removalCost: 'cluster' },
         },
@@ -358,7 +370,7 @@ table(finalizerControllerStalled, {
       context: afterObjectDeleted(601_000),
       blockers: [
         {
-          id: 'FinalizerControllerStalled',
+          id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'service.kubernetes.io/load-balancer-cleanup', group: '', resource: 'services' },
           finalizer: { finalizer: 'service.kubernetes.io/load-balancer-cleanup', owner: { confidence: 'unseen', project: 'Kubernetes', pods: [] }, removalCost: 'cloud-orphan' },
           facts: [/cloud-controller-manager/],
           lastResort: { cost: /cloud load balancer/ },
@@ -403,11 +415,11 @@ table(conversionWebhookDown, {
   ],
   invalid: [
     { name: 'the conversion service is gone', snapshot: () => conversionTo({ exists: false, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, facts: [/does not exist/] }] },
-    { name: 'the conversion service has no ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown' }] },
+    { name: 'the conversion service has no ready endpoint', snapshot: () => conversionTo({ exists: true, ready: 0 }), blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' } }] },
     {
       name: 'a ready endpoint and an untrusted certificate: the certificate, never "down"',
       snapshot: () => conversionReported(conversionTo({ exists: true, ready: 1 }), X509),
-      blockers: [{ id: 'ConversionWebhookDown', summary: /fails: the API server does not trust the certificate its backend serves \(tls: failed to verify certificate: x509: certificate signed by unknown authority\)/, facts: [/1 ready endpoints/, /reports \(tls\)/] }],
+      blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, summary: /fails: the API server does not trust the certificate its backend serves \(tls: failed to verify certificate: x509: certificate signed by unknown authority\)/, facts: [/1 ready endpoints/, /reports \(tls\)/] }],
     },
     {
       name: 'not reported by the controller yet, but our own list of the type failed with the same words',
@@ -423,12 +435,12 @@ table(conversionWebhookDown, {
         });
         return snapshot;
       },
-      blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/listing its objects fails \(tls\)/] }],
+      blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, summary: /does not trust the certificate/, facts: [/listing its objects fails \(tls\)/] }],
     },
     {
       name: 'called by URL and named by the controller',
       snapshot: () => conversionReported(conversionByURL(), X509),
-      blockers: [{ id: 'ConversionWebhookDown', summary: /does not trust the certificate/, facts: [/called by URL https:\/\/127\.0\.0\.1:40001\/convert, caBundle set/] }],
+      blockers: [{ id: 'ConversionWebhookDown', subject: { kind: 'ConversionWebhook', crd: 'databasebackups.example.ns-doctor.dev' }, summary: /does not trust the certificate/, facts: [/called by URL https:\/\/127\.0\.0\.1:40001\/convert, caBundle set/] }],
     },
   ],
 });
@@ -455,7 +467,7 @@ table(pvcInUse, {
   valid: [{ name: 'no claim is held by pvc-protection', snapshot: () => recorded('pod-terminating') }],
   invalid: [
     { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/still uses the claim/] }] },
-    { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', facts: [/no pod uses it/] }] },
+    { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/no pod uses it/] }] },
   ],
 });
 
@@ -476,7 +488,7 @@ table(dependentsBlockDeletion, {
       name: 'past --controller-timeout with no pass: the last resort removes only foregroundDeletion, with a JSON patch test',
       snapshot: beforeFirstPass,
       context: after(6 * 60_000),
-      blockers: [{ id: 'DependentsBlockDeletion', lastResort: { command: `kubectl -n crd1 patch deployments.apps web --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["foregroundDeletion"]},{"op":"remove","path":"/metadata/finalizers/0"}]'` } }],
+      blockers: [{ id: 'DependentsBlockDeletion', subject: { kind: 'Owners', namespace: 'crd1', names: ['Deployment/web'] }, lastResort: { command: `kubectl -n crd1 patch deployments.apps web --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["foregroundDeletion"]},{"op":"remove","path":"/metadata/finalizers/0"}]'` } }],
     },
   ],
 });
@@ -499,5 +511,9 @@ table(webhookBlocksDeletion, {
 describe('check tables', () => {
   it('every registered check has a valid/invalid table', () => {
     expect(CHECKS.filter((check) => !tabled.has(check)).map((check) => check.id)).toEqual([]);
+  });
+
+  it('every blocker id a check can report is reported by some row (so its --all grouping is tested too)', () => {
+    expect(CHECKS.flatMap((check) => check.emits).filter((id) => !reportedByTables.has(id))).toEqual([]);
   });
 });
