@@ -4,6 +4,7 @@ import type { Blocker, FixSafety, ObjectRef } from '../model/report.js';
 import type { Candidate, CausePlan, EvidenceSpec, StepDraft } from '../model/step-draft.js';
 import type { ControllerCandidate, ObjectSample, ServiceRef, Snapshot } from '../snapshot/types.js';
 import { finalizerOwner } from '../rules/deadlines.js';
+import { typeName as typeNameOf } from '../model/subject.js';
 
 /** No mechanical step for this blocker, and why (shown in the plan's "not fixed" list). */
 export function noStep(reason: string): CausePlan {
@@ -149,9 +150,9 @@ function apiVersionOf(sample: ObjectSample): string {
   return sample.group ? `${sample.group}/${sample.version}` : sample.version;
 }
 
-/** The type in kubectl terms: configmaps, databasebackups.example.com. */
+/** The sample's type in kubectl terms: configmaps, databasebackups.example.com. */
 export function typeName(sample: ObjectSample): string {
-  return sample.group ? `${sample.resource}.${sample.group}` : sample.resource;
+  return typeNameOf(sample.resource, sample.group);
 }
 
 /** One URL path segment. */

@@ -31,7 +31,7 @@ export interface Draft {
  * is only stalled; pods; the namespace's own finalizers last, /finalize (the namespace controller's own last step)
  * after metadata.finalizers. Within a phase, in the order of the emitting check's `emits`, then the diagnosis order.
  */
-const PHASE_ORDER: readonly PlanPhase[] = [
+export const PHASE_ORDER: readonly PlanPhase[] = [
   'unblock-admission',
   'restore-discovery',
   'owners-before-dependents',
