@@ -1,6 +1,6 @@
 import type { Blocker, EvidenceLink, Fix, FixSafety } from '../model/report.js';
 import type { EvidenceSpec } from '../model/step-draft.js';
-import { namespaceEvidence, noStep, only, seg, step } from './plan-steps.js';
+import { namespaceEvidence, noStep, oneOption, seg, step } from './plan-steps.js';
 import type { APIServiceState, Snapshot, ServiceRef } from '../snapshot/types.js';
 import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
@@ -39,7 +39,7 @@ export const apiServiceUnavailable = {
       expect: { exists: 'true', 'apiservice.service': service, 'apiservice.available': apiService.available?.status ?? 'none' },
     };
     const deleteIt = (safety: FixSafety, description: string, cost: string, evidence: EvidenceSpec[]) =>
-      only(safety, [step(blocker, ns, safety, `delete APIService ${apiService.name}: ${description}`, cost, target, evidence, { type: 'delete' }, 'apiservice')]);
+      oneOption(safety, [step(blocker, ns, safety, `delete APIService ${apiService.name}: ${description}`, cost, target, evidence, { type: 'delete' }, 'apiservice')]);
     if (blocker.id === 'APIServiceBackendInNamespace') {
       return deleteIt(
         'safe',

@@ -4,7 +4,7 @@ import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import type { ObjectSample } from '../snapshot/types.js';
-import { collectionOf, contentEvidence, countWithFinalizer, noStep, only, step, typeName } from './plan-steps.js';
+import { collectionOf, contentEvidence, countWithFinalizer, noStep, oneOption, step, typeName } from './plan-steps.js';
 
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion = {
@@ -54,7 +54,7 @@ export const dependentsBlockDeletion = {
       );
       return batch ? { ...draft, batch } : draft;
     });
-    return only('caution', steps);
+    return oneOption('caution', steps);
   },
   run(snapshot, context) {
     const { now } = context;

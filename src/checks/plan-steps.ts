@@ -12,7 +12,7 @@ export function noStep(reason: string): CausePlan {
 }
 
 /** One way to clear the blocker, all its steps at one safety level. */
-export function only(safety: FixSafety, steps: StepDraft[]): CausePlan {
+export function oneOption(safety: FixSafety, steps: StepDraft[]): CausePlan {
   const option: Candidate = { safety, steps };
   return { options: [option], reason: '' };
 }
@@ -43,7 +43,7 @@ export function lastResortOnNamespace(
 ): CausePlan {
   const expect: Record<string, string> = { deleting: 'true', ...Object.fromEntries(presentFacts.map((f) => [f, 'present'])), ...alsoExpect };
   const target = namespaceEvidence(ns, expect);
-  return only('last-resort', [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')]);
+  return oneOption('last-resort', [step(blocker, ns, 'last-resort', description, cost, target, [], action, 'namespace')]);
 }
 
 /**
@@ -83,7 +83,7 @@ export function removeCustomFinalizer(blocker: Blocker, snapshot: Snapshot, why:
     { type: 'remove-finalizers', finalizers: [finalizer] },
     typeLabel,
   );
-  return only('last-resort', [{ ...draft, ...(batch ? { batch } : {}) }]);
+  return oneOption('last-resort', [{ ...draft, ...(batch ? { batch } : {}) }]);
 }
 
 /** How many objects of the sample's type the survey counted with this finalizer (the diagnosis samples at most 50). */

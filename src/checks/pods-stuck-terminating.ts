@@ -6,7 +6,7 @@ import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import type { StepDraft } from '../model/step-draft.js';
-import { noStep, only, seg, step } from './plan-steps.js';
+import { noStep, oneOption, seg, step } from './plan-steps.js';
 
 /** Kubernetes' non-graceful node shutdown: the pod garbage collector force-deletes the terminating pods of a node so tainted. */
 const OUT_OF_SERVICE = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
@@ -60,7 +60,7 @@ export const podsStuckTerminating = {
       );
     }
     if (!steps.length) return noStep('no stuck pod is on a node that exists and is down: the pod garbage collector or the kubelet has to act (see the fixes)');
-    return only('caution', steps);
+    return oneOption('caution', steps);
   },
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.

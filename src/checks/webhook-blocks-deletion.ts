@@ -1,7 +1,7 @@
 import type { Blocker, Fix } from '../model/report.js';
 import type { ContentType, Snapshot, WebhookState } from '../snapshot/types.js';
 import type { Action, EvidenceSpec } from '../model/step-draft.js';
-import { backendEvidence, namespaceEvidence, noStep, only, seg, step } from './plan-steps.js';
+import { backendEvidence, namespaceEvidence, noStep, oneOption, seg, step } from './plan-steps.js';
 import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../rules/kubernetes.js';
 import { admissionWebhookFailure } from '../rules/webhook-errors.js';
 import { describeBackend } from '../rules/backend-chain.js';
@@ -54,11 +54,11 @@ export const webhookBlocksDeletion = {
     const kubectlType = resource.replace(/s$/, '');
     if (webhook.service?.namespace === ns) {
       const removal = deadWebhookRemoval(snapshot, webhook, service, target);
-      return only('safe', [
+      return oneOption('safe', [
         step(blocker, ns, 'safe', removal.description, removal.cost, removal.target, [backend, namespaceEvidence(ns, { deleting: 'true' })], removal.action, kubectlType),
       ]);
     }
-    return only('caution', [
+    return oneOption('caution', [
       step(
         blocker,
         ns,
