@@ -1,4 +1,6 @@
-import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
+import type { Blocker, EvidenceLink, Fix, FixSafety } from '../model/report.js';
+import type { EvidenceSpec } from '../model/step-draft.js';
+import { namespaceEvidence, noStep, oneOption, seg, step } from './plan-steps.js';
 import type { APIServiceState, Snapshot, ServiceRef } from '../snapshot/types.js';
 import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check, type CheckContext } from './types.js';
@@ -10,9 +12,10 @@ import { isFailingAggregatedApi } from '../rules/kubernetes.js';
  * even when the namespace is empty. Each unavailable aggregated API is followed to its backend and classified:
  * backend broken, APIService orphaned by an uninstall, or backend living in the namespace being deleted.
  */
-export const apiServiceUnavailable: Check = {
+export const apiServiceUnavailable = {
   id: 'APIServiceUnavailable',
-  emits: ['APIServiceUnavailable', 'APIServiceOrphaned', 'APIServiceBackendInNamespace'],
+  // In the order their steps run: safest first (the API that can never come back, then the orphan, then the broken one).
+  emits: ['APIServiceBackendInNamespace', 'APIServiceOrphaned', 'APIServiceUnavailable'],
   description: 'An aggregated API (APIService) is unavailable, so discovery fails and the namespace controller will not finish',
   groupSummary({ id, subject, summary }) {
     if (subject.kind === 'GroupVersion') return `API ${subject.groupVersion} fails discovery, so the namespace controller will not finish`;
@@ -21,6 +24,38 @@ export const apiServiceUnavailable: Check = {
     if (id === 'APIServiceUnavailable') return summary;
     if (id === 'APIServiceOrphaned') return `APIService ${subject.name} points at a Service that no longer exists (left behind by an uninstall?)`;
     return `API ${subject.groupVersion} is served from inside a namespace being deleted: it can never come back`;
+  },
+  planPhase: 'restore-discovery',
+  plan(blocker, snapshot) {
+    const ns = snapshot.namespaceName;
+    const subject = blocker.subject;
+    const apiService = subject.kind === 'APIService' ? snapshot.apiServices?.find((a) => a.name === subject.name) : undefined;
+    if (!apiService?.service) return noStep('the APIService could not be read, so there is nothing exact to change');
+    const service = `${apiService.service.namespace}/${apiService.service.name}`;
+    const api = `${apiService.group}/${apiService.version}`;
+    const target: EvidenceSpec = {
+      ref: { kind: 'APIService', name: apiService.name, apiVersion: 'apiregistration.k8s.io/v1' },
+      path: `/apis/apiregistration.k8s.io/v1/apiservices/${seg(apiService.name)}`,
+      expect: { exists: 'true', 'apiservice.service': service, 'apiservice.available': apiService.available?.status ?? 'none' },
+    };
+    const deleteIt = (safety: FixSafety, description: string, cost: string, evidence: EvidenceSpec[]) =>
+      oneOption(safety, [step(blocker, ns, safety, `delete APIService ${apiService.name}: ${description}`, cost, target, evidence, { type: 'delete' }, 'apiservice')]);
+    if (blocker.id === 'APIServiceBackendInNamespace') {
+      return deleteIt(
+        'safe',
+        `it is served from namespace ${ns}, which is being deleted`,
+        `API ${api} disappears from the cluster (it is already unreachable and cannot come back)`,
+        [namespaceEvidence(ns, { deleting: 'true' })],
+      );
+    }
+    const removesApi = `removes API ${api} for the whole cluster until its product re-registers it`;
+    if (blocker.id === 'APIServiceOrphaned') {
+      const { namespace, name } = apiService.service;
+      return deleteIt('caution', `its Service ${service} no longer exists (left behind by an uninstall)`, removesApi, [
+        { ref: { kind: 'Service', namespace, name }, path: `/api/v1/namespaces/${seg(namespace)}/services/${seg(name)}`, expect: { exists: 'false' } },
+      ]);
+    }
+    return deleteIt('last-resort', `its API ${api} is unavailable and blocks discovery`, removesApi, []);
   },
   run(snapshot, context) {
     const ns = snapshot.namespace;
@@ -69,7 +104,7 @@ export const apiServiceUnavailable: Check = {
     }
     return blockers;
   },
-};
+} satisfies Check;
 
 function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: ServiceRef, discoveryError: string | undefined, context: CheckContext): Blocker {
   const namespaceName = snapshot.namespaceName;

@@ -1,13 +1,18 @@
 import { contentFailureIsPodsInGrace } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
+import { noStep } from './plan-steps.js';
 
-export const contentDeletionFailed: Check = {
+export const contentDeletionFailed = {
   id: 'ContentDeletionFailed',
   emits: ['ContentDeletionFailed'],
   description: 'The namespace controller reports it failed to delete some content, for a reason no other check explains',
   fallback: true,
   groupSummary() {
     return 'the namespace controller fails to delete content, for a reason no other check explains';
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('no mechanical fix: see the fixes in the diagnosis');
   },
   run(snapshot, { now, conditions }) {
     const failure = conditions.contentFailure;
@@ -26,4 +31,4 @@ export const contentDeletionFailed: Check = {
       },
     ];
   },
-};
+} satisfies Check;

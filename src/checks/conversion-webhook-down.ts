@@ -3,6 +3,7 @@ import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';
+import { noStep } from './plan-steps.js';
 
 /** The API server waits a fixed 30 s for a conversion webhook (apiextensions-apiserver's webhook converter). */
 const CONVERSION_TIMEOUT_SECONDS = 30;
@@ -12,13 +13,17 @@ const CONVERSION_TIMEOUT_SECONDS = 30;
  * down, untrusted certificate, too slow. Service- and URL-configured webhooks alike; the class of failure is read
  * from the namespace controller's own error when it names the CRD's group, else from the objects.
  */
-export const conversionWebhookDown: Check = {
+export const conversionWebhookDown = {
   id: 'ConversionWebhookDown',
   emits: ['ConversionWebhookDown'],
   description: "A CRD's conversion webhook fails (down, untrusted certificate, too slow), so its objects cannot be read or deleted",
   groupSummary({ subject, summary, failure }) {
     if (subject.kind !== 'ConversionWebhook') return summary;
     return `conversion webhook of CRD ${subject.crd} fails${failure ? ` (${failureClassPhrase(failure.class)})` : ''}, so its objects cannot be read or deleted`;
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('restore the conversion service; changing the conversion strategy is only right if the schemas are identical, which ns-doctor cannot prove');
   },
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)
@@ -79,4 +84,4 @@ export const conversionWebhookDown: Check = {
         ];
       });
   },
-};
+} satisfies Check;

@@ -1,14 +1,19 @@
 import { since } from '../util/time.js';
 import { formatCounts } from '../util/format.js';
 import { link, type Check } from './types.js';
+import { noStep } from './plan-steps.js';
 
 /** A CRD deleted while instances remain waits for them; its own finalizer must never be stripped. */
-export const crdTerminating: Check = {
+export const crdTerminating = {
   id: 'CRDTerminating',
   emits: ['CRDTerminating'],
   description: 'A CustomResourceDefinition is being deleted and waits for its instances',
   groupSummary({ subject, summary }) {
     return subject.kind === 'CustomResourceDefinition' ? `CRD ${subject.name} is being deleted and waits for its objects` : summary;
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('the CRD finishes by itself once its objects are gone (see the finalizer findings); its own finalizer is never stripped');
   },
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
@@ -37,4 +42,4 @@ export const crdTerminating: Check = {
         };
       });
   },
-};
+} satisfies Check;

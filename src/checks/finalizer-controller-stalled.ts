@@ -5,6 +5,7 @@ import { sh } from '../util/shell.js';
 import { humanDuration } from '../util/time.js';
 import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 import { link, type Check } from './types.js';
+import { removeCustomFinalizer } from './plan-steps.js';
 
 type Stalled = Extract<StallVerdict, { stalled: true }>;
 type Waited = Extract<OwnerState, { state: 'live' | 'unseen' }>;
@@ -13,7 +14,7 @@ type Waited = Extract<OwnerState, { state: 'live' | 'unseen' }>;
  * No unbounded wait on a controller: objects whose finalizer's controller runs (or may run, or runs out of sight) are
  * a wait only until their own words report a failure or they have waited past --stall-after; then they are this.
  */
-export const finalizerControllerStalled: Check = {
+export const finalizerControllerStalled = {
   id: 'FinalizerControllerStalled',
   emits: ['FinalizerControllerStalled', 'ControllerCannotCreateInTerminatingNamespace'],
   description: 'Objects wait on a finalizer whose controller runs but reports a failure, or has not removed it within --stall-after',
@@ -23,6 +24,10 @@ export const finalizerControllerStalled: Check = {
     return id === 'ControllerCannotCreateInTerminatingNamespace'
       ? `${type} wait on finalizer ${subject.finalizer}, and its controller must create an object in the terminating namespace to finish`
       : `${type} wait on finalizer ${subject.finalizer}, and its controller reports a failure or has not removed it within --stall-after`;
+  },
+  planPhase: 'finalizers-of-live-controllers',
+  plan(blocker, snapshot) {
+    return removeCustomFinalizer(blocker, snapshot, 'its controller has not, and will not by itself', false);
   },
   run(snapshot, { now, stallAfterMs }) {
     const blockers: Blocker[] = [];
@@ -36,7 +41,7 @@ export const finalizerControllerStalled: Check = {
     }
     return blockers;
   },
-};
+} satisfies Check;
 
 function stalledBlocker(
   namespace: string,

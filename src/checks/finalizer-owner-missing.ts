@@ -3,9 +3,10 @@ import { since } from '../util/time.js';
 import { deletedWithCustomFinalizer, finalizerOwner } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { catalogLink, facts, objectLinks, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
+import { removeCustomFinalizer } from './plan-steps.js';
 
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
-export const finalizerOwnerMissing: Check = {
+export const finalizerOwnerMissing = {
   id: 'FinalizerOwnerMissing',
   emits: ['FinalizerOwnerMissing'],
   description: 'Objects wait on a custom finalizer whose controller is not running',
@@ -13,6 +14,10 @@ export const finalizerOwnerMissing: Check = {
     if (subject.kind !== 'Finalizer') return summary;
     const type = subject.group ? `${subject.resource}.${subject.group}` : subject.resource;
     return `${type} wait on finalizer ${subject.finalizer}, and no running controller will remove it`;
+  },
+  planPhase: 'finalizers-without-owner',
+  plan(blocker, snapshot) {
+    return removeCustomFinalizer(blocker, snapshot, 'no running controller will', true);
   },
   run(snapshot, { now }) {
     const blockers: Blocker[] = [];
@@ -53,7 +58,7 @@ export const finalizerOwnerMissing: Check = {
     }
     return blockers;
   },
-};
+} satisfies Check;
 
 /** The safe fix: bring back the controller that removes it, named by the most specific evidence there is. */
 function restoreOwnerFix(owner: Extract<ReturnType<typeof finalizerOwner>, { state: 'missing' }>, finalizer: string, typeName: string, isCustomType: boolean): Fix {

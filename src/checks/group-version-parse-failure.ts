@@ -1,11 +1,16 @@
 import { link, type Check } from './types.js';
+import { noStep } from './plan-steps.js';
 
-export const groupVersionParseFailure: Check = {
+export const groupVersionParseFailure = {
   id: 'GroupVersionParseFailure',
   emits: ['GroupVersionParseFailure'],
   description: 'A group version in discovery cannot be parsed, so the namespace controller deletes nothing',
   groupSummary({ summary }) {
     return summary;
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('no mechanical fix: see the fixes in the diagnosis');
   },
   run(snapshot, { conditions }) {
     if (!snapshot.namespace?.deletionTimestamp || !conditions.parseFailure) return [];
@@ -19,4 +24,4 @@ export const groupVersionParseFailure: Check = {
       },
     ];
   },
-};
+} satisfies Check;

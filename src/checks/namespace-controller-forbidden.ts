@@ -1,11 +1,16 @@
 import { link, type Check } from './types.js';
+import { noStep } from './plan-steps.js';
 
-export const namespaceControllerForbidden: Check = {
+export const namespaceControllerForbidden = {
   id: 'NamespaceControllerForbidden',
   emits: ['NamespaceControllerForbidden'],
   description: 'The namespace controller is not allowed to delete content (RBAC)',
   groupSummary({ summary }) {
     return summary;
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('no mechanical fix: see the fixes in the diagnosis');
   },
   run(snapshot, { conditions }) {
     const failure = conditions.contentFailure;
@@ -26,4 +31,4 @@ export const namespaceControllerForbidden: Check = {
       },
     ];
   },
-};
+} satisfies Check;

@@ -1,13 +1,18 @@
 import { humanDuration } from '../util/time.js';
 import { controllerSilentUntil } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
+import { noStep } from './plan-steps.js';
 
-export const namespaceControllerNotRunning: Check = {
+export const namespaceControllerNotRunning = {
   id: 'NamespaceControllerNotRunning',
   emits: ['NamespaceControllerNotRunning'],
   description: 'No namespace controller has acted on the namespace (kube-controller-manager down or namespace-controller disabled)',
   groupSummary() {
     return 'no namespace controller has acted: kube-controller-manager is down or runs without namespace-controller';
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('no mechanical fix: see the fixes in the diagnosis');
   },
   run(snapshot, { now, controllerTimeoutMs, conditions }) {
     const ns = snapshot.namespace;
@@ -30,4 +35,4 @@ export const namespaceControllerNotRunning: Check = {
       },
     ];
   },
-};
+} satisfies Check;

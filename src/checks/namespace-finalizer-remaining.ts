@@ -1,15 +1,32 @@
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
+import { lastResortOnNamespace, noStep } from './plan-steps.js';
 
 /** Tokens in spec.finalizers other than `kubernetes`: the namespace controller only ever removes its own. */
-export const namespaceFinalizerRemaining: Check = {
+export const namespaceFinalizerRemaining = {
   id: 'NamespaceFinalizerRemaining',
   emits: ['NamespaceFinalizerRemaining'],
   description: 'spec.finalizers holds tokens other than kubernetes, which the namespace controller never removes',
   groupSummary({ subject, summary }) {
     if (subject.kind !== 'NamespaceFinalizers') return summary;
     return `namespace spec.finalizers has ${subject.finalizers.join(', ')}, which only the component that added ${subject.finalizers.length === 1 ? 'it' : 'them'} removes`;
+  },
+  planPhase: 'namespace-spec-finalizers',
+  plan(blocker, snapshot) {
+    const ns = snapshot.namespaceName;
+    const foreign = (snapshot.namespace?.specFinalizers ?? []).filter((f) => f !== 'kubernetes');
+    if (!foreign.length) return noStep('no finalizer token other than kubernetes is left');
+    return lastResortOnNamespace(
+      blocker,
+      ns,
+      `remove ${foreign.join(', ')} from spec.finalizers of namespace ${ns} through /finalize (the kubernetes token, if any, stays for the namespace controller)`,
+      'whatever the owner of the token would have cleaned up is never cleaned up; objects still in the namespace stay in etcd and reappear if it is re-created',
+      foreign.map((f) => `specFinalizer:${f}`),
+      { type: 'finalize-namespace', drop: foreign },
+      // Recorded so the guard (src/fix/guards.ts) can tell a request that would drop it: the plan never does.
+      { 'specFinalizer:kubernetes': (snapshot.namespace?.specFinalizers ?? []).includes('kubernetes') ? 'present' : 'absent' },
+    );
   },
   run(snapshot) {
     const ns = snapshot.namespace;
@@ -35,4 +52,4 @@ export const namespaceFinalizerRemaining: Check = {
       },
     ];
   },
-};
+} satisfies Check;

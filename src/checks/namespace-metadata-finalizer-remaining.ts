@@ -5,14 +5,29 @@ import { catalogLink, removalCost } from './finalizer-facts.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
+import { lastResortOnNamespace, noStep } from './plan-steps.js';
 
 /** metadata.finalizers on the namespace object itself: a second gate, separate from spec.finalizers. */
-export const namespaceMetadataFinalizerRemaining: Check = {
+export const namespaceMetadataFinalizerRemaining = {
   id: 'NamespaceMetadataFinalizerRemaining',
   emits: ['NamespaceMetadataFinalizerRemaining'],
   description: 'metadata.finalizers on the namespace object hold its removal',
   groupSummary({ subject, summary }) {
     return subject.kind === 'NamespaceFinalizers' ? `namespace metadata.finalizers has ${subject.finalizers.join(', ')}` : summary;
+  },
+  planPhase: 'namespace-metadata-finalizers',
+  plan(blocker, snapshot) {
+    const ns = snapshot.namespaceName;
+    const finalizers = snapshot.namespace?.metadataFinalizers ?? [];
+    if (!finalizers.length) return noStep('metadata.finalizers is already empty');
+    return lastResortOnNamespace(
+      blocker,
+      ns,
+      `remove ${finalizers.join(', ')} from metadata.finalizers of namespace ${ns}`,
+      'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
+      finalizers.map((f) => `finalizer:${f}`),
+      { type: 'remove-finalizers', finalizers },
+    );
   },
   run(snapshot) {
     const ns = snapshot.namespace;
@@ -50,7 +65,7 @@ export const namespaceMetadataFinalizerRemaining: Check = {
     };
     return [blocker];
   },
-};
+} satisfies Check;
 
 /** What the catalog says about each token, and whether its owner's pod was found where it usually runs. */
 function ownerLinks(snapshot: Snapshot, known: { finalizer: string; entry: CatalogEntry }[]): EvidenceLink[] {

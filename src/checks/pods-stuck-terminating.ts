@@ -5,9 +5,14 @@ import { isBuiltInFinalizer } from '../rules/kubernetes.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
+import type { StepDraft } from '../model/step-draft.js';
+import { noStep, oneOption, seg, step } from './plan-steps.js';
+
+/** Kubernetes' non-graceful node shutdown: the pod garbage collector force-deletes the terminating pods of a node so tainted. */
+const OUT_OF_SERVICE = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
 
 /** Pods whose grace period is over but still exist: their kubelet cannot confirm they stopped. */
-export const podsStuckTerminating: Check = {
+export const podsStuckTerminating = {
   id: 'PodsStuckTerminating',
   emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
@@ -15,6 +20,47 @@ export const podsStuckTerminating: Check = {
     if (subject.kind !== 'Nodes') return summary;
     const on = subject.names.length ? `, still Terminating on node${subject.names.length === 1 ? '' : 's'} ${subject.names.join(', ')}` : ', still Terminating';
     return `pods past their grace period${on}`;
+  },
+  planPhase: 'pods',
+  plan(blocker, snapshot) {
+    const ns = snapshot.namespaceName;
+    const now = new Date(snapshot.takenAt);
+    // Tainting a node removes no finalizer: a pod that only a custom finalizer keeps is the finalizer's finding, and
+    // alone it never makes a node worth tainting.
+    const stuck = Object.values(snapshot.pods).filter(
+      (p) => p.namespace === ns && p.deletionTimestamp && Date.parse(p.deletionTimestamp) < now.getTime() && p.nodeName && !podHeldOnlyByFinalizer(p),
+    );
+    const steps: StepDraft[] = [];
+    for (const nodeName of [...new Set(stuck.flatMap((p) => (p.nodeName ? [p.nodeName] : [])))]) {
+      const node = snapshot.nodes[nodeName];
+      if (!node?.exists || !describeNode(node, now).unhealthy) continue;
+      if (node.taints.some((t) => t.key === OUT_OF_SERVICE.key)) continue;
+      const pods = stuck.filter((p) => p.nodeName === nodeName);
+      steps.push(
+        step(
+          blocker,
+          ns,
+          'caution',
+          `mark node ${nodeName} out of service (taint ${OUT_OF_SERVICE.key}=${OUT_OF_SERVICE.value}:NoExecute): the pod garbage collector then force-deletes its terminating pods`,
+          `right only if node ${nodeName} is really shut down: every pod on it is evicted, its terminating pods are removed without the kubelet confirming they stopped, and their volumes are detached`,
+          {
+            ref: { kind: 'Node', name: nodeName },
+            path: `/api/v1/nodes/${seg(nodeName)}`,
+            expect: { exists: 'true', 'node.ready': node.ready?.status ?? 'none', [`taint:${OUT_OF_SERVICE.key}`]: 'absent' },
+          },
+          pods.map((p) => ({
+            ref: { kind: 'Pod', namespace: p.namespace, name: p.name },
+            path: `/api/v1/namespaces/${seg(p.namespace)}/pods/${seg(p.name)}`,
+            metadataOnly: true,
+            expect: { exists: 'true', deleting: 'true' },
+          })),
+          { type: 'add-taint', taint: OUT_OF_SERVICE },
+          'node',
+        ),
+      );
+    }
+    if (!steps.length) return noStep('no stuck pod is on a node that exists and is down: the pod garbage collector or the kubelet has to act (see the fixes)');
+    return oneOption('caution', steps);
   },
   run(snapshot, { now }) {
     // Inside its grace period the same pod is a wait (src/diagnosis/waiting.ts): podPastGrace decides both.
@@ -73,4 +119,4 @@ export const podsStuckTerminating: Check = {
       },
     ];
   },
-};
+} satisfies Check;

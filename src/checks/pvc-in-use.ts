@@ -2,14 +2,19 @@ import { claimWaitsForPodsInGrace, namespacePods } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
+import { noStep } from './plan-steps.js';
 
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
-export const pvcInUse: Check = {
+export const pvcInUse = {
   id: 'PVCInUse',
   emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
   groupSummary() {
     return 'PersistentVolumeClaims are protected because pods still use them';
+  },
+  planPhase: 'none',
+  plan() {
+    return noStep('the pod that still uses the claim has to go first; ns-doctor does not remove pvc-protection');
   },
   run(snapshot, { now }) {
     // A claim whose users are all inside their grace period waits for them (src/diagnosis/waiting.ts): same predicate.
@@ -60,4 +65,4 @@ export const pvcInUse: Check = {
       },
     ];
   },
-};
+} satisfies Check;

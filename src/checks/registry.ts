@@ -1,4 +1,4 @@
-// Every root cause ns-doctor knows. Adding one means adding a file with a Check and listing it here.
+// Every root cause ns-doctor knows. Adding one means adding a file with a Check (`satisfies Check`) and listing it here.
 import { apiServiceUnavailable } from './apiservice-unavailable.js';
 import { contentDeletionFailed } from './content-deletion-failed.js';
 import { groupVersionParseFailure } from './group-version-parse-failure.js';
@@ -18,7 +18,7 @@ import type { BlockerId } from '../model/report.js';
 import { webhookBlocksDeletion } from './webhook-blocks-deletion.js';
 
 /** Ordered by how early in a deletion they bite: what stops the controller itself comes first. */
-export const CHECKS: readonly Check[] = [
+const REGISTERED = [
   namespaceControllerNotRunning,
   groupVersionParseFailure,
   apiServiceUnavailable,
@@ -34,9 +34,19 @@ export const CHECKS: readonly Check[] = [
   contentDeletionFailed,
   namespaceFinalizerRemaining,
   namespaceMetadataFinalizerRemaining,
-];
+] as const;
 
-/** The check that reports this blocker id (every id is declared in exactly one check's `emits`). */
+export const CHECKS: readonly Check[] = REGISTERED;
+
+/**
+ * Every blocker id has a check that emits it: an id added to BlockerId (src/model/report.ts) without one fails to
+ * compile here, naming it. (That no id has two is test/unit/checks/registry.test.ts.)
+ */
+type Emitted = (typeof REGISTERED)[number]['emits'][number];
+// Exported only so the compiler keeps the assertion.
+export const idsWithoutCheck: Record<Exclude<BlockerId, Emitted>, never> = {};
+
+/** The check that reports this blocker id (every id is declared in exactly one check's `emits`, see above). */
 export function checkEmitting(id: BlockerId): Check | undefined {
   return CHECKS.find((check) => check.emits.includes(id));
 }

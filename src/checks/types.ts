@@ -1,6 +1,7 @@
 import type { Blocker, BlockerId } from '../model/report.js';
 import type { ParsedConditions } from '../rules/conditions.js';
 import type { Snapshot } from '../snapshot/types.js';
+import type { CausePlan, PlanPhase } from '../model/step-draft.js';
 
 export interface CheckContext {
   now: Date;
@@ -11,7 +12,10 @@ export interface CheckContext {
   conditions: ParsedConditions;
 }
 
-/** One root cause: an id, what it looks for, and a pure function from a snapshot to the blockers it proves. */
+/**
+ * One root cause, whole (as an ESLint rule keeps its `fix`): an id, what it looks for, a pure function from a
+ * snapshot to the blockers it proves, the line that groups them across namespaces, and the steps `fix` may take.
+ */
 export interface Check {
   /** The rule's name: the blocker id it is about. */
   id: BlockerId;
@@ -26,6 +30,17 @@ export interface Check {
    * naming one namespace, never parsed out of `summary`.
    */
   groupSummary(blocker: Blocker): string;
+  /**
+   * When this cause's steps run among other causes' (src/fix/planner.ts orders the phases). A check that emits
+   * several ids lists them in `emits` in the order their steps run within the phase.
+   */
+  planPhase: PlanPhase;
+  /**
+   * For one of this check's blockers: the mechanical ways to clear it, preferred first, each step naming the object
+   * it writes and the facts it relies on (read again before the write); or, with no option, why there is none.
+   * Pure: `snapshot` is the one the blocker was found in.
+   */
+  plan(blocker: Blocker, snapshot: Snapshot): CausePlan;
 }
 
 export { link } from '../rules/evidence-link.js';

@@ -1,5 +1,7 @@
 import type { Blocker, Fix } from '../model/report.js';
-import type { ContentType, WebhookState } from '../snapshot/types.js';
+import type { ContentType, Snapshot, WebhookState } from '../snapshot/types.js';
+import type { Action, EvidenceSpec } from '../model/step-draft.js';
+import { backendEvidence, namespaceEvidence, noStep, oneOption, seg, step } from './plan-steps.js';
 import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../rules/kubernetes.js';
 import { admissionWebhookFailure } from '../rules/webhook-errors.js';
 import { describeBackend } from '../rules/backend-chain.js';
@@ -15,13 +17,60 @@ const DEFAULT_TIMEOUT_SECONDS = 10;
  * and a backend that cannot answer (the class of failure is read from the controller's own error when it names the
  * webhook, else from the objects), or a webhook that answers and denies (whatever its failurePolicy).
  */
-export const webhookBlocksDeletion: Check = {
+export const webhookBlocksDeletion = {
   id: 'WebhookBlocksDeletion',
   emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook refuses the deletions: failurePolicy Fail and a backend that cannot answer, or its policy denies them',
   groupSummary({ subject, summary, failure }) {
     if (subject.kind !== 'Webhook') return summary;
     return `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions${failure ? ` (${failureClassPhrase(failure.class)})` : ''}`;
+  },
+  planPhase: 'unblock-admission',
+  plan(blocker, snapshot) {
+    const ns = snapshot.namespaceName;
+    const subject = blocker.subject;
+    const webhook =
+      subject.kind === 'Webhook'
+        ? (snapshot.webhooks ?? []).find((w) => w.configurationKind === subject.configurationKind && w.configuration === subject.configuration && w.name === subject.webhook)
+        : undefined;
+    if (!webhook) return noStep('the webhook configuration this finding is about is no longer in the snapshot');
+    // A backend that is missing or has no ready endpoint is re-checked before writing; any other class (TLS,
+    // timeout, refused, denied) comes from the controller's own error, and the namespace still being deleted is
+    // what the step relies on.
+    const backendDown = blocker.failure?.class === 'no-endpoints' || blocker.failure?.class === 'service-not-found';
+    if (!webhook.service && backendDown) return noStep('the webhook is called by URL: whether its backend is down cannot be checked from here');
+    const resource = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfigurations' : 'mutatingwebhookconfigurations';
+    const service = webhook.service ? `${webhook.service.namespace}/${webhook.service.name}` : (webhook.url ?? 'url');
+    const target: EvidenceSpec = {
+      ref: { kind: webhook.configurationKind, name: webhook.configuration, apiVersion: 'admissionregistration.k8s.io/v1' },
+      path: `/apis/admissionregistration.k8s.io/v1/${resource}/${seg(webhook.configuration)}`,
+      expect: {
+        exists: 'true',
+        [`webhook:${webhook.name}.failurePolicy`]: webhook.failurePolicy,
+        [`webhook:${webhook.name}.service`]: webhook.service ? service : 'url',
+      },
+    };
+    const backend = backendDown && webhook.service ? backendEvidence(snapshot, webhook.service) : namespaceEvidence(ns, { deleting: 'true' });
+    const kubectlType = resource.replace(/s$/, '');
+    if (webhook.service?.namespace === ns) {
+      const removal = deadWebhookRemoval(snapshot, webhook, service, target);
+      return oneOption('safe', [
+        step(blocker, ns, 'safe', removal.description, removal.cost, removal.target, [backend, namespaceEvidence(ns, { deleting: 'true' })], removal.action, kubectlType),
+      ]);
+    }
+    return oneOption('caution', [
+      step(
+        blocker,
+        ns,
+        'caution',
+        `exclude namespace ${ns} from webhook ${webhook.name} (namespaceSelector: kubernetes.io/metadata.name NotIn [${ns}]), so deleting what is left is no longer sent to ${backendDown ? `its dead backend ${service}` : `${service} (${blocker.failure?.class ?? 'failing'})`}`,
+        `the webhook no longer checks anything in namespace ${ns} (which is being deleted); elsewhere it is unchanged`,
+        target,
+        [backend],
+        { type: 'exclude-namespace', webhook: webhook.name, namespace: ns },
+        kubectlType,
+      ),
+    ]);
   },
   run(snapshot, { now, conditions }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
@@ -95,7 +144,39 @@ export const webhookBlocksDeletion: Check = {
     }
     return blockers;
   },
-};
+} satisfies Check;
+
+/**
+ * A webhook served from the namespace being deleted can never answer again. When every webhook of its configuration
+ * is served from there, the whole configuration is dead and goes (relying on none being served from elsewhere);
+ * otherwise the others are served from elsewhere (or by url) and may be healthy: only the dead entry goes.
+ */
+function deadWebhookRemoval(
+  snapshot: Snapshot,
+  webhook: WebhookState,
+  service: string,
+  target: EvidenceSpec,
+): { description: string; cost: string; target: EvidenceSpec; action: Action } {
+  const ns = snapshot.namespaceName;
+  const others = (snapshot.webhooks ?? [])
+    .filter((w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration && w.service?.namespace !== ns)
+    .map((w) => w.name);
+  const configuration = `${webhook.configurationKind} ${webhook.configuration}`;
+  if (!others.length) {
+    return {
+      description: `delete ${configuration}: every webhook in it is served from namespace ${ns}, which is being deleted`,
+      cost: 'the policy it enforced stops applying cluster-wide',
+      target: { ...target, expect: { ...target.expect, [`webhooks.servedOutside:${ns}`]: '0' } },
+      action: { type: 'delete' },
+    };
+  }
+  return {
+    description: `remove webhook ${webhook.name} from ${configuration}: its backend ${service} lives in namespace ${ns}, which is being deleted; the configuration and its other webhooks (${others.join(', ')}) stay`,
+    cost: `the policy of webhook ${webhook.name} stops applying cluster-wide (its backend cannot come back)`,
+    target,
+    action: { type: 'remove-webhook', webhook: webhook.name },
+  };
+}
 
 function lastResorts(failureClass: string, kindFlag: string, configuration: string, index: number): Fix[] {
   const remove: Fix = {

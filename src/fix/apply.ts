@@ -15,7 +15,7 @@ import { factOf, strings } from './facts.js';
 import { guardRequest } from './guards.js';
 import { formatChange, judge } from './plan.js';
 import { buildRequest, dryRunOf, FIELD_MANAGER, RequestBuildError } from './requests.js';
-import type { EvidenceSpec, StepDraft } from './types.js';
+import type { EvidenceSpec, StepDraft } from '../model/step-draft.js';
 import type { WriteResponse, Writer } from './writer.js';
 
 export const EVENT_REASON = 'NsDoctorFixApplied';

@@ -2,7 +2,7 @@
 // step relies on one), and arbitrary content only as PartialObjectMetadata.
 import { ACCEPT, errorFromResponse, type KubeClient } from '../kube/client.js';
 import { ApiError, type ApiFailureKind } from '../kube/errors.js';
-import type { EvidenceSpec } from './types.js';
+import type { EvidenceSpec } from '../model/step-draft.js';
 import type { ApiWritableObject } from '../kube/api-types.js';
 
 const METADATA = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';

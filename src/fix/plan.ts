@@ -7,7 +7,7 @@ import { factChanges, factsOf } from './facts.js';
 import { guardRequest } from './guards.js';
 import { humanCommand, selectSteps, type Draft } from './planner.js';
 import { buildRequest, RequestBuildError } from './requests.js';
-import type { EvidenceSpec, StepDraft } from './types.js';
+import type { EvidenceSpec, StepDraft } from '../model/step-draft.js';
 
 /** The plan, and per step (same order) the draft it came from: apply.ts re-judges a step with it. */
 export function assemblePlan(reports: Report[], draft: Draft, reads: EvidenceReads, allow: FixSafety, stats: RequestStats): { plan: FixPlan; drafts: StepDraft[] } {

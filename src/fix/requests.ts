@@ -4,7 +4,7 @@
 // clobbered: the API server refuses the request instead (409 Conflict / 422 on a failed test).
 import type { ApiRequest } from '../model/plan.js';
 import { strings } from './facts.js';
-import type { Action } from './types.js';
+import type { Action } from '../model/step-draft.js';
 import type { ApiWritableObject } from '../kube/api-types.js';
 
 type Obj = ApiWritableObject;

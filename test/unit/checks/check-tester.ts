@@ -1,6 +1,6 @@
 // A table-driven tester for checks, after ESLint's RuleTester: each check gets snapshots on which it must stay
 // silent (valid) and snapshots on which it must report exactly the listed blockers (invalid). Every reported id
-// must be one the check declares in `emits`.
+// must be one the check declares in `emits`, and the check's own plan answers for it (steps, or why none).
 import { describe, expect, it } from 'vitest';
 import type { Check, CheckContext } from '../../../src/checks/types.js';
 import { groupByCause } from '../../../src/diagnosis/groups.js';
@@ -38,16 +38,16 @@ export interface InvalidCase extends CheckCase {
 }
 
 export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: InvalidCase[] }): void {
-  const run = (c: CheckCase): Blocker[] => {
+  const run = (c: CheckCase): { snapshot: Snapshot; blockers: Blocker[] } => {
     const snapshot = c.snapshot();
-    return check.run(snapshot, contextFor(snapshot, c.context?.(snapshot) ?? {}));
+    return { snapshot, blockers: check.run(snapshot, contextFor(snapshot, c.context?.(snapshot) ?? {})) };
   };
   describe(`${check.id} (check-tester)`, () => {
     it.each(cases.valid.map((c) => [c.name, c] as const))('silent: %s', (_name, c) => {
-      expect(run(c)).toEqual([]);
+      expect(run(c).blockers).toEqual([]);
     });
     it.each(cases.invalid.map((c) => [c.name, c] as const))('reports: %s', (_name, c) => {
-      const blockers = run(c);
+      const { snapshot, blockers } = run(c);
       expect(blockers.map((b) => b.id)).toEqual(c.blockers.map((b) => b.id));
       blockers.forEach((blocker, i) => {
         const want = c.blockers[i];
@@ -57,6 +57,14 @@ export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: In
         for (const fact of want.facts ?? []) expect(blocker.evidence.map((e) => e.fact).join('\n')).toMatch(fact);
         if (want.finalizer) expect(blocker.finalizer).toMatchObject(want.finalizer);
         if (want.safeties) expect(blocker.fixes.map((f) => f.safety)).toEqual(want.safeties);
+        // Its own plan: steps for this very blocker, or why there are none.
+        const { options, reason } = check.plan(blocker, snapshot);
+        if (options.length) {
+          for (const option of options) {
+            expect(option.steps.length).toBeGreaterThan(0);
+            for (const step of option.steps) expect([step.blockerId, step.safety]).toEqual([blocker.id, option.safety]);
+          }
+        } else expect(reason).not.toBe('');
         if (want.lastResort) {
           const last = blocker.fixes.find((f) => f.safety === 'last-resort');
           expect(last, 'a last-resort fix').toBeDefined();

@@ -1,7 +1,7 @@
 // Objects as the API server returns them for the recorded scenarios (test/fixtures), for the evidence reads of
 // the fix planner. Shapes follow what kube-apiserver 1.34 sent for the same scenarios on the test control plane.
 import type { EvidenceRead, EvidenceReads } from '../../../src/fix/evidence.js';
-import type { StepDraft } from '../../../src/fix/types.js';
+import type { StepDraft } from '../../../src/model/step-draft.js';
 
 let rv = 1000;
 export const meta = (name: string, extra: Record<string, unknown> = {}) => ({ name, uid: `uid-${name}`, resourceVersion: String(++rv), ...extra });

@@ -307,3 +307,19 @@ describe('what "no running controller" rests on is read again before the write',
     }
   });
 });
+
+describe('a node taint removes no finalizer', () => {
+  it('a pod held only by a custom finalizer on another dead node never makes that node a taint step', () => {
+    const snapshot = recorded('pod-terminating');
+    const stuck = Object.values(snapshot.pods)[0];
+    const deadNode = snapshot.nodes[stuck.nodeName!];
+    // The kubelet of a second dead node already reported the pod Failed: only its finalizer keeps it.
+    snapshot.nodes['node-other'] = { ...structuredClone(deadNode), name: 'node-other' };
+    const held = { ...structuredClone(stuck), name: 'held-by-finalizer', nodeName: 'node-other', phase: 'Failed', finalizers: ['example.com/hold'] };
+    snapshot.pods[`${held.namespace}/${held.name}`] = held;
+    const draft = draftPlan([{ snapshot, report: diagnoseAt(snapshot) }]);
+    const taints = draft.candidates.filter((c) => c.blocker.id === 'PodsStuckTerminating').flatMap((c) => c.options.flatMap((o) => o.steps));
+    expect(taints.map((s) => s.target.ref.name)).toEqual([stuck.nodeName]);
+    expect(taints[0].evidence.map((e) => e.ref.name)).toEqual([stuck.name]);
+  });
+});

@@ -1,7 +1,9 @@
-// What the planner hands to the evidence reader and the request builder. Internal: the contract is model/plan.ts.
-import type { BlockerId, FixSafety, ObjectRef } from '../model/report.js';
+// What a check proposes to clear its blocker, before `fix` reads the evidence again and builds the exact requests.
+// Internal to ns-doctor (the JSON contract of a plan is plan.ts); here so checks, which own their cause's steps, and
+// src/fix, which reads and writes, share one shape.
+import type { BlockerId, FixSafety, ObjectRef } from './report.js';
 
-/** An object a step relies on, and the facts (see facts.ts) it must show for the step to be right. */
+/** An object a step relies on, and the facts (src/fix/facts.ts) it must show for the step to be right. */
 export interface EvidenceSpec {
   ref: ObjectRef;
   path: string;
@@ -16,7 +18,7 @@ export interface Taint {
   effect: string;
 }
 
-/** The change a step makes; turned into an exact request from the target object as read (requests.ts). */
+/** The change a step makes; turned into an exact request from the target object as read (src/fix/requests.ts). */
 export type Action =
   | { type: 'delete' }
   | { type: 'remove-finalizers'; finalizers: string[] }
@@ -48,3 +50,25 @@ export interface Candidate {
   safety: FixSafety;
   steps: StepDraft[];
 }
+
+/** A check's answer for one of its blockers: the alternatives, or (none) why there is no mechanical step. */
+export interface CausePlan {
+  options: Candidate[];
+  /** Shown in the plan's "not fixed" list when `options` is empty. */
+  reason: string;
+}
+
+/**
+ * When a cause's steps run, relative to other causes' (the planner's PHASE_ORDER says why in that order). `none`:
+ * the check never has a mechanical step.
+ */
+export type PlanPhase =
+  | 'unblock-admission'
+  | 'restore-discovery'
+  | 'owners-before-dependents'
+  | 'finalizers-without-owner'
+  | 'finalizers-of-live-controllers'
+  | 'pods'
+  | 'namespace-metadata-finalizers'
+  | 'namespace-spec-finalizers'
+  | 'none';
