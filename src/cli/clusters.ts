@@ -1,20 +1,16 @@
 // Many clusters (`--context a --context b`, `--all-contexts`): the same read-only diagnosis in each cluster, read in
 // parallel, one report grouped by cluster. A cluster that cannot be read is a named gap of its context, never an abort.
 import PQueue from 'p-queue';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { groupByCause } from '../diagnosis/groups.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
-import { KubeconfigError, kubeconfigContexts, loadKubeConfig, UnknownContextError } from '../kube/kubeconfig.js';
-import { SnapshotGatherer } from '../gather/snapshot.js';
+import { KubeconfigError, kubeconfigContexts, UnknownContextError } from '../kube/kubeconfig.js';
 import { REPORT_API_VERSION, type CauseGroup, type ClusterStatus, type Gap, type Report, type ReportList } from '../model/report.js';
 import { renderClusterList } from '../render/index.js';
-import { formatRequest, formatRequestTotal } from '../render/requests.js';
+import { formatRequestTotal } from '../render/requests.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions, ClusterSelection } from './args.js';
-import { diagnosisSettings } from './args.js';
-import { gatherAll } from './gather-all.js';
-import { exitCodeForClusters, IncompleteError, type RunResult } from './outcome.js';
+import { clientFor, diagnoseSnapshots, exitCodeForClusters, gatherSnapshots, IncompleteError, kubeConfigFor, type RunResult } from './session.js';
 
 /**
  * Clusters read at once. Each has its own connection and its own `--concurrency` requests in flight, so this bounds
@@ -28,6 +24,8 @@ interface ClusterRun {
   reports: Report[];
   groups: CauseGroup[];
   stderr: string[];
+  /** The clock its reports were diagnosed at (none when the cluster could not be read). */
+  diagnosedAt?: Date;
 }
 
 type ManyClusterOptions = CliOptions & { clusters: ClusterSelection };
@@ -49,6 +47,9 @@ export async function runClusters(options: ManyClusterOptions, version: string, 
   const contexts = selectedContexts(options);
   const queue = new PQueue({ concurrency: CLUSTERS_IN_PARALLEL });
   const runs = await Promise.all(contexts.map((context) => queue.add<ClusterRun>(() => diagnoseCluster(context, options, version, log))));
+  // Each cluster is diagnosed at its own clock, as soon as it is read; the list is drawn at the last of them.
+  const clocks = runs.flatMap((r) => (r.diagnosedAt ? [r.diagnosedAt.getTime()] : []));
+  const now = clocks.length ? new Date(Math.max(...clocks)) : new Date();
 
   const items = runs.flatMap((r) => r.reports);
   const clusters = runs.map((r) => r.status);
@@ -62,7 +63,7 @@ export async function runClusters(options: ManyClusterOptions, version: string, 
   const list: ReportList = { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items, groups: runs.flatMap((r) => r.groups), clusters, stats };
   return {
     exitCode: exitCodeForClusters(items, clusters, !options.all),
-    stdout: renderClusterList(list, options.output, options.color, { details: options.details, ...(options.all ? {} : { namespace: options.namespace! }) }),
+    stdout: renderClusterList(list, options.output, options.color, now, { details: options.details, ...(options.all ? {} : { namespace: options.namespace! }) }),
     stderr: [...new Set(runs.flatMap((r) => r.stderr))],
   };
 }
@@ -73,15 +74,10 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
   let client: KubeClient;
   let cluster: { name?: string; server?: string } = {};
   try {
-    const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context });
+    const kc = kubeConfigFor(options, context);
     const current = kc.getCurrentCluster();
     cluster = { ...(current?.name ? { name: current.name } : {}), ...(current?.server ? { server: current.server } : {}) };
-    client = new KubeClient(kc, {
-      requestTimeoutMs: options.requestTimeoutMs,
-      concurrency: options.concurrency,
-      userAgent: `kubectl-ns-doctor/${version}`,
-      ...(options.verbose ? { onRequest: (record) => say(formatRequest(record)) } : {}),
-    });
+    ({ client } = clientFor(kc, options, version, say));
   } catch (error) {
     // Checked up front: a context the kubeconfig does not define is the user's mistake, not this cluster's.
     if (error instanceof UnknownContextError) throw error;
@@ -93,10 +89,7 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
   const clusterGaps: Gap[] = [];
   let snapshots: Snapshot[] = [];
   try {
-    // gatherAll's own error lines are not used: its failure becomes this context's gap, and is said from there.
-    snapshots = options.all
-      ? await gatherAll(client, [], () => undefined, options.verbose ? say : undefined)
-      : [await new SnapshotGatherer(client).gather(options.namespace!)];
+    snapshots = await gatherSnapshots(client, options, options.verbose ? { verboseLog: say } : {});
   } catch (error) {
     const failure = error instanceof IncompleteError && error.cause instanceof ApiError ? error.cause : error;
     if (!(failure instanceof ApiError || failure instanceof IncompleteError)) throw error;
@@ -118,8 +111,9 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
     const gaps = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps)];
     return unreachable(context, cluster, gaps.map((g) => ({ ...g, kind: 'fatal' as const })), stats);
   }
-  const reports = snapshots.map((s) => withContext(diagnose(s, diagnosisSettings(options)), context));
-  const stderr = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps.filter((g) => g.kind === 'fatal'))].map(
+  const { reports: diagnosed, fatal, now } = diagnoseSnapshots(snapshots, options);
+  const reports = diagnosed.map((report) => withContext(report, context));
+  const stderr = [...clusterGaps, ...fatal].map(
     (gap) => `error: context ${context}: ${gap.what}: ${gap.reason}`,
   );
   return {
@@ -127,6 +121,7 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
     reports,
     groups: groupByCause(reports).map((group) => ({ context, ...group })),
     stderr,
+    diagnosedAt: now,
   };
 }
 

@@ -4,7 +4,6 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { diagnose } from '../diagnosis/diagnose.js';
 import { applyPlan } from '../fix/apply.js';
 import { AuditFile, defaultAuditFile } from '../fix/audit.js';
 import { listAll } from '../gather/list.js';
@@ -15,34 +14,24 @@ import { assemblePlan, formatChange, planChanges } from '../fix/plan.js';
 import { draftPlan, selectSteps } from '../fix/planner.js';
 import { KubeWriter } from '../fix/writer.js';
 import { KubeClient } from '../kube/client.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { SnapshotGatherer } from '../gather/snapshot.js';
-import { EXIT_CODES, type Report } from '../model/report.js';
+import { EXIT_CODES } from '../model/report.js';
 import { RESULT_KIND, REPORT_API_VERSION, type FixPlan, type FixResult } from '../model/plan.js';
 import { renderFix } from '../render/index.js';
-import { formatRequest, formatRequestTotal } from '../render/requests.js';
-import type { Snapshot } from '../snapshot/types.js';
-import { UsageError, type CliOptions, type FixOptions, diagnosisSettings } from './args.js';
+import { formatRequestTotal } from '../render/requests.js';
+import { UsageError, type CliOptions, type FixOptions } from './args.js';
 import { watchProgress } from '../gather/watch.js';
-import { exitCodeFor, exitCodeForAll, type RunResult } from './outcome.js';
-import { gatherAll } from './gather-all.js';
+import { connect, diagnoseSnapshots, diagnosisExitCode, gatherSnapshots, type RunResult } from './session.js';
 
 export async function runFix(options: CliOptions & { fix: FixOptions }, version: string, log: (line: string) => void): Promise<RunResult> {
   const started = performance.now();
   const stderr: string[] = [];
-  const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context });
-  const userAgent = `kubectl-ns-doctor/${version}`;
-  const onRequest = options.verbose ? { onRequest: (record: Parameters<typeof formatRequest>[0]) => log(formatRequest(record)) } : {};
-  const client = new KubeClient(kc, { requestTimeoutMs: options.requestTimeoutMs, concurrency: options.concurrency, userAgent, ...onRequest });
-  const writer = new KubeWriter(kc, { requestTimeoutMs: options.requestTimeoutMs, userAgent, ...onRequest });
+  const { kc, client, userAgent, onRequest } = connect(options, version, log);
+  const writer = new KubeWriter(kc, { requestTimeoutMs: options.requestTimeoutMs, userAgent, ...(onRequest ? { onRequest } : {}) });
   try {
     let made = await makePlan(client, options, stderr, log);
     let { plan, drafts } = made;
     const stats = () => ({ ...client.stats, requests: client.stats.requests + writer.records.length, durationMs: Math.round(performance.now() - started) });
-    const diagnosisExit = () => {
-      const single = made.reports[0];
-      return options.all || !single ? exitCodeForAll(made.reports, stderr) : exitCodeFor(single.verdict);
-    };
+    const diagnosisExit = () => diagnosisExitCode(made.reports, stderr, options.all);
     const fix = options.fix;
 
     if (!fix.apply && !fix.dryRun) {
@@ -180,18 +169,14 @@ async function listSlim(client: KubeClient, path: string): Promise<ApiWritableOb
 }
 
 async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[], log: (line: string) => void) {
-  const gatherer = new SnapshotGatherer(client);
-  const snapshots: Snapshot[] = options.all ? await gatherAll(client, stderr, () => undefined, options.verbose ? log : undefined) : [await gatherer.gather(options.namespace!)];
-  for (const snapshot of snapshots) {
-    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
-    if (fatal) stderr.push(`error: ${fatal.reason}`);
-  }
-  const reports: Report[] = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
+  const snapshots = await gatherSnapshots(client, options, options.verbose ? { verboseLog: log } : {});
+  const { reports, fatal } = diagnoseSnapshots(snapshots, options);
+  for (const gap of fatal) stderr.push(`error: ${gap.reason}`);
   const draft = draftPlan(snapshots.map((snapshot, i) => ({ report: reports[i]!, snapshot })));
   const { chosen } = selectSteps(draft, options.fix.allow);
   const reads = await readEvidence(client, chosen.flatMap((s) => [s.target, ...s.evidence]));
   const { plan, drafts } = assemblePlan(reports, draft, reads, options.fix.allow, { ...client.stats, durationMs: 0 });
-  const unreachable = snapshots.flatMap((s) => s.gaps).find((g) => g.kind === 'fatal')?.reason ?? [...reads.values()].find((r) => r.unreachable)?.error;
+  const unreachable = fatal[0]?.reason ?? [...reads.values()].find((r) => r.unreachable)?.error;
   return { plan, drafts, reports, snapshots, ...(unreachable ? { unreachable } : {}) };
 }
 

@@ -4,7 +4,7 @@ import { KubeconfigError, UnknownContextError } from '../kube/kubeconfig.js';
 import { ApiError } from '../kube/errors.js';
 import { buildParser, toCliOptions, usageLine, UsageError } from './args.js';
 import { run } from './run.js';
-import { IncompleteError } from './outcome.js';
+import { IncompleteError } from './session.js';
 import { complete, COMPLETION_SCRIPT } from './completion.js';
 import { escapeControl } from '../render/escape.js';
 import { SnapshotFileError } from '../snapshot/file.js';

@@ -1,22 +1,18 @@
 // Wires the one-way flow: CLI options → snapshot(s) → diagnosis → renderer → exit code.
-import { diagnose } from '../diagnosis/diagnose.js';
-import { KubeClient } from '../kube/client.js';
-import { loadKubeConfig } from '../kube/kubeconfig.js';
-import { SnapshotGatherer } from '../gather/snapshot.js';
+import type { KubeClient } from '../kube/client.js';
 import { watchProgress } from '../gather/watch.js';
 import { applyProgress } from '../diagnosis/progress.js';
 import { groupByCause } from '../diagnosis/groups.js';
 import { EXIT_CODES, REPORT_API_VERSION, type Progress, type Report, type RequestStats } from '../model/report.js';
 import { renderReport, renderReportList } from '../render/index.js';
-import { formatRequest, formatRequestTotal } from '../render/requests.js';
+import { formatRequestTotal } from '../render/requests.js';
 import { readSnapshotFile, SnapshotFileError, writeSnapshotFile } from '../snapshot/file.js';
 import type { Snapshot } from '../snapshot/types.js';
 import type { CliOptions } from './args.js';
-import { UsageError, diagnosisSettings } from './args.js';
+import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
-import { exitCodeFor, exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
-import { gatherAll } from './gather-all.js';
+import { connect, diagnoseSnapshots, diagnosisExitCode, gatherSnapshots, IncompleteError, type RunResult } from './session.js';
 import { runClusters } from './clusters.js';
 import { runWatch } from './watch.js';
 
@@ -44,23 +40,14 @@ export async function run(
     if (options.namespace && snapshots.length === 0) throw new UsageError(`snapshot ${options.fromSnapshot} has no namespace ${options.namespace}`);
     all = file.all && !options.namespace;
   } else {
-    const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context });
-    client = new KubeClient(kc, {
-      requestTimeoutMs: options.requestTimeoutMs,
-      concurrency: options.concurrency,
-      userAgent: `kubectl-ns-doctor/${version}`,
-      ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
-    });
-    const gatherer = new SnapshotGatherer(client);
+    ({ client } = connect(options, version, log));
     const bar = await progressBar(progressStream, all && !options.verbose);
     try {
-      snapshots = all
-        ? await gatherAll(client, stderr, bar.update, options.verbose ? log : undefined)
-        : [await gatherer.gather(options.namespace!)];
+      snapshots = await gatherSnapshots(client, options, { onProgress: bar.update, ...(options.verbose ? { verboseLog: log } : {}) });
       const first = snapshots[0];
       if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const firstLook = diagnose(first, diagnosisSettings(options));
+        const [firstLook] = diagnoseSnapshots([first], options).reports as [Report];
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
         const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
@@ -74,20 +61,17 @@ export async function run(
     if (options.saveSnapshot) saveFailure = trySaveSnapshot(options.saveSnapshot, snapshots, all);
   }
 
-  for (const snapshot of snapshots) {
-    const fatal = snapshot.gaps.find((g) => g.kind === 'fatal');
-    if (fatal) stderr.push(`error: ${fatal.reason}`);
-  }
-  const reports = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
+  const { reports, fatal, now } = diagnoseSnapshots(snapshots, options);
+  for (const gap of fatal) stderr.push(`error: ${gap.reason}`);
   const single = reports[0];
   if (progress && client && single) {
-    applyProgress(single, progress);
+    applyProgress(single, progress, now);
     single.stats = { ...client.stats, durationMs: Math.round(performance.now() - started) };
   }
   if (client && options.verbose) log(formatRequestTotal(client.stats, Math.round(performance.now() - started)));
 
   if (!all && !single) throw new IncompleteError('nothing was diagnosed');
-  let exitCode = all || !single ? exitCodeForAll(reports, stderr) : exitCodeFor(single.verdict);
+  let exitCode = diagnosisExitCode(reports, stderr, all);
   if (saveFailure) {
     // The diagnosis is still printed; a run asked to save that could not is never a clean 0.
     stderr.push(`error: ${saveFailure} (the diagnosis above was made)`);
@@ -98,6 +82,7 @@ export async function run(
         { apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items: reports, groups: groupByCause(reports), stats: listStats(reports, client, started) },
         options.output,
         options.color,
+        now,
         options.details,
       )
     : renderReport(single!, options.output, options.color);

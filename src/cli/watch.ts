@@ -2,22 +2,19 @@
 // once into a textfile for node_exporter (--once --metrics-file). Read-only like --all: each scan builds a fresh
 // KubeConfig (a rotated service-account token is read again) and a fresh client, closed when the scan ends.
 import { hostname } from 'node:os';
-import { diagnose } from '../diagnosis/diagnose.js';
-import { KubeClient } from '../kube/client.js';
+import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { KubeconfigError, loadKubeConfig, podNamespace } from '../kube/kubeconfig.js';
 import { EXIT_CODES, type Report } from '../model/report.js';
 import { renderExposition } from '../render/prometheus.js';
-import { formatRequest } from '../render/requests.js';
 import { writeFileAtomic } from '../util/files.js';
 import { EventRecorder, EventWriter } from '../watch/events.js';
 import { ScanLoop } from '../watch/schedule.js';
 import { watchSeries, type ScanResult, type WatchCounters } from '../watch/series.js';
 import { ListenError, parseListen, startServer } from '../watch/server.js';
 import type { CliOptions, WatchOptions } from './args.js';
-import { UsageError, diagnosisSettings } from './args.js';
-import { gatherAll } from './gather-all.js';
-import { exitCodeForAll, IncompleteError, type RunResult } from './outcome.js';
+import { UsageError } from './args.js';
+import { connect, diagnoseSnapshots, exitCodeForAll, gatherSnapshots, IncompleteError, type RunResult } from './session.js';
 
 /** /readyz turns 503 after this many failed scans in a row (and before the first success). */
 export const FAILURES_BEFORE_UNREADY = 3;
@@ -59,20 +56,13 @@ export async function runWatch(
     changed();
     let client: KubeClient | undefined;
     try {
-      const { kc } = loadKubeConfig({ kubeconfig: options.kubeconfig, context: options.context });
-      client = new KubeClient(kc, {
-        requestTimeoutMs: options.requestTimeoutMs,
-        concurrency: options.concurrency,
-        userAgent: `kubectl-ns-doctor/${version} (watch)`,
-        ...(options.verbose ? { onRequest: (record) => log(formatRequest(record)) } : {}),
-      });
+      ({ client } = connect(options, version, log, { agent: 'watch' }));
       const scanClient = client;
       signal.addEventListener('abort', () => scanClient.close());
-      const snapshots = await gatherAll(client, [], () => undefined);
-      const fatal = snapshots.flatMap((s) => s.gaps).find((g) => g.kind === 'fatal');
-      if (fatal) throw new IncompleteError(fatal.reason);
+      const snapshots = await gatherSnapshots(client, { all: true });
+      const { reports, fatal } = diagnoseSnapshots(snapshots, options);
+      if (fatal[0]) throw new IncompleteError(fatal[0].reason);
       if (signal.aborted) throw new IncompleteError(`scan timed out after ${watch.scanTimeoutMs / 1000}s`);
-      const reports = snapshots.map((s) => diagnose(s, diagnosisSettings(options)));
       state.last = { reports, finishedAt: Date.now() / 1000 };
       state.consecutiveFailures = 0;
       state.lastError = undefined;

@@ -2,7 +2,7 @@
 import type { Progress, Report } from '../model/report.js';
 import { clockTime, humanDuration } from '../util/time.js';
 
-export function applyProgress(report: Report, progress: Progress, now: Date = new Date()): void {
+export function applyProgress(report: Report, progress: Progress, now: Date): void {
   report.progress = progress;
   const waited = humanDuration(progress.waitedSeconds * 1000);
   const expectedBy = progress.expectedBy ? Date.parse(progress.expectedBy) : undefined;

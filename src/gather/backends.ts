@@ -1,11 +1,12 @@
 // Follows a Service to what serves it: EndpointSlices → Pods → Nodes. Used for APIServices, admission webhooks and
-// conversion webhooks alike. Fetches only the objects on the chain, so cost does not grow with cluster size.
+// conversion webhooks alike. Fetches only the objects on the chain, so cost does not grow with cluster size. One
+// follower serves a whole run: each chain is read once, and what could not be read on it is kept with the chain and
+// handed to each namespace that follows it (never to the others).
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { ServiceRef, Snapshot } from '../snapshot/types.js';
 import { malformedObjectGap, nodeOf, podOf, readEach, serviceOf } from './convert.js';
-import { asApiFailure } from './gaps.js';
-import type { GapSink } from './gaps.js';
+import { asApiFailure, GapSink } from './gaps.js';
 import { listItems } from './list.js';
 import type { ApiEndpointSlice, ApiNode, ApiPod, ApiService } from '../kube/api-types.js';
 
@@ -23,26 +24,35 @@ export type EvidenceStore = Pick<Snapshot, 'services' | 'endpoints' | 'pods' | '
 export class BackendFollower {
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly nodeFetches = new Map<string, Promise<void>>();
+  /** What could not be read, per chain (a Service's key) and per Node (`node/<name>`). */
+  private readonly chainGaps = new Map<string, GapSink>();
 
   constructor(
     private readonly client: KubeClient,
-    private readonly gaps: GapSink,
     private readonly store: EvidenceStore,
     /** A resourceVersion the server has reached, so selector lists are served from the watch cache. */
     private readonly notOlderThan?: string,
   ) {}
 
-  follow(ref: ServiceRef): Promise<void> {
+  /** Follows the chain from `ref` (once per run), then adds what could not be read on it to `gaps`. */
+  async follow(ref: ServiceRef, gaps: GapSink): Promise<void> {
     const key = serviceKey(ref);
     let pending = this.inFlight.get(key);
     if (!pending) {
-      pending = this.followOnce(ref);
+      pending = this.followOnce(ref, this.gapsOf(key));
       this.inFlight.set(key, pending);
     }
-    return pending;
+    await pending;
+    for (const gap of this.gapsOf(key).gaps) gaps.add(gap);
   }
 
-  private async followOnce(ref: ServiceRef): Promise<void> {
+  private gapsOf(key: string): GapSink {
+    let sink = this.chainGaps.get(key);
+    if (!sink) this.chainGaps.set(key, (sink = new GapSink()));
+    return sink;
+  }
+
+  private async followOnce(ref: ServiceRef, gaps: GapSink): Promise<void> {
     const key = serviceKey(ref);
     const ns = encodeURIComponent(ref.namespace);
     try {
@@ -53,7 +63,7 @@ export class BackendFollower {
         this.store.services[key] = { namespace: ref.namespace, name: ref.name, exists: false, ports: [] };
         return;
       }
-      this.gaps.fromError(error, { kind: 'evidence', what: `get Service ${key}`, impact: 'cannot follow this backend' });
+      gaps.fromError(error, { kind: 'evidence', what: `get Service ${key}`, impact: 'cannot follow this backend' });
       return;
     }
 
@@ -73,18 +83,18 @@ export class BackendFollower {
           for (const pod of counted.pods) podNames.add(pod);
         } catch (error) {
           // One slice of a shape the API never sends: a gap about it; the other slices still count.
-          this.gaps.add(malformedObjectGap('evidence', 'EndpointSlice', slice, asApiFailure(error), `ready endpoints of Service ${key} may be undercounted`));
+          gaps.add(malformedObjectGap('evidence', 'EndpointSlice', slice, asApiFailure(error), `ready endpoints of Service ${key} may be undercounted`));
         }
       }
       this.store.endpoints[key] = { service: key, slices: slices.length, readyAddresses: ready, notReadyAddresses: notReady, podNames: [...podNames] };
     } catch (error) {
-      this.gaps.fromError(error, { kind: 'evidence', what: `list EndpointSlices of Service ${key}`, impact: 'cannot count ready endpoints' });
+      gaps.fromError(error, { kind: 'evidence', what: `list EndpointSlices of Service ${key}`, impact: 'cannot count ready endpoints' });
     }
 
-    await this.followPods(ref, podNames);
+    await this.followPods(ref, podNames, gaps);
   }
 
-  private async followPods(ref: ServiceRef, fromSlices: Set<string>): Promise<void> {
+  private async followPods(ref: ServiceRef, fromSlices: Set<string>, gaps: GapSink): Promise<void> {
     const key = serviceKey(ref);
     const selector = this.store.services[key]?.selector;
     const ns = encodeURIComponent(ref.namespace);
@@ -103,18 +113,20 @@ export class BackendFollower {
         }
       }
     } catch (error) {
-      this.gaps.fromError(error, { kind: 'evidence', what: `list Pods behind Service ${key}`, impact: 'cannot see why the backend is down' });
+      gaps.fromError(error, { kind: 'evidence', what: `list Pods behind Service ${key}`, impact: 'cannot see why the backend is down' });
       return;
     }
-    const chosen = readEach(this.gaps, 'evidence', 'Pod', pods.slice(0, MAX_PODS_PER_SERVICE), podOf, `cannot see why the backend of Service ${key} is down`);
+    const chosen = readEach(gaps, 'evidence', 'Pod', pods.slice(0, MAX_PODS_PER_SERVICE), podOf, `cannot see why the backend of Service ${key} is down`);
     const endpoints = this.store.endpoints[key];
     if (endpoints) endpoints.podNames = [...new Set([...endpoints.podNames, ...chosen.map((p) => p.name)])];
     else this.store.endpoints[key] = { service: key, slices: 0, readyAddresses: 0, notReadyAddresses: 0, podNames: chosen.map((p) => p.name) };
     for (const pod of chosen) this.store.pods[`${pod.namespace}/${pod.name}`] = pod;
-    await Promise.all(chosen.filter((p) => p.nodeName).map((p) => this.fetchNode(p.nodeName!)));
+    await Promise.all(chosen.filter((p) => p.nodeName).map((p) => this.fetchNode(p.nodeName!, gaps)));
   }
 
-  fetchNode(name: string): Promise<void> {
+  /** Reads a Node (once per run), then adds to `gaps` whether it could not be read. */
+  async fetchNode(name: string, gaps: GapSink): Promise<void> {
+    const nodeGaps = this.gapsOf(`node/${name}`);
     let pending = this.nodeFetches.get(name);
     if (!pending) {
       pending = (async () => {
@@ -125,12 +137,13 @@ export class BackendFollower {
             this.store.nodes[name] = { name, exists: false, taints: [] };
             return;
           }
-          this.gaps.fromError(error, { kind: 'evidence', what: `get Node ${name}`, impact: 'cannot tell whether the node is healthy' });
+          nodeGaps.fromError(error, { kind: 'evidence', what: `get Node ${name}`, impact: 'cannot tell whether the node is healthy' });
         }
       })();
       this.nodeFetches.set(name, pending);
     }
-    return pending;
+    await pending;
+    for (const gap of nodeGaps.gaps) gaps.add(gap);
   }
 }
 

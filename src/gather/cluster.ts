@@ -1,13 +1,15 @@
 // Cluster-wide facts every diagnosis shares (discovery, APIServices, webhooks, CRDs and the backends they point to),
-// and the per-namespace follow-ups that read only what a namespace's content points at. Used by the one-namespace
-// gatherer (snapshot.ts) and the fleet gatherer of --all (fleet.ts); each fact is read once per run.
+// the per-namespace follow-ups that read only what a namespace's content points at, and the one way a namespace's
+// snapshot is put together from both (completeSnapshot). Used by the one-namespace gatherer (snapshot.ts) and the
+// fleet gatherer of --all (fleet.ts) alike; each fact is read once per run.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import { parseConditions } from '../rules/conditions.js';
 import { isBuiltInFinalizer, isFailingAggregatedApi, refusesDeletionWhenDown } from '../rules/kubernetes.js';
-import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type Snapshot, type WebhookState } from '../snapshot/types.js';
-import { BackendFollower, CACHED, type EvidenceStore } from './backends.js';
+import { SNAPSHOT_VERSION, type APIServiceState, type ContentSurvey, type CRDState, type DiscoveryState, type ServiceRef, type Snapshot, type WebhookState } from '../snapshot/types.js';
+import { BackendFollower, CACHED, serviceKey, type EvidenceStore } from './backends.js';
 import { apiServiceOf, crdOf, podOf, readEach, webhooksOf } from './convert.js';
+import { canonicalSurvey } from './content.js';
 import { discover } from './discovery.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
@@ -30,6 +32,8 @@ export interface ClusterFacts {
   apiServices?: APIServiceState[];
   webhooks?: WebhookState[];
   terminatingCRDs: CRDState[];
+  /** The backends of broken APIs and of webhooks that refuse deletions when down: on every namespace's chains. */
+  chains: ServiceRef[];
   gaps: GapSink;
 }
 
@@ -40,8 +44,15 @@ export class ClusterReader {
   private readonly crdReads = new Map<string, Promise<CRDState | ApiError | undefined>>();
   /** Services, EndpointSlices, Pods and Nodes on evidence chains, shared by every namespace of the run. */
   readonly evidence: EvidenceStore = { services: {}, endpoints: {}, pods: {}, nodes: {} };
+  private backends?: BackendFollower;
 
   constructor(private readonly client: KubeClient) {}
+
+  /** The run's one follower of backend chains (`resourceVersion`: the first one given, for cache-served lists). */
+  follower(resourceVersion: string | undefined): BackendFollower {
+    this.backends ??= new BackendFollower(this.client, this.evidence, resourceVersion);
+    return this.backends;
+  }
 
   /** Discovery is read once and shared: by the content survey and by the cluster-wide facts. */
   discovery(): Promise<DiscoveryState> {
@@ -56,7 +67,7 @@ export class ClusterReader {
 
   private async readClusterFacts(resourceVersion: string | undefined): Promise<ClusterFacts> {
     const gaps = new GapSink();
-    const follower = new BackendFollower(this.client, gaps, this.evidence, resourceVersion);
+    const follower = this.follower(resourceVersion);
     const [[apiServices, webhooks, terminatingCRDs], discovery] = await Promise.all([
       Promise.all([
         listItems<ApiListItem>(this.client, '/apis/apiregistration.k8s.io/v1/apiservices', { notOlderThan: resourceVersion })
@@ -70,13 +81,12 @@ export class ClusterReader {
     for (const gap of this.discoveryGaps.gaps) gaps.add(gap);
     const failing = new Set(discovery.groupVersions.filter((gv) => gv.state !== 'Current').map((gv) => gv.groupVersion));
 
-    const broken = (apiServices ?? []).filter((a) => isFailingAggregatedApi(a, failing));
-    const blockingWebhooks = (webhooks ?? []).filter((w) => w.service && refusesDeletionWhenDown(w));
-    await Promise.all([
-      ...broken.map((a) => follower.follow(a.service!)),
-      ...blockingWebhooks.map((w) => follower.follow(w.service!)),
-    ]);
-    return { discovery, apiServices, webhooks, terminatingCRDs, gaps };
+    const chains = [
+      ...(apiServices ?? []).filter((a) => a.service && isFailingAggregatedApi(a, failing)).map((a) => a.service!),
+      ...(webhooks ?? []).filter((w) => w.service && refusesDeletionWhenDown(w)).map((w) => w.service!),
+    ];
+    await Promise.all(chains.map((ref) => follower.follow(ref, gaps)));
+    return { discovery, apiServices, webhooks, terminatingCRDs, chains, gaps };
   }
 
   private async readWebhooks(gaps: GapSink, resourceVersion: string | undefined): Promise<WebhookState[] | undefined> {
@@ -172,8 +182,7 @@ export async function followTerminatingPods(ctx: FollowContext, snapshot: Snapsh
     return;
   }
   const nodes = new Set(Object.values(snapshot.pods).map((p) => p.nodeName).filter((n): n is string => Boolean(n)));
-  await Promise.all([...nodes].map((n) => ctx.follower.fetchNode(n)));
-  for (const node of nodes) if (ctx.cluster.evidence.nodes[node]) snapshot.nodes[node] = ctx.cluster.evidence.nodes[node];
+  await Promise.all([...nodes].map((n) => ctx.follower.fetchNode(n, gaps)));
 }
 
 /**
@@ -197,7 +206,7 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
   await Promise.all(
     Object.values(snapshot.crds)
       .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
-      .map((crd) => ctx.follower.follow(crd.conversionService!)),
+      .map((crd) => ctx.follower.follow(crd.conversionService!, gaps)),
   );
   const waitingFinalizers = [...new Set([...deletedWithCustomFinalizer(snapshot).map((w) => w.finalizer), ...(snapshot.namespace?.metadataFinalizers ?? [])])];
   const [owners, known] = await Promise.all([
@@ -238,11 +247,57 @@ export function emptySnapshot(client: KubeClient, namespaceName: string, gaps: G
   };
 }
 
+/**
+ * The one way a namespace's snapshot is put together, for one namespace and for --all alike, so that a namespace's
+ * snapshot holds the same facts whichever way it was taken: its content survey (in one order), the cluster-wide
+ * facts, the follow-ups its content points at (its CRDs, their conversion webhooks, who owns its finalizers), and
+ * the evidence of exactly the chains it reaches. Its stuck pods are followed before (each gatherer overlaps that
+ * with its own survey).
+ */
+export async function completeSnapshot(ctx: FollowContext, snapshot: Snapshot, gaps: GapSink, facts: ClusterFacts, content: ContentSurvey): Promise<void> {
+  snapshot.content = canonicalSurvey(content);
+  applyClusterFacts(snapshot, facts, gaps);
+  await followCustomResources(ctx, snapshot, gaps).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
+  attachEvidence(snapshot, facts, ctx.cluster.evidence);
+}
+
+/** An API failure no follow-up expected: a gap in this namespace's diagnosis (the rest stands); a fatal one stops the run. */
+export function recordNamespaceFailure(error: unknown, snapshot: Snapshot, gaps: GapSink): void {
+  if (!(error instanceof ApiError) || isFatal(error)) throw error;
+  gaps.fromError(error, { kind: 'namespace', what: `diagnosis of ${snapshot.namespaceName}` });
+}
+
 /** Copies the cluster-wide facts into a namespace's snapshot (by reference: they are shared, not duplicated). */
-export function applyClusterFacts(snapshot: Snapshot, facts: ClusterFacts, gaps: GapSink): void {
+function applyClusterFacts(snapshot: Snapshot, facts: ClusterFacts, gaps: GapSink): void {
   snapshot.discovery = facts.discovery;
   snapshot.apiServices = facts.apiServices;
   snapshot.webhooks = facts.webhooks;
   for (const crd of facts.terminatingCRDs) snapshot.crds[crd.name] = crd;
   for (const gap of facts.gaps.gaps) gaps.add(gap);
+}
+
+/**
+ * The shared evidence (read once per run) that is on this namespace's chains: the backends of the cluster-wide
+ * facts and of its own CRDs' conversion webhooks (Service, EndpointSlices, Pods), and the Nodes of every pod it
+ * holds. What other namespaces of the run followed stays out of it.
+ */
+function attachEvidence(snapshot: Snapshot, facts: ClusterFacts, evidence: EvidenceStore): void {
+  const conversions = Object.values(snapshot.crds).flatMap((crd) => (crd.conversionStrategy === 'Webhook' && crd.conversionService ? [crd.conversionService] : []));
+  for (const ref of [...facts.chains, ...conversions]) {
+    const key = serviceKey(ref);
+    const service = evidence.services[key];
+    if (service) snapshot.services[key] = service;
+    const endpoints = evidence.endpoints[key];
+    if (!endpoints) continue;
+    snapshot.endpoints[key] = endpoints;
+    for (const name of endpoints.podNames) {
+      const pod = evidence.pods[`${ref.namespace}/${name}`];
+      // A pod of the namespace read as its own (stuck, or using a protected claim) is the same object: kept as read.
+      if (pod) snapshot.pods[`${ref.namespace}/${name}`] ??= pod;
+    }
+  }
+  for (const pod of Object.values(snapshot.pods)) {
+    const node = pod.nodeName ? evidence.nodes[pod.nodeName] : undefined;
+    if (node) snapshot.nodes[node.name] = node;
+  }
 }

@@ -74,7 +74,7 @@ export class TypeTally {
     this.malformed.push({ ...gap, resource: typeLabel(this.type) });
   }
 
-  /** Adds what was counted to a survey (types are sorted once the survey is complete, see sortSurvey). */
+  /** Adds what was counted to a survey (put in one order once the survey is complete, see canonicalSurvey). */
   addTo(survey: ContentSurvey, gaps: GapSink): void {
     for (const gap of this.malformed) gaps.add(gap);
     if (this.counts.count > 0) survey.types.push(this.counts);
@@ -87,8 +87,15 @@ export function emptySurvey(): ContentSurvey {
   return { types: [], stuck: [], blockingDependents: [], unlisted: [] };
 }
 
-export function sortSurvey(survey: ContentSurvey): ContentSurvey {
+/**
+ * A survey in one order, whatever order its lists finished in (they run concurrently): types, samples and unlisted
+ * types by group and resource, each type's samples in the order the API server listed them.
+ */
+export function canonicalSurvey(survey: ContentSurvey): ContentSurvey {
   survey.types.sort(byGroupAndResource);
+  survey.stuck.sort(byGroupAndResource);
+  survey.blockingDependents.sort(byGroupAndResource);
+  survey.unlisted?.sort(byGroupAndResource);
   return survey;
 }
 
@@ -132,7 +139,7 @@ export async function surveyContent(
       tally.addTo(survey, gaps);
     }),
   );
-  return sortSurvey(survey);
+  return canonicalSurvey(survey);
 }
 
 /** One survey from two taken of different types. */
@@ -146,7 +153,7 @@ export function mergeSurveys(a: ContentSurvey, b: ContentSurvey): ContentSurvey 
 }
 
 // Code-point order: the first localeCompare of a run loads ICU's collator, which alone cost ~5 ms.
-const byGroupAndResource = (a: ContentType, b: ContentType) => compareCodePoints(`${a.group}/${a.resource}`, `${b.group}/${b.resource}`);
+const byGroupAndResource = (a: { group: string; resource: string }, b: { group: string; resource: string }) => compareCodePoints(`${a.group}/${a.resource}`, `${b.group}/${b.resource}`);
 
 function emptyCounts(type: ResourceType): ContentType {
   return {

@@ -10,18 +10,8 @@ import { ApiError } from '../kube/errors.js';
 import { parseConditions } from '../rules/conditions.js';
 import type { ContentSurvey, NamespaceState, ObjectMeta, ResourceType, Snapshot } from '../snapshot/types.js';
 import type { Gap } from '../model/shared.js';
-import { BackendFollower } from './backends.js';
-import {
-  applyClusterFacts,
-  ClusterReader,
-  customResourceTypes,
-  emptySnapshot,
-  followCustomResources,
-  followTerminatingPods,
-  isFatal,
-  type FollowContext,
-} from './cluster.js';
-import { deletableTypes, emptySurvey, mergeSurveys, recordUnlisted, sortSurvey, surveyContent, TypeTally } from './content.js';
+import { ClusterReader, completeSnapshot, customResourceTypes, emptySnapshot, followTerminatingPods, isFatal, recordNamespaceFailure, type FollowContext } from './cluster.js';
+import { deletableTypes, emptySurvey, mergeSurveys, recordUnlisted, surveyContent, TypeTally } from './content.js';
 import { countedMetaOf, malformedObjectGap, namespaceOf, objectNameOf } from './convert.js';
 import { GapSink } from './gaps.js';
 import { collectionPath, listAll, PAGE_SIZE } from './list.js';
@@ -81,10 +71,8 @@ export class FleetGatherer {
     const plan: SurveyPlan = { clusterWide: [], perNamespace: [] };
     if (members.size === 0) return { snapshots: [], plan };
 
-    const clusterGaps = new GapSink();
     const rbac = new RbacReader(this.client, resourceVersion);
-    const follower = new BackendFollower(this.client, clusterGaps, this.cluster.evidence, resourceVersion);
-    const ctx: FollowContext = { client: this.client, cluster: this.cluster, follower, rbac, notOlderThan: resourceVersion };
+    const ctx: FollowContext = { client: this.client, cluster: this.cluster, follower: this.cluster.follower(resourceVersion), rbac, notOlderThan: resourceVersion };
 
     const [facts] = await Promise.all([
       this.cluster.cluster(resourceVersion),
@@ -98,31 +86,12 @@ export class FleetGatherer {
     await Promise.all(
       [...members.values()].map(async (member) => {
         const { snapshot, gaps, survey } = member;
-        snapshot.content = sortSurvey(survey);
-        applyClusterFacts(snapshot, facts, gaps);
-        try {
-          await followTerminatingPods(ctx, snapshot, gaps, survey);
-          await followCustomResources(ctx, snapshot, gaps);
-        } catch (error) {
-          if (!(error instanceof ApiError) || isFatal(error)) throw error;
-          gaps.fromError(error, { kind: 'namespace', what: `diagnosis of ${snapshot.namespaceName}` });
-        }
+        await followTerminatingPods(ctx, snapshot, gaps, survey).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
+        await completeSnapshot(ctx, snapshot, gaps, facts, survey);
         this.onProgress('following evidence', this.typesTotal + ++followed, this.typesTotal + members.size);
       }),
     );
 
-    // The evidence of shared chains (APIService and webhook backends) is the same object in every snapshot.
-    const shared = this.cluster.evidence;
-    for (const { snapshot, gaps } of members.values()) {
-      Object.assign(snapshot.services, shared.services);
-      Object.assign(snapshot.endpoints, shared.endpoints);
-      for (const [key, pod] of Object.entries(shared.pods)) snapshot.pods[key] ??= pod;
-      for (const pod of Object.values(snapshot.pods)) {
-        const node = pod.nodeName ? shared.nodes[pod.nodeName] : undefined;
-        if (node) snapshot.nodes[node.name] = node;
-      }
-      for (const gap of clusterGaps.gaps) gaps.add(gap);
-    }
     this.attributeStats(members, started);
     return { snapshots: [...members.values()].map((m) => m.snapshot), plan };
   }

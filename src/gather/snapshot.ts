@@ -1,10 +1,10 @@
 // Gathers a read-only Snapshot of one namespace: every request of `kubectl ns-doctor <ns>` starts here. Cluster-wide
-// facts come from cluster.ts; --all has its own gatherer (fleet.ts) that reads content cluster-wide.
+// facts, follow-ups and the snapshot's assembly come from cluster.ts (completeSnapshot), as for --all, whose gatherer
+// (fleet.ts) only reads content cluster-wide instead.
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { ContentSurvey, ResourceType, Snapshot } from '../snapshot/types.js';
-import { BackendFollower } from './backends.js';
-import { applyClusterFacts, ClusterReader, emptySnapshot, followCustomResources, followTerminatingPods, isFatal, type FollowContext } from './cluster.js';
+import { ClusterReader, completeSnapshot, emptySnapshot, followTerminatingPods, isFatal, recordNamespaceFailure, type FollowContext } from './cluster.js';
 import { deletableTypes, mergeSurveys, surveyContent } from './content.js';
 import { malformedObjectGap, namespaceOf } from './convert.js';
 import { GapSink } from './gaps.js';
@@ -74,7 +74,7 @@ export class SnapshotGatherer {
     const ctx: FollowContext = {
       client: this.client,
       cluster: this.cluster,
-      follower: new BackendFollower(this.client, gaps, this.cluster.evidence, resourceVersion),
+      follower: this.cluster.follower(resourceVersion),
       rbac: new RbacReader(this.client, resourceVersion),
       notOlderThan: resourceVersion,
     };
@@ -84,14 +84,7 @@ export class SnapshotGatherer {
       this.cluster.cluster(resourceVersion),
       this.surveyFollowingPods(ctx, snapshot, gaps, includeEvents),
     ]);
-    snapshot.content = content;
-    applyClusterFacts(snapshot, cluster, gaps);
-
-    await followCustomResources(ctx, snapshot, gaps);
-    Object.assign(snapshot.services, this.cluster.evidence.services);
-    Object.assign(snapshot.endpoints, this.cluster.evidence.endpoints);
-    Object.assign(snapshot.pods, this.cluster.evidence.pods);
-    Object.assign(snapshot.nodes, this.cluster.evidence.nodes);
+    await completeSnapshot(ctx, snapshot, gaps, cluster, content);
   }
 
   /**
@@ -104,7 +97,9 @@ export class SnapshotGatherer {
     const types = deletableTypes((await this.cluster.discovery()).namespacedResources, includeEvents);
     const podsAndClaims = surveyContent(this.client, gaps, ns, types.filter(isPodOrClaim), rv);
     const others = surveyContent(this.client, gaps, ns, types.filter((t) => !isPodOrClaim(t)), rv);
-    const followed = podsAndClaims.then((partial) => followTerminatingPods(ctx, snapshot, gaps, partial));
+    const followed = podsAndClaims
+      .then((partial) => followTerminatingPods(ctx, snapshot, gaps, partial))
+      .catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
     const [first, rest] = await Promise.all([podsAndClaims, others, followed]);
     return mergeSurveys(first, rest);
   }

@@ -60,16 +60,17 @@ function gapLines(cluster: ClusterStatus): string[] {
   return cluster.gaps.map((g) => `${g.what}: ${g.reason}${g.impact ? ` — ${g.impact}` : ''}`);
 }
 
-export function renderTextClusters(list: ReportList, color: boolean, options: ClusterListOptions): string {
+/** `now`: the clock the reports were diagnosed at (see renderTextList). */
+export function renderTextClusters(list: ReportList, color: boolean, options: ClusterListOptions, now?: Date): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const clusters = list.clusters ?? [];
   const parts = [c.bold(headline(list, clusters, options)) + '\n'];
-  for (const cluster of clusters) parts.push(textCluster(list, cluster, color, options, c));
+  for (const cluster of clusters) parts.push(textCluster(list, cluster, color, options, c, now));
   parts.push(c.dim(`  ${plural(clusters.length, 'context')}: ${list.stats.requests} requests, ${formatBytes(list.stats.bytesReceived)} received, ${list.stats.durationMs} ms`) + '\n');
   return parts.join('\n');
 }
 
-function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, options: ClusterListOptions, c: ChalkInstance): string {
+function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, options: ClusterListOptions, c: ChalkInstance, now: Date | undefined): string {
   const title = `── context ${cluster.context}${where(cluster)}`;
   if (!cluster.reachable) {
     return [c.bold.yellow(`${title}: UNREACHABLE — nothing in this cluster was diagnosed`), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))].join('\n') + '\n';
@@ -78,7 +79,7 @@ function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, o
   const note = commandNote(part);
   const head = [c.bold(title), ...(note ? [c.dim(`  ${note}`)] : []), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))];
   if (options.namespace !== undefined) return [...head, ...part.items.map((r) => renderText(r, color).trimEnd())].join('\n') + '\n';
-  const body = cluster.gaps.length && part.items.length === 0 ? '' : renderTextList(part, color, options.details).trimEnd();
+  const body = cluster.gaps.length && part.items.length === 0 ? '' : renderTextList(part, color, options.details, now).trimEnd();
   return [...head, ...(body ? [body] : [])].join('\n') + '\n';
 }
 

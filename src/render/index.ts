@@ -25,8 +25,12 @@ export function renderReport(report: Report, format: OutputFormat, color: boolea
   }
 }
 
-/** `details`: with the grouped summary of text and markdown, every namespace's full report (JSON/YAML always have them). */
-export function renderReportList(list: ReportList, format: OutputFormat, color: boolean, details = false): string {
+/**
+ * `now`: the clock the reports were diagnosed at; times are drawn relative to it, never to the wall clock, so a list
+ * renders the same whenever it is drawn. `details`: with the grouped summary of text and markdown, every namespace's
+ * full report (JSON/YAML always have them).
+ */
+export function renderReportList(list: ReportList, format: OutputFormat, color: boolean, now: Date, details = false): string {
   switch (format) {
     case 'json':
       return renderJson(list);
@@ -35,12 +39,12 @@ export function renderReportList(list: ReportList, format: OutputFormat, color: 
     case 'markdown':
       return renderMarkdownList(escapeDeep(list), details);
     case 'text':
-      return renderTextList(escapeDeep(list), color, details);
+      return renderTextList(escapeDeep(list), color, details, now);
   }
 }
 
-/** Many clusters: JSON/YAML as any list (each item and group names its context, `clusters` names every context). */
-export function renderClusterList(list: ReportList, format: OutputFormat, color: boolean, options: ClusterListOptions): string {
+/** Many clusters: JSON/YAML as any list (each item and group names its context, `clusters` names every context); `now` as for renderReportList. */
+export function renderClusterList(list: ReportList, format: OutputFormat, color: boolean, now: Date, options: ClusterListOptions): string {
   switch (format) {
     case 'json':
       return renderJson(list);
@@ -49,7 +53,7 @@ export function renderClusterList(list: ReportList, format: OutputFormat, color:
     case 'markdown':
       return renderMarkdownClusters(escapeDeep(list), escapeDeep(options));
     case 'text':
-      return renderTextClusters(escapeDeep(list), color, escapeDeep(options));
+      return renderTextClusters(escapeDeep(list), color, escapeDeep(options), now);
   }
 }
 

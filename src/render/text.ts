@@ -1,7 +1,7 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
-import { clockTime, humanDuration } from '../util/time.js';
+import { clockTime, dateTime, humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -143,9 +143,10 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /**
  * --all for people: the root causes first, each with the namespaces it blocks and its fix once; then one table line
- * per namespace; the full report of each namespace only with `details`.
+ * per namespace; the full report of each namespace only with `details`. `now`: the clock the reports were diagnosed
+ * at, which times are shown relative to; without it they are shown in full (a render never reads the wall clock).
  */
-export function renderTextList(list: ReportList, color: boolean, details = false): string {
+export function renderTextList(list: ReportList, color: boolean, details = false, now?: Date): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
   const groups = list.groups ?? [];
@@ -172,13 +173,13 @@ export function renderTextList(list: ReportList, color: boolean, details = false
   const progressing = list.items.filter((r) => r.verdict === 'Progressing');
   if (progressing.length) lines.push('', c.cyan(`${plural(progressing.length, 'namespace')} progressing, no blocker found: ${namespaceNames(progressing.map((r) => r.namespace))}`));
 
-  lines.push('', ...fleetTable(list, c));
+  lines.push('', ...fleetTable(list, c, now));
   lines.push(c.dim(`  ${list.stats.requests} requests, ${formatBytes(list.stats.bytesReceived)} received, ${list.stats.durationMs} ms`));
   const out = lines.join('\n') + '\n';
   return details ? [out, ...list.items.map((r) => renderText(r, color))].join('\n') : out;
 }
 
-function fleetTable(list: ReportList, c: ChalkInstance): string[] {
+function fleetTable(list: ReportList, c: ChalkInstance, now: Date | undefined): string[] {
   const causes = causesByNamespace(list);
   const width = Math.max(...list.items.map((r) => r.namespace.length), 9);
   const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
@@ -186,17 +187,19 @@ function fleetTable(list: ReportList, c: ChalkInstance): string[] {
     const age = r.terminatingForSeconds !== undefined ? humanDuration(r.terminatingForSeconds * 1000) : '-';
     const cause =
       causes.get(r.namespace)?.join(', ') ??
-      (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : r.verdict === 'Progressing' ? waitingCause(r) : '-');
+      (r.verdict === 'Incomplete' ? `${plural(r.gaps.length, 'thing')} not readable` : r.verdict === 'Progressing' ? waitingCause(r, now) : '-');
     lines.push(`${r.namespace.padEnd(width)}  ${age.padEnd(7)}  ${r.verdict.padEnd(12)}  ${cause}`);
   }
   return lines;
 }
 
 /** For a Progressing namespace in the --all table: what it waits on, and until when. */
-function waitingCause(report: Report): string {
+function waitingCause(report: Report, now: Date | undefined): string {
   const reasons = [...new Set((report.waitingOn ?? []).map((w) => w.reason))].join(',');
   if (!reasons) return '-';
-  return `${reasons} (${report.expectedBy ? `by ${clockTime(Date.parse(report.expectedBy), new Date())}` : 'no finish time known'})`;
+  if (!report.expectedBy) return `${reasons} (no finish time known)`;
+  const by = Date.parse(report.expectedBy);
+  return `${reasons} (by ${now ? clockTime(by, now) : dateTime(by)})`;
 }
 
 export function formatBytes(bytes: number): string {

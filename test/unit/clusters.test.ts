@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildParser, toCliOptions } from '../../src/cli/args.js';
-import { exitCodeForClusters } from '../../src/cli/outcome.js';
+import { exitCodeForClusters } from '../../src/cli/session.js';
 import { runClusters } from '../../src/cli/clusters.js';
 import { createServer } from 'node:net';
 import { groupByCause } from '../../src/diagnosis/groups.js';
@@ -103,6 +103,7 @@ describe('exit code over many clusters', () => {
 });
 
 describe('the report grouped by cluster', () => {
+  const drawnAt = new Date(recorded('metrics-server').takenAt);
   const blocked = { ...diagnoseAt(recorded('metrics-server')), context: 'prod-eu' };
   const stuck = { ...diagnoseAt(recorded('ns-finalizer')), context: 'prod-us' };
   const items = [blocked, stuck];
@@ -120,7 +121,7 @@ describe('the report grouped by cluster', () => {
   };
 
   it('text (--all): a headline over all, then each cluster with its causes and table, the unreachable one named', () => {
-    const text = renderClusterList(list, 'text', false, { details: false });
+    const text = renderClusterList(list, 'text', false, drawnAt, { details: false });
     const lines = text.split('\n');
     expect(lines[0]).toBe('3 contexts: 2 namespaces Terminating: 2 BLOCKED; 1 context UNREACHABLE: lab\\x1b[2J');
     const eu = text.indexOf('── context prod-eu (https://eu.example:6443)');
@@ -143,20 +144,20 @@ describe('the report grouped by cluster', () => {
 
   it('text (one namespace): the verdict in each context, then each report', () => {
     const one = { ...list, items: [blocked, { ...diagnoseAt(recorded('metrics-server')), context: 'prod-us', verdict: 'NotFound' as const }] };
-    const text = renderClusterList(one, 'text', false, { details: false, namespace: 'pay1' });
+    const text = renderClusterList(one, 'text', false, drawnAt, { details: false, namespace: 'pay1' });
     expect(text.split('\n')[0]).toBe('namespace pay1 in 3 contexts: prod-eu BLOCKED, prod-us gone, lab\\x1b[2J UNREACHABLE');
   });
 
   it('text (--all): a cluster whose namespaces could not be listed is INCOMPLETE in the headline, with its reason', () => {
     const forbidden = { kind: 'cluster' as const, what: 'list namespaces', reason: '403 namespaces is forbidden', httpStatus: 403, impact: 'no namespace of this cluster was diagnosed' };
     const unlisted = { ...list, clusters: [list.clusters![0], { ...cluster('prod-us', true, [forbidden]), server: 'https://us.example:6443' }] };
-    const text = renderClusterList({ ...unlisted, items: [blocked], groups: list.groups?.filter((g) => g.context === 'prod-eu') }, 'text', false, { details: false });
+    const text = renderClusterList({ ...unlisted, items: [blocked], groups: list.groups?.filter((g) => g.context === 'prod-eu') }, 'text', false, drawnAt, { details: false });
     expect(text.split('\n')[0]).toBe('2 contexts: 1 namespace Terminating: 1 BLOCKED; 1 context INCOMPLETE: prod-us');
     expect(text).toContain('── context prod-us (https://us.example:6443)\n  ? list namespaces: 403 namespaces is forbidden — no namespace of this cluster was diagnosed\n');
   });
 
   it('markdown: one section per context, the reports a level below', () => {
-    const markdown = renderClusterList(list, 'markdown', false, { details: false });
+    const markdown = renderClusterList(list, 'markdown', false, drawnAt, { details: false });
     expect(markdown.startsWith('# ns-doctor: 3 contexts:')).toBe(true);
     expect(markdown).toContain('## Context `prod-eu` — https://eu.example:6443');
     expect(markdown).toContain('### ns-doctor: 1 Terminating namespace — 1 BLOCKED');
@@ -165,7 +166,7 @@ describe('the report grouped by cluster', () => {
   });
 
   it('JSON: the list as given, each item and group with its context', () => {
-    const json = JSON.parse(renderClusterList(list, 'json', false, { details: false })) as ReportList;
+    const json = JSON.parse(renderClusterList(list, 'json', false, drawnAt, { details: false })) as ReportList;
     expect(json.items.map((r) => r.context)).toEqual(['prod-eu', 'prod-us']);
     expect(json.groups?.every((g) => g.context === 'prod-eu' || g.context === 'prod-us')).toBe(true);
     expect(json.clusters?.map((c) => [c.context, c.reachable])).toEqual([['prod-eu', true], ['prod-us', true], ['lab\u001b[2J', false]]);

@@ -116,6 +116,30 @@ describe('FleetGatherer', () => {
     expect(server.records.some((r) => r.path.startsWith('/api/v1/configmaps'))).toBe(false);
   });
 
+  it("a chain one namespace's content points at is that namespace's only: its evidence and its gaps", async () => {
+    // b's widgets are converted by a webhook whose Service cannot be read (403); a holds no widget.
+    class ConversionServer extends ScriptedServer {
+      override async get(path: string, accept?: string): Promise<Response> {
+        const base = path.split('?')[0];
+        const answer = (code: number, body: unknown): Response => ({ status: code, contentType: 'application/json', body: JSON.stringify(body), bytes: 0 });
+        if (base === '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/widgets.example.com') {
+          return answer(200, {
+            metadata: { name: 'widgets.example.com' },
+            spec: { group: 'example.com', names: { kind: 'Widget', plural: 'widgets' }, conversion: { strategy: 'Webhook', webhook: { clientConfig: { service: { namespace: 'conv', name: 'converter' } } } } },
+          });
+        }
+        if (base === '/api/v1/namespaces/conv/services/converter') return answer(403, { message: 'HTTP 403' });
+        return super.get(path, accept);
+      }
+    }
+    const { snapshots } = await new FleetGatherer(new ConversionServer() as unknown as KubeClient).gather([ns('a'), ns('b')], '7');
+    const [a, b] = snapshots;
+    expect(Object.keys(b.crds)).toEqual(['widgets.example.com']);
+    expect(b.gaps.map((g) => g.what)).toContain('get Service conv/converter');
+    expect(a.gaps.map((g) => g.what)).not.toContain('get Service conv/converter');
+    expect(a.crds).toEqual({});
+  });
+
   it('nothing Terminating: no request at all', async () => {
     const server = new ScriptedServer();
     expect((await new FleetGatherer(server as unknown as KubeClient).gather([], '7')).snapshots).toEqual([]);

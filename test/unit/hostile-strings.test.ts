@@ -96,9 +96,9 @@ describe('hostile strings at the render boundary', () => {
 
   it('the --all list renderers escape too', () => {
     const list = { apiVersion: 'ns-doctor.dev/v1' as const, kind: 'NamespaceDiagnosisList' as const, items: [report], stats: report.stats };
-    expect(renderReportList(list, 'text', false)).not.toMatch(RAW_CONTROL);
-    expect(renderReportList(list, 'markdown', false)).not.toMatch(RAW_CONTROL);
-    expect(renderReportList(list, 'json', false)).not.toMatch(RAW_CONTROL);
+    expect(renderReportList(list, 'text', false, new Date(0))).not.toMatch(RAW_CONTROL);
+    expect(renderReportList(list, 'markdown', false, new Date(0))).not.toMatch(RAW_CONTROL);
+    expect(renderReportList(list, 'json', false, new Date(0))).not.toMatch(RAW_CONTROL);
   });
 
   it('a hostile finalizer name reaches the fix command quoted so bash reads the real name', () => {
