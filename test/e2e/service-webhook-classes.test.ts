@@ -12,14 +12,14 @@
 // address, so the Service has a ready endpoint as the endpointslice controller would write it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import net, { type AddressInfo, type Socket } from 'node:net';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Blocker, Report } from '../../src/model/report.js';
 import { stopByPids } from './global-setup.js';
 import { cluster, diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor, run, waitFor, type RunOptions } from './harness.js';
 import { expectReportShape } from './report-shape.js';
-import { certificates, silent, untrustedTls, type Backend } from './webhook-servers.js';
+import { certificates, conversionCrd, hostAddress, silent, untrustedTls, type Backend } from './webhook-servers.js';
 
 const X509_UNKNOWN_AUTHORITY = 'x509: certificate signed by unknown authority';
 const backendNs = 'e2e-svcwh-backend';
@@ -72,11 +72,6 @@ async function connectProxy(routes: Map<string, number>): Promise<{ port: number
   };
 }
 
-/** This machine's own non-loopback IPv4 address: what the EndpointSlices name (never dialled: calls go to the proxy). */
-function hostAddress(): string | undefined {
-  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
-}
-
 function serviceWithReadyEndpoint(name: string, address: string): string {
   return `apiVersion: v1
 kind: Service
@@ -95,27 +90,6 @@ ports: [{name: https, port: 9443, protocol: TCP}]
 endpoints:
 - addresses: [${address}]
   conditions: {ready: true}
-`;
-}
-
-function conversionCrd(trustedCa: string): string {
-  const { group, service } = conversion;
-  const schema = '{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}';
-  return `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.${group}}
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  conversion:
-    strategy: Webhook
-    webhook:
-      conversionReviewVersions: [v1]
-      clientConfig: {service: {namespace: ${backendNs}, name: ${service}, port: 443, path: /convert}, caBundle: ${b64(trustedCa)}}
-  versions:
-  - {name: v1beta1, served: true, storage: true, schema: ${schema}}
-  - {name: v1, served: true, storage: false, schema: ${schema}}
 `;
 }
 
@@ -187,7 +161,7 @@ describe('webhooks through a Service with a ready endpoint: the class comes from
     await kubectlOk(['create', 'namespace', backendNs], on);
     await kubectlOk(['apply', '-f', '-'], { ...on, input: serviceWithReadyEndpoint(conversion.service, address) + '---\n' + serviceWithReadyEndpoint(admission.service, address) });
 
-    await kubectlOk(['apply', '-f', '-'], { ...on, input: conversionCrd(certs.trustedCa) });
+    await kubectlOk(['apply', '-f', '-'], { ...on, input: conversionCrd(conversion.group, `service: {namespace: ${backendNs}, name: ${conversion.service}, port: 443, path: /convert}`, certs.trustedCa) });
     await kubectlOk(['wait', '--for=condition=Established', `crd/widgets.${conversion.group}`, '--timeout=60s'], on);
     await waitFor(`widgets.${conversion.group} v1beta1 served`, async () => (await kubectl(['get', `widgets.v1beta1.${conversion.group}`, '-A'], on)).code === 0);
     await kubectlOk(['create', 'namespace', conversion.ns], on);

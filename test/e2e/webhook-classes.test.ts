@@ -6,13 +6,13 @@
 // endpoint addresses). Webhooks called through a Service with a ready endpoint, routed to servers of the test by a
 // proxy, are in service-webhook-classes.test.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Blocker, Report } from '../../src/model/report.js';
 import { diagnose, kubectl, kubectlOk, nsDoctor, run, waitFor, waitForNamespaceCondition } from './harness.js';
 import { expectReportShape } from './report-shape.js';
-import { certificates, closedPort, silent, untrustedTls, type Backend, type Certificates } from './webhook-servers.js';
+import { certificates, closedPort, conversionCrd, hostAddress, silent, untrustedTls, type Backend, type Certificates } from './webhook-servers.js';
 
 const X509 = 'x509: certificate signed by unknown authority';
 let certDir: string;
@@ -43,26 +43,6 @@ webhooks:
 `;
 }
 
-function conversionCrd(group: string, url: string): string {
-  const schema = '{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}';
-  return `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: widgets.${group}}
-spec:
-  group: ${group}
-  scope: Namespaced
-  names: {plural: widgets, singular: widget, kind: Widget}
-  conversion:
-    strategy: Webhook
-    webhook:
-      conversionReviewVersions: [v1]
-      clientConfig: {url: "${url}", caBundle: ${b64(certs.trustedCa)}}
-  versions:
-  - {name: v1beta1, served: true, storage: true, schema: ${schema}}
-  - {name: v1, served: true, storage: false, schema: ${schema}}
-`;
-}
-
 /** An admission webhook on DELETE of ConfigMaps in `ns`, called at `url`; `ns` deleted until the controller reports it. */
 async function admissionCase(ns: string, url: string, timeoutSeconds: number): Promise<void> {
   await kubectlOk(['create', 'namespace', ns]);
@@ -77,21 +57,13 @@ async function admissionCase(ns: string, url: string, timeoutSeconds: number): P
  * (no conversion needed), then `ns` deleted: the namespace controller lists v1, so every pass calls the webhook.
  */
 async function conversionCase(ns: string, group: string, url: string): Promise<void> {
-  await kubectlOk(['apply', '-f', '-'], { input: conversionCrd(group, url) });
+  await kubectlOk(['apply', '-f', '-'], { input: conversionCrd(group, `url: "${url}"`, certs.trustedCa) });
   await kubectlOk(['wait', '--for=condition=Established', `crd/widgets.${group}`, '--timeout=60s']);
   await waitFor(`widgets.${group} v1beta1 served`, async () => (await kubectl(['get', `widgets.v1beta1.${group}`, '-A'])).code === 0);
   await kubectlOk(['create', 'namespace', ns]);
   await kubectlOk(['create', '-f', '-'], { input: `{"apiVersion": "${group}/v1beta1", "kind": "Widget", "metadata": {"name": "w1", "namespace": "${ns}"}, "spec": {}}` });
   await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
   await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True', 120_000);
-}
-
-/**
- * This machine's own non-loopback IPv4 address: an EndpointSlice may not name 127.0.0.1, but a closed port on the
- * host's own address is refused by the kernel, locally, whatever the network around it does.
- */
-function hostAddress(): string | undefined {
-  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
 }
 
 /**

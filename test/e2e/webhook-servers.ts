@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import net, { type AddressInfo, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 
 export interface Certificates {
@@ -97,4 +98,36 @@ export async function closedPort(): Promise<Backend> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((done) => server.close(() => done()));
   return { port, url: (path) => `https://127.0.0.1:${port}${path}`, stop: async () => undefined };
+}
+
+/**
+ * This machine's own non-loopback IPv4 address: an EndpointSlice may not name 127.0.0.1, but this address stays on
+ * this machine whatever the network around it does.
+ */
+export function hostAddress(): string | undefined {
+  return Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+}
+
+/**
+ * A CRD of Widgets stored as v1beta1 and preferred as v1, converted by the webhook `clientConfig` names (a YAML flow
+ * mapping: `url: …` or `service: {…}`) and trusting `trustedCa`: every list the namespace controller makes calls it.
+ */
+export function conversionCrd(group: string, clientConfig: string, trustedCa: string): string {
+  const schema = '{openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}';
+  return `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.${group}}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget}
+  conversion:
+    strategy: Webhook
+    webhook:
+      conversionReviewVersions: [v1]
+      clientConfig: {${clientConfig}, caBundle: ${Buffer.from(trustedCa).toString('base64')}}
+  versions:
+  - {name: v1beta1, served: true, storage: true, schema: ${schema}}
+  - {name: v1, served: true, storage: false, schema: ${schema}}
+`;
 }
