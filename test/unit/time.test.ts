@@ -27,6 +27,10 @@ describe('deadlines', () => {
     expect(clockTime(Date.parse('2026-12-01T09:52:07Z'), now)).toBe('09:52 UTC');
     expect(clockTime(Date.parse('2026-12-02T01:00:00Z'), now)).toBe('2026-12-02 01:00 UTC');
   });
+  it('near midnight a deadline seconds away is on the next day: date and seconds both', () => {
+    const lateEvening = new Date('2026-12-04T23:59:13Z');
+    expect(clockTime(Date.parse('2026-12-05T00:00:11Z'), lateEvening)).toBe('2026-12-05 00:00:11 UTC');
+  });
   it('rounds an estimate to its largest unit', () => {
     expect(approxDuration(9 * 60_000 + 43_000)).toBe('~9m');
     expect(approxDuration(44_000)).toBe('~44s');
