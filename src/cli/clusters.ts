@@ -111,7 +111,7 @@ async function diagnoseCluster(context: string, options: ManyClusterOptions, ver
     const gaps = [...clusterGaps, ...snapshots.flatMap((s) => s.gaps)];
     return unreachable(context, cluster, gaps.map((g) => ({ ...g, kind: 'fatal' as const })), stats);
   }
-  const { reports: diagnosed, fatal, now } = diagnoseSnapshots(snapshots, options);
+  const { reports: diagnosed, fatal, now } = diagnoseSnapshots(snapshots, options, new Date());
   const reports = diagnosed.map((report) => withContext(report, context));
   const stderr = [...clusterGaps, ...fatal].map(
     (gap) => `error: context ${context}: ${gap.what}: ${gap.reason}`,

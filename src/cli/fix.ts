@@ -170,7 +170,7 @@ async function listSlim(client: KubeClient, path: string): Promise<ApiWritableOb
 
 async function makePlan(client: KubeClient, options: CliOptions & { fix: FixOptions }, stderr: string[], log: (line: string) => void) {
   const snapshots = await gatherSnapshots(client, options, options.verbose ? { verboseLog: log } : {});
-  const { reports, fatal } = diagnoseSnapshots(snapshots, options);
+  const { reports, fatal } = diagnoseSnapshots(snapshots, options, new Date());
   for (const gap of fatal) stderr.push(`error: ${gap.reason}`);
   const draft = draftPlan(snapshots.map((snapshot, i) => ({ report: reports[i]!, snapshot })));
   const { chosen } = selectSteps(draft, options.fix.allow);

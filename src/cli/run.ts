@@ -12,7 +12,7 @@ import type { CliOptions } from './args.js';
 import { UsageError } from './args.js';
 import { progressBar } from './progress.js';
 import { runFix } from './fix.js';
-import { connect, diagnoseSnapshots, diagnosisExitCode, gatherSnapshots, IncompleteError, type RunResult } from './session.js';
+import { connect, diagnoseSnapshots, diagnosisExitCode, gatherSnapshots, IncompleteError, snapshotClock, type RunResult } from './session.js';
 import { runClusters } from './clusters.js';
 import { runWatch } from './watch.js';
 
@@ -47,7 +47,7 @@ export async function run(
       const first = snapshots[0];
       if (!all && options.waitMs > 0 && first?.namespace?.deletionTimestamp) {
         // What the first look expects is what the watch is measured against.
-        const [firstLook] = diagnoseSnapshots([first], options).reports as [Report];
+        const [firstLook] = diagnoseSnapshots([first], options, new Date()).reports as [Report];
         const expectedBy = firstLook.expectedBy ? Date.parse(firstLook.expectedBy) : undefined;
         const noFinishTime = firstLook.verdict === 'Progressing' ? 'no finish time known' : `${firstLook.verdict}: no finish time expected`;
         const watched = await watchProgress(client, first, options.waitMs, log, expectedBy, noFinishTime);
@@ -61,7 +61,7 @@ export async function run(
     if (options.saveSnapshot) saveFailure = trySaveSnapshot(options.saveSnapshot, snapshots, all);
   }
 
-  const { reports, fatal, now } = diagnoseSnapshots(snapshots, options);
+  const { reports, fatal, now } = diagnoseSnapshots(snapshots, options, options.fromSnapshot ? snapshotClock(snapshots) : new Date());
   for (const gap of fatal) stderr.push(`error: ${gap.reason}`);
   const single = reports[0];
   if (progress && client && single) {

@@ -99,13 +99,27 @@ export interface Diagnosis {
   now: Date;
 }
 
-/** Every snapshot diagnosed against one clock (read once, after the reads), with the fatal gaps named. */
-export function diagnoseSnapshots(snapshots: Snapshot[], options: Pick<CliOptions, 'controllerTimeoutMs' | 'stallAfterMs'>, now = new Date()): Diagnosis {
+/**
+ * Every snapshot diagnosed against one clock, with the fatal gaps named. `now` is the run's clock read after a live
+ * read, or `takenAt` for saved snapshots (see snapshotClock).
+ */
+export function diagnoseSnapshots(snapshots: Snapshot[], options: Pick<CliOptions, 'controllerTimeoutMs' | 'stallAfterMs'>, now: Date): Diagnosis {
   return {
     reports: snapshots.map((s) => diagnose(s, { ...diagnosisSettings(options), now })),
     fatal: snapshots.flatMap((s) => s.gaps.find((g) => g.kind === 'fatal') ?? []),
     now,
   };
+}
+
+/**
+ * The clock saved snapshots are judged at: when they were taken (the latest, for an --all file read over a few
+ * seconds). A file re-diagnosed days later then says what held when it was read, and says it the same way every
+ * time; judged at today's clock, a namespace deleted a minute before the save would be "stalled for days" that
+ * nobody observed.
+ */
+export function snapshotClock(snapshots: readonly Snapshot[]): Date {
+  const taken = snapshots.map((s) => Date.parse(s.takenAt)).filter((ms) => Number.isFinite(ms));
+  return taken.length ? new Date(Math.max(...taken)) : new Date();
 }
 
 export function exitCodeFor(verdict: Verdict): number {

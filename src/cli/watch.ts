@@ -60,7 +60,7 @@ export async function runWatch(
       const scanClient = client;
       signal.addEventListener('abort', () => scanClient.close());
       const snapshots = await gatherSnapshots(client, { all: true });
-      const { reports, fatal } = diagnoseSnapshots(snapshots, options);
+      const { reports, fatal } = diagnoseSnapshots(snapshots, options, new Date());
       if (fatal[0]) throw new IncompleteError(fatal[0].reason);
       if (signal.aborted) throw new IncompleteError(`scan timed out after ${watch.scanTimeoutMs / 1000}s`);
       state.last = { reports, finishedAt: Date.now() / 1000 };

@@ -10,7 +10,8 @@ import { parseConditions } from '../rules/conditions.js';
 import { explainWaiting, type WaitingExplanation } from './waiting.js';
 
 export interface DiagnoseOptions {
-  now?: Date;
+  /** The clock the snapshot is judged at: the run's clock for a live read, the time it was taken for a saved one. */
+  now: Date;
   controllerTimeoutMs: number;
   /** --stall-after (default DEFAULT_STALL_AFTER_MS). */
   stallAfterMs?: number;
@@ -20,7 +21,7 @@ export interface DiagnoseOptions {
 export const DEFAULT_STALL_AFTER_MS = 10 * 60_000;
 
 export function diagnose(snapshot: Snapshot, options: DiagnoseOptions): Report {
-  const now = options.now ?? new Date();
+  const { now } = options;
   const ns = snapshot.namespace;
   const conditions = parseConditions(ns?.conditions ?? []);
   const terminating = Boolean(ns?.deletionTimestamp) || ns?.phase === 'Terminating';

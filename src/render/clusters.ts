@@ -61,7 +61,7 @@ function gapLines(cluster: ClusterStatus): string[] {
 }
 
 /** `now`: the clock the reports were diagnosed at (see renderTextList). */
-export function renderTextClusters(list: ReportList, color: boolean, options: ClusterListOptions, now?: Date): string {
+export function renderTextClusters(list: ReportList, color: boolean, options: ClusterListOptions, now: Date): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   const clusters = list.clusters ?? [];
   const parts = [c.bold(headline(list, clusters, options)) + '\n'];
@@ -70,7 +70,7 @@ export function renderTextClusters(list: ReportList, color: boolean, options: Cl
   return parts.join('\n');
 }
 
-function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, options: ClusterListOptions, c: ChalkInstance, now: Date | undefined): string {
+function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, options: ClusterListOptions, c: ChalkInstance, now: Date): string {
   const title = `── context ${cluster.context}${where(cluster)}`;
   if (!cluster.reachable) {
     return [c.bold.yellow(`${title}: UNREACHABLE — nothing in this cluster was diagnosed`), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))].join('\n') + '\n';
@@ -79,7 +79,7 @@ function textCluster(list: ReportList, cluster: ClusterStatus, color: boolean, o
   const note = commandNote(part);
   const head = [c.bold(title), ...(note ? [c.dim(`  ${note}`)] : []), ...gapLines(cluster).map((line) => c.yellow(`  ? ${line}`))];
   if (options.namespace !== undefined) return [...head, ...part.items.map((r) => renderText(r, color).trimEnd())].join('\n') + '\n';
-  const body = cluster.gaps.length && part.items.length === 0 ? '' : renderTextList(part, color, options.details, now).trimEnd();
+  const body = cluster.gaps.length && part.items.length === 0 ? '' : renderTextList(part, color, now, options.details).trimEnd();
   return [...head, ...(body ? [body] : [])].join('\n') + '\n';
 }
 

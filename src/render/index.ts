@@ -39,7 +39,7 @@ export function renderReportList(list: ReportList, format: OutputFormat, color: 
     case 'markdown':
       return renderMarkdownList(escapeDeep(list), details);
     case 'text':
-      return renderTextList(escapeDeep(list), color, details, now);
+      return renderTextList(escapeDeep(list), color, now, details);
   }
 }
 

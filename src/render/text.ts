@@ -1,7 +1,7 @@
 // Draws a report for people: root cause first, then the evidence chain as a tree, then fixes safest first.
 import { Chalk, type ChalkInstance } from 'chalk';
 import type { Blocker, EvidenceLink, Fix, Gap, Report, ReportList, Wait } from '../model/report.js';
-import { clockTime, dateTime, humanDuration } from '../util/time.js';
+import { clockTime, humanDuration } from '../util/time.js';
 
 export function renderText(report: Report, color: boolean): string {
   const c = new Chalk({ level: color ? 1 : 0 });
@@ -144,9 +144,9 @@ const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 /**
  * --all for people: the root causes first, each with the namespaces it blocks and its fix once; then one table line
  * per namespace; the full report of each namespace only with `details`. `now`: the clock the reports were diagnosed
- * at, which times are shown relative to; without it they are shown in full (a render never reads the wall clock).
+ * at, which times are shown relative to (a render never reads the wall clock).
  */
-export function renderTextList(list: ReportList, color: boolean, details = false, now?: Date): string {
+export function renderTextList(list: ReportList, color: boolean, now: Date, details = false): string {
   const c = new Chalk({ level: color ? 1 : 0 });
   if (list.items.length === 0) return 'No namespace is Terminating.\n';
   const groups = list.groups ?? [];
@@ -179,7 +179,7 @@ export function renderTextList(list: ReportList, color: boolean, details = false
   return details ? [out, ...list.items.map((r) => renderText(r, color))].join('\n') : out;
 }
 
-function fleetTable(list: ReportList, c: ChalkInstance, now: Date | undefined): string[] {
+function fleetTable(list: ReportList, c: ChalkInstance, now: Date): string[] {
   const causes = causesByNamespace(list);
   const width = Math.max(...list.items.map((r) => r.namespace.length), 9);
   const lines = [c.bold(`${'NAMESPACE'.padEnd(width)}  ${'AGE'.padEnd(7)}  ${'VERDICT'.padEnd(12)}  CAUSE`)];
@@ -194,12 +194,12 @@ function fleetTable(list: ReportList, c: ChalkInstance, now: Date | undefined): 
 }
 
 /** For a Progressing namespace in the --all table: what it waits on, and until when. */
-function waitingCause(report: Report, now: Date | undefined): string {
+function waitingCause(report: Report, now: Date): string {
   const reasons = [...new Set((report.waitingOn ?? []).map((w) => w.reason))].join(',');
   if (!reasons) return '-';
   if (!report.expectedBy) return `${reasons} (no finish time known)`;
   const by = Date.parse(report.expectedBy);
-  return `${reasons} (by ${now ? clockTime(by, now) : dateTime(by)})`;
+  return `${reasons} (by ${clockTime(by, now)})`;
 }
 
 export function formatBytes(bytes: number): string {

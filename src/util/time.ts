@@ -39,12 +39,6 @@ export function since(timestamp: string | undefined, now: Date): string | undefi
   return humanDuration(now.getTime() - Date.parse(timestamp));
 }
 
-/** A time in full, for when no clock says which day it is: "2026-12-01 10:04 UTC". */
-export function dateTime(ms: number): string {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
-}
-
 /** "09:42 UTC" for a deadline: with seconds when it is within 10 minutes, with the date when it is not today. */
 export function clockTime(ms: number, now: Date): string {
   const iso = new Date(ms).toISOString();

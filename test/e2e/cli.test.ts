@@ -39,6 +39,14 @@ describe('CLI on a real cluster', () => {
     const report = JSON.parse(offline.stdout);
     expect(report.blockers.map((b: { id: string }) => b.id)).toEqual(live.report.blockers.map((b) => b.id));
     expect(report.remaining).toEqual(live.report.remaining);
+    // Judged at the time the file was taken, not at today's clock: the same file, a second later, says the same.
+    const takenAt = Date.parse((JSON.parse(readFileSync(file, 'utf8')) as { snapshots: { takenAt: string }[] }).snapshots[0].takenAt);
+    expect(report.terminatingForSeconds).toBe(Math.round((takenAt - Date.parse(report.deletionTimestamp)) / 1000));
+    await new Promise((r) => setTimeout(r, 1_100));
+    const again = await run(process.execPath, [join(cluster().repoRoot, 'dist/cli.cjs'), '--from-snapshot', file, '-o', 'json'], {
+      kubeconfig: join(work, 'does-not-exist'),
+    });
+    expect(again.stdout).toBe(offline.stdout);
   });
 
   it('-o yaml and -o markdown carry the same findings', async () => {

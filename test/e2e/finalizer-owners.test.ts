@@ -11,7 +11,7 @@ import { controllerManager, diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor,
 import { blocker, blockerIds, expectReportShape } from './report-shape.js';
 
 const THREE_DAYS_MS = 3 * 86_400_000;
-const RFC3339 = /"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)"/g;
+const RFC3339 = /("takenAt":\s*)?"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z)"/g;
 
 let scratch: string;
 beforeAll(() => {
@@ -19,12 +19,17 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-/** Saves what was read, then moves every timestamp in it `ms` into the past: "Terminating for 3 days" without waiting. */
+/**
+ * Saves what was read, then moves every timestamp in it but `takenAt` `ms` into the past: "Terminating for 3 days"
+ * when the snapshot was taken, without waiting (a saved snapshot is judged at its takenAt).
+ */
 async function snapshotMovedBack(ns: string, ms: number): Promise<string> {
   const file = join(scratch, `${ns}.json`);
   const saved = await nsDoctor([ns, '-o', 'json', '--save-snapshot', file]);
   expect([0, 1, 2]).toContain(saved.code);
-  const moved = readFileSync(file, 'utf8').replace(RFC3339, (_all, time: string) => `"${new Date(Date.parse(time) - ms).toISOString()}"`);
+  const moved = readFileSync(file, 'utf8').replace(RFC3339, (all: string, takenAt: string | undefined, time: string) =>
+    takenAt ? all : `"${new Date(Date.parse(time) - ms).toISOString()}"`,
+  );
   writeFileSync(file, moved);
   return file;
 }

@@ -81,9 +81,10 @@ describe('fleet renderers', () => {
     diagnoseAt(as('pod-terminating', 'preview-9')),
   ];
   const fleet = list(reports);
+  const renderedAt = new Date(recorded('metrics-server').takenAt);
 
   it('text: counts, each cause once with its fix and its namespaces, then one table line per namespace', () => {
-    const text = renderTextList(fleet, false, false);
+    const text = renderTextList(fleet, false, renderedAt);
     const lines = text.split('\n');
     expect(lines[0]).toBe('13 namespaces Terminating: 13 BLOCKED; 2 root causes');
     expect(text).toContain('✗ 12 namespaces: API metrics.k8s.io/v1beta1 is unavailable');
@@ -96,7 +97,7 @@ describe('fleet renderers', () => {
     expect(text).toContain('61 requests');
     // Details only on request.
     expect(text).not.toContain('Content left in the namespace');
-    expect(renderTextList(fleet, false, true)).toContain('Content left in the namespace');
+    expect(renderTextList(fleet, false, renderedAt, true)).toContain('Content left in the namespace');
   });
 
   it('markdown: the same summary for a ticket', () => {
@@ -108,7 +109,7 @@ describe('fleet renderers', () => {
   });
 
   it('says so when nothing is Terminating', () => {
-    expect(renderTextList(list([]), false, false)).toBe('No namespace is Terminating.\n');
+    expect(renderTextList(list([]), false, new Date())).toBe('No namespace is Terminating.\n');
   });
 });
 

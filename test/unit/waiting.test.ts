@@ -336,9 +336,12 @@ describe('--wait against the expected finish', () => {
 
 describe('--all', () => {
   it('the table says what each Progressing namespace waits on, and until when', () => {
-    const items = [diagnoseAt(recorded('pod-grace')), diagnoseAt(recorded('finalizer-live'))];
-    const text = renderTextList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items, stats: { requests: 1, bytesReceived: 1, durationMs: 1, retries: 0 } }, false);
-    expect(text).toMatch(/\ngrace1 +\S+ +Progressing +PodGracePeriod,NamespaceControllerPass \(by (2026-12-01 )?10:04(:35)? UTC\)\n/);
-    expect(text).toMatch(/\nlive1 +\S+ +Progressing +FinalizerController,NamespaceControllerPass \(by 2026-12-01 09:59 UTC\)\n/);
+    // As --from-snapshot does: each judged at its own clock, the list drawn at the latest of them.
+    const snapshots = [recorded('pod-grace'), recorded('finalizer-live')];
+    const items = snapshots.map((s) => diagnoseAt(s));
+    const drawnAt = new Date(Math.max(...snapshots.map((s) => Date.parse(s.takenAt))));
+    const text = renderTextList({ apiVersion: REPORT_API_VERSION, kind: 'NamespaceDiagnosisList', items, stats: { requests: 1, bytesReceived: 1, durationMs: 1, retries: 0 } }, false, drawnAt);
+    expect(text).toMatch(/\ngrace1 +\S+ +Progressing +PodGracePeriod,NamespaceControllerPass \(by 10:04 UTC\)\n/);
+    expect(text).toMatch(/\nlive1 +\S+ +Progressing +FinalizerController,NamespaceControllerPass \(by 09:59 UTC\)\n/);
   });
 });
