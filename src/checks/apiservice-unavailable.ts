@@ -7,6 +7,14 @@ import { link, type Check, type CheckContext } from './types.js';
 import { sh } from '../util/shell.js';
 import { isFailingAggregatedApi } from '../rules/kubernetes.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    APIServiceBackendInNamespace: true;
+    APIServiceOrphaned: true;
+    APIServiceUnavailable: true;
+  }
+}
+
 /**
  * The namespace controller refuses to remove its `kubernetes` finalizer while any group version fails discovery,
  * even when the namespace is empty. Each unavailable aggregated API is followed to its backend and classified:

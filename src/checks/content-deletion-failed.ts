@@ -2,6 +2,12 @@ import { contentFailureIsPodsInGrace } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    ContentDeletionFailed: true;
+  }
+}
+
 export const contentDeletionFailed = {
   id: 'ContentDeletionFailed',
   emits: ['ContentDeletionFailed'],

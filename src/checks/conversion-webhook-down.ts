@@ -5,6 +5,12 @@ import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    ConversionWebhookDown: true;
+  }
+}
+
 /** The API server waits a fixed 30 s for a conversion webhook (apiextensions-apiserver's webhook converter). */
 const CONVERSION_TIMEOUT_SECONDS = 30;
 

@@ -3,6 +3,12 @@ import { formatCounts } from '../util/format.js';
 import { link, type Check } from './types.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    CRDTerminating: true;
+  }
+}
+
 /** A CRD deleted while instances remain waits for them; its own finalizer must never be stripped. */
 export const crdTerminating = {
   id: 'CRDTerminating',

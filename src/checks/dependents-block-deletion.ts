@@ -6,6 +6,12 @@ import { compareCodePoints } from '../util/order.js';
 import type { ObjectSample } from '../snapshot/types.js';
 import { collectionOf, contentEvidence, countWithFinalizer, noStep, oneOption, step, typeName } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    DependentsBlockDeletion: true;
+  }
+}
+
 /** foregroundDeletion waits for dependents with blockOwnerDeletion; orphan waits for the garbage collector. */
 export const dependentsBlockDeletion = {
   id: 'DependentsBlockDeletion',

@@ -7,6 +7,13 @@ import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, refOf, r
 import { link, type Check } from './types.js';
 import { removeCustomFinalizer } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    FinalizerControllerStalled: true;
+    ControllerCannotCreateInTerminatingNamespace: true;
+  }
+}
+
 type Stalled = Extract<StallVerdict, { stalled: true }>;
 type Waited = Extract<OwnerState, { state: 'live' | 'unseen' }>;
 

@@ -5,6 +5,12 @@ import { link, type Check } from './types.js';
 import { catalogLink, facts, objectLinks, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 import { removeCustomFinalizer } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    FinalizerOwnerMissing: true;
+  }
+}
+
 /** Objects being deleted that wait on a custom finalizer no running controller will remove. */
 export const finalizerOwnerMissing = {
   id: 'FinalizerOwnerMissing',

@@ -1,6 +1,12 @@
 import { link, type Check } from './types.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    NamespaceControllerForbidden: true;
+  }
+}
+
 export const namespaceControllerForbidden = {
   id: 'NamespaceControllerForbidden',
   emits: ['NamespaceControllerForbidden'],

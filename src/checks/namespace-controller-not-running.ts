@@ -3,6 +3,12 @@ import { controllerSilentUntil } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    NamespaceControllerNotRunning: true;
+  }
+}
+
 export const namespaceControllerNotRunning = {
   id: 'NamespaceControllerNotRunning',
   emits: ['NamespaceControllerNotRunning'],

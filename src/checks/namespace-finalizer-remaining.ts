@@ -3,6 +3,12 @@ import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import { lastResortOnNamespace, noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    NamespaceFinalizerRemaining: true;
+  }
+}
+
 /** Tokens in spec.finalizers other than `kubernetes`: the namespace controller only ever removes its own. */
 export const namespaceFinalizerRemaining = {
   id: 'NamespaceFinalizerRemaining',

@@ -7,6 +7,12 @@ import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import { lastResortOnNamespace, noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    NamespaceMetadataFinalizerRemaining: true;
+  }
+}
+
 /** metadata.finalizers on the namespace object itself: a second gate, separate from spec.finalizers. */
 export const namespaceMetadataFinalizerRemaining = {
   id: 'NamespaceMetadataFinalizerRemaining',

@@ -8,6 +8,12 @@ import { compareCodePoints } from '../util/order.js';
 import type { StepDraft } from '../model/step-draft.js';
 import { noStep, oneOption, seg, step } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    PodsStuckTerminating: true;
+  }
+}
+
 /** Kubernetes' non-graceful node shutdown: the pod garbage collector force-deletes the terminating pods of a node so tainted. */
 const OUT_OF_SERVICE = { key: 'node.kubernetes.io/out-of-service', value: 'nodeshutdown', effect: 'NoExecute' };
 

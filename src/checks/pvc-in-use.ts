@@ -4,6 +4,12 @@ import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import { noStep } from './plan-steps.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    PVCInUse: true;
+  }
+}
+
 /** A PVC being deleted keeps kubernetes.io/pvc-protection while any pod still uses it. */
 export const pvcInUse = {
   id: 'PVCInUse',

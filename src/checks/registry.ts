@@ -1,4 +1,5 @@
-// Every root cause ns-doctor knows. Adding one means adding a file with a Check (`satisfies Check`) and listing it here.
+// Every root cause ns-doctor knows. Adding one means adding its file (which declares its ids in BlockerIds and exports a
+// `… satisfies Check`) and giving it its place in this list.
 import { apiServiceUnavailable } from './apiservice-unavailable.js';
 import { contentDeletionFailed } from './content-deletion-failed.js';
 import { groupVersionParseFailure } from './group-version-parse-failure.js';
@@ -39,8 +40,8 @@ const REGISTERED = [
 export const CHECKS: readonly Check[] = REGISTERED;
 
 /**
- * Every blocker id has a check that emits it: an id added to BlockerId (src/model/report.ts) without one fails to
- * compile here, naming it. (That no id has two is test/unit/checks/registry.test.ts.)
+ * Every blocker id has a registered check that emits it: an id a check file declares (BlockerIds, src/model/report.ts)
+ * while the check is not listed above fails to compile here, naming it. (That no id has two is test/unit/checks/registry.test.ts.)
  */
 type Emitted = (typeof REGISTERED)[number]['emits'][number];
 // Exported only so the compiler keeps the assertion.

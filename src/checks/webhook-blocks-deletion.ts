@@ -9,6 +9,12 @@ import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';
 
+declare module '../model/report.js' {
+  interface BlockerIds {
+    WebhookBlocksDeletion: true;
+  }
+}
+
 /** The API server's default timeoutSeconds for admission webhooks (admissionregistration/v1). */
 const DEFAULT_TIMEOUT_SECONDS = 10;
 
