@@ -1,6 +1,6 @@
 import { contentFailureIsPodsInGrace } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -16,10 +16,7 @@ export const contentDeletionFailed = {
   groupSummary() {
     return 'the namespace controller fails to delete content, for a reason no other check explains';
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('no mechanical fix: see the fixes in the diagnosis');
-  },
+  ...manualOnly(),
   run(snapshot, { now, conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure) return [];

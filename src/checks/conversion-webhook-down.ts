@@ -3,7 +3,7 @@ import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts, type WebhookTarget } from './webhook-failure.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -27,10 +27,7 @@ export const conversionWebhookDown = {
     if (subject.kind !== 'ConversionWebhook') return summary;
     return `conversion webhook of CRD ${subject.crd} fails${failure ? ` (${failureClassPhrase(failure.class)})` : ''}, so its objects cannot be read or deleted`;
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('restore the conversion service; changing the conversion strategy is only right if the schemas are identical, which ns-doctor cannot prove');
-  },
+  ...manualOnly('restore the conversion service; changing the conversion strategy is only right if the schemas are identical, which ns-doctor cannot prove'),
   run(snapshot, { now, conditions }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.conversionStrategy === 'Webhook')

@@ -1,7 +1,7 @@
 import { since } from '../util/time.js';
 import { formatCounts } from '../util/format.js';
 import { link, type Check } from './types.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -17,10 +17,7 @@ export const crdTerminating = {
   groupSummary({ subject, summary }) {
     return subject.kind === 'CustomResourceDefinition' ? `CRD ${subject.name} is being deleted and waits for its objects` : summary;
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('the CRD finishes by itself once its objects are gone (see the finalizer findings); its own finalizer is never stripped');
-  },
+  ...manualOnly('the CRD finishes by itself once its objects are gone (see the finalizer findings); its own finalizer is never stripped'),
   run(snapshot, { now }) {
     return Object.values(snapshot.crds)
       .filter((crd) => crd.deletionTimestamp)

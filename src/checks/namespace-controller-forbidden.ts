@@ -1,5 +1,5 @@
 import { link, type Check } from './types.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -14,10 +14,7 @@ export const namespaceControllerForbidden = {
   groupSummary({ summary }) {
     return summary;
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('no mechanical fix: see the fixes in the diagnosis');
-  },
+  ...manualOnly(),
   run(snapshot, { conditions }) {
     const failure = conditions.contentFailure;
     if (!snapshot.namespace?.deletionTimestamp || !failure || !/forbidden/i.test(failure)) return [];

@@ -1,7 +1,7 @@
 import { humanDuration } from '../util/time.js';
 import { controllerSilentUntil } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -16,10 +16,7 @@ export const namespaceControllerNotRunning = {
   groupSummary() {
     return 'no namespace controller has acted: kube-controller-manager is down or runs without namespace-controller';
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('no mechanical fix: see the fixes in the diagnosis');
-  },
+  ...manualOnly(),
   run(snapshot, { now, controllerTimeoutMs, conditions }) {
     const ns = snapshot.namespace;
     // Before this threshold the silence is a wait for the controller's first pass (src/diagnosis/waiting.ts).

@@ -5,10 +5,16 @@ import type { Candidate, CausePlan, EvidenceSpec, StepDraft } from '../model/ste
 import type { ControllerCandidate, ObjectSample, ServiceRef, Snapshot } from '../snapshot/types.js';
 import { finalizerOwner } from '../rules/deadlines.js';
 import { typeName as typeNameOf } from '../model/subject.js';
+import type { Check } from './types.js';
 
 /** No mechanical step for this blocker, and why (shown in the plan's "not fixed" list). */
 export function noStep(reason: string): CausePlan {
   return { options: [], reason };
+}
+
+/** A cause `fix` never writes for (its diagnosis' fixes are for a person): no phase, and why there is no step. */
+export function manualOnly(reason = 'no mechanical fix: see the fixes in the diagnosis'): Pick<Check, 'planPhase' | 'plan'> {
+  return { planPhase: 'none', plan: () => noStep(reason) };
 }
 
 /** One way to clear the blocker, all its steps at one safety level. */

@@ -2,7 +2,7 @@ import { claimWaitsForPodsInGrace, namespacePods } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
-import { noStep } from './plan-steps.js';
+import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -18,10 +18,7 @@ export const pvcInUse = {
   groupSummary() {
     return 'PersistentVolumeClaims are protected because pods still use them';
   },
-  planPhase: 'none',
-  plan() {
-    return noStep('the pod that still uses the claim has to go first; ns-doctor does not remove pvc-protection');
-  },
+  ...manualOnly('the pod that still uses the claim has to go first; ns-doctor does not remove pvc-protection'),
   run(snapshot, { now }) {
     // A claim whose users are all inside their grace period waits for them (src/diagnosis/waiting.ts): same predicate.
     const claims = (snapshot.content?.stuck ?? []).filter(
