@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildParser, toCliOptions } from '../../src/cli/args.js';
 import { exitCodeForClusters } from '../../src/cli/session.js';
 import { runClusters } from '../../src/cli/clusters.js';
 import { createServer } from 'node:net';
@@ -12,19 +11,7 @@ import { groupByCause } from '../../src/diagnosis/groups.js';
 import { kubeconfigContexts, UnknownContextError } from '../../src/kube/kubeconfig.js';
 import { REPORT_API_VERSION, type ClusterStatus, type Report, type ReportList, type Verdict } from '../../src/model/report.js';
 import { renderClusterList } from '../../src/render/index.js';
-import { diagnoseAt, recorded } from './helpers.js';
-
-async function options(argv: string[]) {
-  let failure: string | undefined;
-  const parsed = (await buildParser(argv, 'test')
-    .exitProcess(false)
-    .fail((message) => {
-      failure = message;
-    })
-    .parseAsync()) as Record<string, unknown>;
-  if (failure) throw new Error(failure);
-  return toCliOptions(parsed);
-}
+import { cliOptions as options, diagnoseAt, recorded } from './helpers.js';
 
 describe('--context repeated, --all-contexts', () => {
   it('two distinct contexts or --all-contexts select many clusters; one context stays the one-cluster run', async () => {

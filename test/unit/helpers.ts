@@ -7,6 +7,7 @@ import type { CheckContext } from '../../src/checks/types.js';
 import type { Report } from '../../src/model/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
 import { ApiError } from '../../src/kube/errors.js';
+import { buildParser, toCliOptions, type CliOptions } from '../../src/cli/args.js';
 
 export type FixtureName =
   | 'metrics-server'
@@ -57,4 +58,17 @@ export async function apiFailure(promise: Promise<unknown>): Promise<ApiError> {
     throw error;
   }
   throw new Error('expected the request to fail');
+}
+
+/** The options the CLI would run with for `argv`, or the usage error it would print, thrown. */
+export async function cliOptions(argv: string[]): Promise<CliOptions> {
+  let failure: string | undefined;
+  const parsed = (await buildParser(argv, 'test')
+    .exitProcess(false)
+    .fail((message) => {
+      failure = message;
+    })
+    .parseAsync()) as Record<string, unknown>;
+  if (failure) throw new Error(failure);
+  return toCliOptions(parsed);
 }

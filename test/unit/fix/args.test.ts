@@ -1,17 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildParser, toCliOptions } from '../../../src/cli/args.js';
-
-async function options(argv: string[]) {
-  let failure: string | undefined;
-  const parsed = (await buildParser(argv, 'test')
-    .exitProcess(false)
-    .fail((message) => {
-      failure = message;
-    })
-    .parseAsync()) as Record<string, unknown>;
-  if (failure) throw new Error(failure);
-  return toCliOptions(parsed);
-}
+import { cliOptions as options } from '../helpers.js';
 
 describe('fix flags', () => {
   it('plan only by default, safe only', async () => {
