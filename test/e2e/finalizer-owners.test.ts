@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import type { Report } from '../../src/model/report.js';
-import { controllerManager, diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor, useScenario, waitFor } from './harness.js';
+import { controllerManager, diagnose, kubectlJson, kubectlOk, nsDoctor, useScenario, waitFor } from './harness.js';
+import { gone } from './fix-command.js';
 import { blocker, blockerIds, expectReportShape } from './report-shape.js';
 
 const THREE_DAYS_MS = 3 * 86_400_000;
@@ -38,8 +39,6 @@ async function fixJson<T>(args: string[]): Promise<{ code: number; out: T; stder
   const r = await nsDoctor(['fix', ...args, '-o', 'json']);
   return { code: r.code, out: JSON.parse(r.stdout) as T, stderr: r.stderr };
 }
-
-const gone = async (args: string[]) => (await kubectl(['get', ...args])).code !== 0;
 
 describe('item 1: a live controller whose own words say it fails', () => {
   const ns = 'e2e-s3-fails';

@@ -11,27 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import type { AuditEntry } from '../../src/fix/audit.js';
 import { FaultProxy } from './fault-proxy.js';
-import { cluster, e2eEnv, kubectl, kubectlJson, kubectlOk, nsDoctor, run, waitFor, waitForNamespaceCondition, type RunOptions, type RunResult } from './harness.js';
+import { fixCommand, waitGone as waitNamespaceGone } from './fix-command.js';
+import { cluster, e2eEnv, kubectl, kubectlJson, kubectlOk, nsDoctor, run, waitFor, waitForNamespaceCondition, type RunResult } from './harness.js';
 import { deleteStalled } from './stalls.js';
 
 const cacheHome = mkdtempSync(join(tmpdir(), 'ns-doctor-fixh-cache-'));
 const HOLD = 'example.ns-doctor.dev/hold';
 
-function fix(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return nsDoctor(['fix', ...args], { ...opts, env: { XDG_CACHE_HOME: cacheHome, ...opts.env } });
-}
-
-async function fixJson<T extends FixPlan | FixResult>(args: string[], opts?: RunOptions): Promise<{ r: RunResult; out: T }> {
-  const r = await fix([...args, '-o', 'json'], opts);
-  try {
-    return { r, out: JSON.parse(r.stdout) as T };
-  } catch {
-    throw new Error(`${r.command} (exit ${r.code}) did not print JSON.\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-}
-
-const gone = async (args: string[]) => (await kubectl(['get', ...args])).code !== 0;
-const waitGone = (ns: string, timeoutMs = 180_000) => waitFor(`namespace ${ns} gone`, () => gone(['namespace', ns]), { timeoutMs, intervalMs: 1000 });
+const { fix, fixJson } = fixCommand(cacheHome);
+const waitGone = (ns: string, timeoutMs = 180_000) => waitNamespaceGone(ns, timeoutMs);
 const releaseHeld = async (ns: string) => {
   const list = await kubectl(['-n', ns, 'get', 'configmaps', '-o', 'name']);
   for (const name of list.stdout.split('\n').filter(Boolean)) await kubectl(['-n', ns, 'patch', name, '--type=merge', '-p', '{"metadata":{"finalizers":null}}']);

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
-import {auditEvents, auditOffset, controllerManager, kubectl, kubectlJson, kubectlOk, nsDoctor, run, scenario, type AuditEvent, type RunOptions, type RunResult, userKubeconfig, useScenario, waitFor, waitForNamespaceCondition } from './harness.js';
+import {auditEvents, auditOffset, controllerManager, kubectl, kubectlJson, kubectlOk, run, scenario, type AuditEvent, userKubeconfig, useScenario, waitFor, waitForNamespaceCondition } from './harness.js';
+import { fixCommand, gone, waitGone as waitNamespaceGone } from './fix-command.js';
 import {apiServiceServedFrom, deleteStalled, foregroundHeldByDependent } from './stalls.js';
 
 const FIXER = 'ns-doctor-fixer';
@@ -17,21 +18,8 @@ beforeAll(async () => {
   fixerKubeconfig = await userKubeconfig(FIXER, ['system:masters']);
 });
 
-function fix(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  return nsDoctor(['fix', ...args], { kubeconfig: fixerKubeconfig, ...opts, env: { XDG_CACHE_HOME: cacheHome, ...opts.env } });
-}
-
-async function fixJson<T extends FixPlan | FixResult>(args: string[], opts?: RunOptions): Promise<{ r: RunResult; out: T }> {
-  const r = await fix([...args, '-o', 'json'], opts);
-  try {
-    return { r, out: JSON.parse(r.stdout) as T };
-  } catch {
-    throw new Error(`${r.command} (exit ${r.code}) did not print JSON.\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
-  }
-}
-
-const gone = async (args: string[]) => (await kubectl(['get', ...args])).code !== 0;
-const waitGone = (ns: string, timeoutMs = 150_000) => waitFor(`namespace ${ns} gone`, () => gone(['namespace', ns]), { timeoutMs, intervalMs: 1000 });
+const { fix, fixJson } = fixCommand(cacheHome, () => ({ kubeconfig: fixerKubeconfig }));
+const waitGone = (ns: string, timeoutMs = 150_000) => waitNamespaceGone(ns, timeoutMs);
 
 const READS = new Set(['get', 'list', 'watch']);
 const by = (user: string) => (e: AuditEvent) => e.user.username === user;
