@@ -3,7 +3,7 @@ import { finalizersWithLiveOwner, type OwnerState, type StallVerdict } from '../
 import type { ObjectSample } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { humanDuration } from '../util/time.js';
-import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
+import { catalogLink, controllerLinks, facts, logsCommand, mayBePausedLinks, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 import { link, type Check } from './types.js';
 import { removeCustomFinalizer } from './plan-steps.js';
 
@@ -65,6 +65,7 @@ function stalledBlocker(
   const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
   const words = wordsLink(verdict);
   if (words) evidence.push(words);
+  else evidence.push(...mayBePausedLinks(samples));
   if (known) evidence.push(catalogLink(known, finalizer));
   if (owner.state === 'live') evidence.push(...controllerLinks(owner, typeName, finalizer));
   const pod = owner.state === 'live' ? owner.pods[0] : undefined;
@@ -74,7 +75,21 @@ function stalledBlocker(
   const fixes: Fix[] = [];
   const waited = humanDuration(verdict.waitedMs);
   let summary: string;
-  if (verdict.reason === 'CannotCreateInTerminatingNamespace') {
+  if (verdict.reason === 'Paused' && verdict.source?.pause) {
+    const { sample, pause } = verdict.source;
+    summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but reconciliation of ${sample.kind} ${sample.meta.name} is paused (${pause.project}'s switch ${pause.annotation}): ${controller} leaves it alone, finalizer included, until it is resumed`;
+    fixes.push({
+      safety: 'safe',
+      description: `find out who paused it and why (clusterctl move pauses what it moves; migrations and maintenance do too); resume it only once that is done`,
+      command: sh`kubectl get ${typeName} -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,PAUSED:.metadata.annotations.${pause.annotation.replace(/\./g, '\\.')}`,
+    });
+    fixes.push({
+      safety: 'caution',
+      description: `resume reconciliation of ${sample.kind} ${sample.meta.name}: ${controller} then finishes the deletion and removes the finalizer itself`,
+      command: sh`kubectl -n ${sample.meta.namespace ?? namespace} annotate ${typeName} ${sample.meta.name} ${`${pause.annotation}-`}`,
+      cost: `${pause.project} acts on it again at once, deleting what the finalizer guards; if it was paused for a move, finish the move first, or two management clusters act on the same objects`,
+    });
+  } else if (verdict.reason === 'CannotCreateInTerminatingNamespace') {
     summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but ${controller} must create an object in namespace ${namespace} to finish, and a Terminating namespace refuses new objects: it can never finish`;
     fixes.push({
       safety: 'safe',
@@ -89,7 +104,7 @@ function stalledBlocker(
     summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and ${controller} reports that it fails (${said?.reason ?? 'see its message'}, waiting ${waited})`;
     fixes.push({ safety: 'safe', description: `fix what the controller reports (${said?.reason ?? 'its message'}: see the evidence); it retries by itself and removes the finalizer`, ...(logs ? { command: logs } : {}) });
   }
-  if (pod && owner.state === 'live' && owner.confidence === 'runs') {
+  if (pod && owner.state === 'live' && owner.confidence === 'runs' && verdict.reason !== 'Paused') {
     fixes.push({
       safety: 'caution',
       description: `restart the controller${pod.owner ? '' : ' (its pod has no owner: make sure something re-creates it)'}, in case it is wedged`,
@@ -116,6 +131,9 @@ function controllerName(owner: Waited, pod: { namespace: string; name: string } 
 /** The controller's own words (a condition on the object, or a Warning Event about it), as evidence. */
 function wordsLink(verdict: Stalled): EvidenceLink | undefined {
   const source = verdict.source;
+  if (source?.pause) {
+    return link(refOf(source.sample), `annotation ${source.pause.annotation}=${JSON.stringify(source.pause.value)}: reconciliation paused (${source.pause.project})`, 1);
+  }
   if (source?.condition) {
     const c = source.condition;
     return link(refOf(source.sample), `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`, 1);

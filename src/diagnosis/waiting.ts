@@ -3,7 +3,7 @@
 // once its deadline has passed, so an object is never both, and never neither.
 import { describeNode } from '../rules/backend-chain.js';
 import { link, type CheckContext } from '../checks/types.js';
-import { catalogLink, controllerLinks, facts, logsCommand, objectLinks, typeNameOf, waitingCount } from '../checks/finalizer-facts.js';
+import { catalogLink, controllerLinks, facts, logsCommand, mayBePausedLinks, objectLinks, typeNameOf, waitingCount } from '../checks/finalizer-facts.js';
 import type { EvidenceLink, Wait } from '../model/report.js';
 import {
   blockingDependents,
@@ -167,7 +167,7 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: n
     if (verdict.stalled) continue;
     const typeName = typeNameOf(first);
     const total = waitingCount(snapshot, first, finalizer, samples.length);
-    const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
+    const evidence: EvidenceLink[] = [...objectLinks(samples, finalizer, total, now), ...mayBePausedLinks(samples)];
     if (owner.known) evidence.push(catalogLink(owner.known, finalizer));
     const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
     const then = `if it is still there at ${clockTime(verdict.deadline, now)} (--stall-after ${humanDuration(stallAfterMs)}), that is FinalizerControllerStalled`;

@@ -26,6 +26,7 @@ import {
   WebhookStateSchema,
 } from '../snapshot/schema.js';
 import { asApiFailure, type GapSink } from './gaps.js';
+import { isPauseAnnotation } from '../rules/pause.js';
 import type { GapKind } from '../model/shared.js';
 import type {
   APIServiceState,
@@ -60,8 +61,22 @@ function metaOfUnchecked(raw: ApiObject) {
     ...(m.deletionGracePeriodSeconds != null ? { deletionGracePeriodSeconds: m.deletionGracePeriodSeconds } : {}),
     ...(m.finalizers?.length ? { finalizers: m.finalizers } : {}),
     ...(m.ownerReferences?.length ? { ownerReferences: m.ownerReferences } : {}),
+    ...pauseAnnotations(m.annotations),
   };
 }
+
+/**
+ * The pause switches among an object's annotations, the only ones a check reads; nothing else is kept. Values are
+ * strings of bounded length, as the API server sends them; anything else in that map is not read at all.
+ */
+function pauseAnnotations(annotations: unknown): { annotations?: Record<string, string> } {
+  if (typeof annotations !== 'object' || annotations === null || Array.isArray(annotations)) return {};
+  const kept = Object.entries(annotations).filter(([key, value]) => typeof value === 'string' && isPauseAnnotation(key));
+  return kept.length ? { annotations: Object.fromEntries(kept.map(([key, value]) => [key, (value as string).slice(0, MAX_ANNOTATION_VALUE)])) } : {};
+}
+
+/** A pause switch's value is a word ("true", a reason); a longer one is cut here, before it is stored. */
+const MAX_ANNOTATION_VALUE = 256;
 
 function namespaceOfUnchecked(raw: ApiNamespace) {
   return {

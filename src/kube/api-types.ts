@@ -17,6 +17,7 @@ export interface ApiMeta {
   finalizers?: string[];
   ownerReferences?: ApiOwnerReference[];
   labels?: Record<string, string>;
+  annotations?: Record<string, string>;
   managedFields?: unknown[];
 }
 

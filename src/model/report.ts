@@ -68,7 +68,7 @@ export type RemovalCost = 'none' | 'cluster' | 'cloud-orphan';
 export type OwnerConfidence = 'runs' | 'may' | 'unseen' | 'none' | 'unknown';
 
 /** Why a wait on a live controller became a blocker. */
-export type StallReason = 'ObjectCondition' | 'Event' | 'StallAfter' | 'CannotCreateInTerminatingNamespace';
+export type StallReason = 'Paused' | 'ObjectCondition' | 'Event' | 'StallAfter' | 'CannotCreateInTerminatingNamespace';
 
 /** Typed facts of a finding or wait about objects held by one finalizer: what `fix` and tests read, never the text. */
 export interface FinalizerFacts {
@@ -95,6 +95,8 @@ export interface FinalizerFacts {
     source?: ObjectRef;
     condition?: { type: string; status: string; reason?: string };
     message?: string;
+    /** reason Paused: the annotation that pauses reconciliation of `source`, and the project whose switch it is. */
+    pause?: { annotation: string; value: string; project: string };
   };
 }
 

@@ -6,6 +6,7 @@ import { conditionWord, eventWord, type ControllerWord } from './controller-word
 import { lookupFinalizer, type CatalogEntry } from './finalizer-catalog.js';
 import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { isBuiltInFinalizer } from './kubernetes.js';
+import { pauseOf, type Pause } from './pause.js';
 
 /** namespace_controller.go namespaceDeletionGracePeriod: a namespace event is handled this long after it happens. */
 export const FIRST_PASS_DELAY_S = 5;
@@ -134,12 +135,13 @@ export type StallVerdict =
       stalled: true;
       reason: StallReason;
       waitedMs: number;
-      /** The object (or Event) whose words decided it, and those words. */
-      source?: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent };
+      /** The object (or Event) whose words decided it, and those words; or the object whose reconciliation is paused. */
+      source?: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent; pause?: Pause };
     };
 
 /**
- * A wait on a live controller is over, and a blocker, when the objects' own conditions or a Warning Event about them
+ * A wait on a live controller is over, and a blocker, when an object's reconciliation is paused by its project's own
+ * switch (the controller leaves it alone by design), when the objects' own conditions or a Warning Event about them
  * report a failure, or when the oldest has waited longer than `stallAfterMs` since its own deletionTimestamp (the
  * namespace's age proves nothing). "being terminated" in either is a cause of its own: the controller must create an
  * object in the dying namespace, which the API server refuses.
@@ -147,6 +149,9 @@ export type StallVerdict =
 export function finalizerStall(snapshot: Snapshot, samples: ObjectSample[], now: Date, stallAfterMs: number): StallVerdict {
   const oldest = Math.min(...samples.map((s) => Date.parse(s.meta.deletionTimestamp ?? '') || now.getTime()));
   const waitedMs = now.getTime() - oldest;
+  // A paused object's conditions are what the controller said before it stopped looking: the pause decides first.
+  const paused = samples.map((sample) => ({ sample, pause: pauseOf(sample.meta.annotations) })).find((p) => p.pause?.known);
+  if (paused) return { stalled: true, reason: 'Paused', waitedMs, source: { sample: paused.sample, pause: paused.pause! } };
   const words: { word: ControllerWord; source: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent } }[] = [];
   for (const sample of samples) {
     for (const condition of sample.conditions ?? []) {

@@ -55,6 +55,7 @@ export const ObjectMetaSchema = v.object({
   finalizers: v.optional(list(name, 1_000)),
   ownerReferences: v.optional(list(OwnerReferenceSchema, 1_000)),
   labels: v.optional(labels),
+  annotations: v.optional(labels),
 });
 
 export const NamespaceStateSchema = v.object({

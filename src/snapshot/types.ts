@@ -25,6 +25,8 @@ export interface ObjectMeta {
   finalizers?: string[];
   ownerReferences?: OwnerReference[];
   labels?: Record<string, string>;
+  /** Only the annotations that pause reconciliation (src/rules/pause.ts): no other annotation is kept. */
+  annotations?: Record<string, string>;
 }
 
 export interface NamespaceState {

@@ -290,8 +290,38 @@ table(finalizerControllerStalled, {
     { name: 'a Normal Event never reports a failure', snapshot: withEvent({ type: 'Normal', reason: 'Deleting', message: 'deleting bucket' }) },
     { name: 'no controller at all is FinalizerOwnerMissing, not this', snapshot: () => recorded('crd-finalizer'), context: afterObjectDeleted(3_600_000) },
     { name: 'waited 9m59s of a 10m --stall-after', snapshot: () => recorded('finalizer-live'), context: afterObjectDeleted(599_000) },
+    { name: 'a pause-shaped annotation of a project ns-doctor does not know only "may" pause: still a wait', snapshot: () => liveWith((_s, b) => (b.meta.annotations = { 'kamaji.clastix.io/paused': '' })) },
+    { name: 'crossplane.io/paused: "false" pauses nothing (Crossplane wants "true")', snapshot: () => liveWith((_s, b) => (b.meta.annotations = { 'crossplane.io/paused': 'false' })) },
   ],
   invalid: [
+    {
+      name: "Cluster API's pause annotation (its key is enough): Blocked at once; find out why, then resume, before the last resort",
+      snapshot: () => liveWith((_s, b) => (b.meta.annotations = { 'cluster.x-k8s.io/paused': '' })),
+      blockers: [
+        {
+          id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' },
+          facts: [/^annotation cluster\.x-k8s\.io\/paused="": reconciliation paused \(Cluster API\)$/m],
+          safeties: ['safe', 'caution', 'last-resort'],
+          finalizer: { stall: { reason: 'Paused', source: { kind: 'ObjectBucket', name: 'photos' }, pause: { annotation: 'cluster.x-k8s.io/paused', value: '', project: 'Cluster API' } } },
+          lastResort: { command: /"op":"test"/ },
+        },
+      ],
+    },
+    {
+      name: 'a paused object\'s failing condition is what it said before the pause: the pause decides',
+      snapshot: () =>
+        liveWith((_s, b) => {
+          b.meta.annotations = { 'crossplane.io/paused': 'true' };
+          b.conditions = [{ type: 'Synced', status: 'False', reason: 'ReconcileError', message: ACCESS_DENIED }];
+        }),
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, finalizer: { stall: { reason: 'Paused', pause: { project: 'Crossplane', value: 'true' } } } }],
+    },
+    {
+      name: 'past --stall-after, an unknown pause-shaped annotation is shown as a "may"',
+      snapshot: () => liveWith((_s, b) => (b.meta.annotations = { 'kamaji.clastix.io/paused': '' })),
+      context: afterObjectDeleted(601_000),
+      blockers: [{ id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' }, facts: [/kamaji\.clastix\.io\/paused="": reconciliation may be paused/], finalizer: { stall: { reason: 'StallAfter' } } }],
+    },
     {
       name: "issue 18 item 1: the object's own condition says the controller fails (Ready=False DeleteFailed AccessDenied)",
       snapshot: withCondition({ type: 'Ready', status: 'False', reason: 'DeleteFailed', message: ACCESS_DENIED }),

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Reconciliation paused on purpose (real-world cause 10: clusterctl move, a migration). CRD machines.cluster.x-k8s.io;
+# the Cluster API controller in capi-system (ServiceAccount capi-manager allowed to update machines, its pod
+# capi-controller-manager-7d4b9c6f8-m2x7q Running and Ready, labelled cluster.x-k8s.io/provider=cluster-api as the
+# finalizer catalog expects; status through the status subresource, no kubelet here). Two Machines in <ns>, both
+# held by machine.cluster.x-k8s.io:
+#   md-0-7k2fp  annotated cluster.x-k8s.io/paused (empty value, as clusterctl move writes it): the controller leaves it
+#   md-0-9xq4c  not paused: it waits on the running controller
+#   up <ns>    creates all that, deletes <ns>, waits for NamespaceFinalizersRemaining
+#   down <ns>  removes the finalizers, waits until <ns> is gone, removes the controller (the CRD when no Machine is left)
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+action="${1:-}" ns="${2:-}"
+[[ -n "$ns" ]] || usage
+crd=machines.cluster.x-k8s.io
+system=capi-system
+node="node-$ns"
+pod=capi-controller-manager-7d4b9c6f8-m2x7q
+
+up() {
+  apply_namespaced_crd cluster.x-k8s.io machines machine Machine
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: $system}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: capi-manager, namespace: $system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: $ns-capi-manager}
+rules:
+- apiGroups: [cluster.x-k8s.io]
+  resources: [machines, machines/finalizers]
+  verbs: [get, list, watch, update, patch]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: $ns-capi-manager}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-capi-manager}
+subjects:
+- {kind: ServiceAccount, name: capi-manager, namespace: $system}
+YAML
+  ready_node "$node"
+  k apply -n "$system" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  labels: {cluster.x-k8s.io/provider: cluster-api, control-plane: controller-manager}
+spec:
+  nodeName: $node
+  serviceAccountName: capi-manager
+  containers:
+  - {name: manager, image: registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4}
+YAML
+  pod_running_ready "$system" "$pod" 86400
+  k create namespace "$ns" >/dev/null
+  k apply -n "$ns" -f - >/dev/null <<YAML
+apiVersion: cluster.x-k8s.io/v1
+kind: Machine
+metadata:
+  name: md-0-7k2fp
+  finalizers: [machine.cluster.x-k8s.io]
+  annotations: {cluster.x-k8s.io/paused: ""}
+spec: {clusterName: prod-eu1}
+---
+apiVersion: cluster.x-k8s.io/v1
+kind: Machine
+metadata:
+  name: md-0-9xq4c
+  finalizers: [machine.cluster.x-k8s.io]
+spec: {clusterName: prod-eu1}
+YAML
+  delete_ns_now "$ns"
+  wait_ns_condition "$ns" NamespaceFinalizersRemaining True 90
+  scn_log "paused-reconcile: $ns Terminating, md-0-7k2fp paused"
+}
+
+down() {
+  for m in md-0-7k2fp md-0-9xq4c; do
+    k patch machine.cluster.x-k8s.io "$m" -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
+  done
+  ns_gone "$ns" || wait_ns_gone "$ns" 120
+  force_delete_pods "$system"
+  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
+  k delete clusterrolebinding "$ns-capi-manager" --ignore-not-found >/dev/null
+  k delete clusterrole "$ns-capi-manager" --ignore-not-found >/dev/null
+  k delete node "$node" --ignore-not-found --wait=false >/dev/null
+  ns_gone "$system" || wait_ns_gone "$system" 120
+  if [[ -z "$(k get machines.cluster.x-k8s.io -A -o name 2>/dev/null)" ]]; then
+    k delete crd "$crd" --ignore-not-found >/dev/null
+  fi
+  scn_log "paused-reconcile scenario removed"
+}
+
+case "$action" in up) up ;; down) down ;; *) usage ;; esac
