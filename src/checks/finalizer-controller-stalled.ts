@@ -1,9 +1,10 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { finalizersWithLiveOwner, type OwnerState, type StallVerdict } from '../rules/deadlines.js';
-import type { ObjectSample } from '../snapshot/types.js';
+import type { Pause } from '../rules/pause.js';
+import type { ObjectSample, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { humanDuration } from '../util/time.js';
-import { catalogLink, controllerLinks, facts, logsCommand, mayBePausedLinks, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
+import { catalogLink, controllerLinks, facts, logsCommand, mayBePausedLinks, objectLinks, pauseLink, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 import { link, type Check } from './types.js';
 import { removeCustomFinalizer } from './plan-steps.js';
 
@@ -42,7 +43,7 @@ export const finalizerControllerStalled = {
       if (!verdict.stalled) continue;
       const total = waitingCount(snapshot, first, finalizer, samples.length);
       blockers.push({
-        ...stalledBlocker(snapshot.namespaceName, finalizer, first, samples, owner, verdict, { now, stallAfterMs }, total),
+        ...stalledBlocker(snapshot, snapshot.namespaceName, finalizer, first, samples, owner, verdict, { now, stallAfterMs }, total),
         finalizer: facts(snapshot, finalizer, first, samples, owner, { verdict, stallAfterMs }),
       });
     }
@@ -51,6 +52,7 @@ export const finalizerControllerStalled = {
 } satisfies Check;
 
 function stalledBlocker(
+  snapshot: Snapshot,
   namespace: string,
   finalizer: string,
   first: ObjectSample,
@@ -65,7 +67,7 @@ function stalledBlocker(
   const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
   const words = wordsLink(verdict);
   if (words) evidence.push(words);
-  else evidence.push(...mayBePausedLinks(samples));
+  else evidence.push(...mayBePausedLinks(snapshot, samples));
   if (known) evidence.push(catalogLink(known, finalizer));
   if (owner.state === 'live') evidence.push(...controllerLinks(owner, typeName, finalizer));
   const pod = owner.state === 'live' ? owner.pods[0] : undefined;
@@ -76,19 +78,10 @@ function stalledBlocker(
   const waited = humanDuration(verdict.waitedMs);
   let summary: string;
   if (verdict.reason === 'Paused' && verdict.source?.pause) {
-    const { sample, pause } = verdict.source;
-    summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but reconciliation of ${sample.kind} ${sample.meta.name} is paused (${pause.project}'s switch ${pause.annotation}): ${controller} leaves it alone, finalizer included, until it is resumed`;
-    fixes.push({
-      safety: 'safe',
-      description: `find out who paused it and why (clusterctl move pauses what it moves; migrations and maintenance do too); resume it only once that is done`,
-      command: sh`kubectl get ${typeName} -A -o custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,PAUSED:.metadata.annotations.${pause.annotation.replace(/\./g, '\\.')}`,
-    });
-    fixes.push({
-      safety: 'caution',
-      description: `resume reconciliation of ${sample.kind} ${sample.meta.name}: ${controller} then finishes the deletion and removes the finalizer itself`,
-      command: sh`kubectl -n ${sample.meta.namespace ?? namespace} annotate ${typeName} ${sample.meta.name} ${`${pause.annotation}-`}`,
-      cost: `${pause.project} acts on it again at once, deleting what the finalizer guards; if it was paused for a move, finish the move first, or two management clusters act on the same objects`,
-    });
+    const { sample: paused, pause } = verdict.source;
+    const whose = samples.includes(paused) ? '' : ', which owns them,';
+    summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but reconciliation of ${paused.kind} ${paused.meta.name}${whose} is paused (${pause.project}'s switch ${pause.switch}): ${controller} leaves it alone, finalizer included, until it is resumed`;
+    fixes.push(...resumeFixes(paused, pause, controller, namespace));
   } else if (verdict.reason === 'CannotCreateInTerminatingNamespace') {
     summary = `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, but ${controller} must create an object in namespace ${namespace} to finish, and a Terminating namespace refuses new objects: it can never finish`;
     fixes.push({
@@ -131,9 +124,7 @@ function controllerName(owner: Waited, pod: { namespace: string; name: string } 
 /** The controller's own words (a condition on the object, or a Warning Event about it), as evidence. */
 function wordsLink(verdict: Stalled): EvidenceLink | undefined {
   const source = verdict.source;
-  if (source?.pause) {
-    return link(refOf(source.sample), `annotation ${source.pause.annotation}=${JSON.stringify(source.pause.value)}: reconciliation paused (${source.pause.project})`, 1);
-  }
+  if (source?.pause) return pauseLink(source.sample, source.pause);
   if (source?.condition) {
     const c = source.condition;
     return link(refOf(source.sample), `${c.type}=${c.status}${c.reason ? ` (${c.reason})` : ''}${c.message ? `: ${c.message}` : ''}`, 1);
@@ -144,4 +135,30 @@ function wordsLink(verdict: Stalled): EvidenceLink | undefined {
     return link({ kind: 'Event', namespace: e.namespace, name: e.name }, `${e.type ?? 'Warning'} ${e.reason ?? ''}${by}${e.count && e.count > 1 ? ` (×${e.count})` : ''}: ${e.message ?? ''}`, 1);
   }
   return undefined;
+}
+
+/**
+ * Paused on purpose: who paused it, and why, is a person's question (clusterctl move pauses what it moves); resuming
+ * is the fix, with the switch's own command. No restart: the controller is not wedged, it was told to wait.
+ */
+function resumeFixes(paused: ObjectSample, pause: Pause, controller: string, namespace: string): Fix[] {
+  const type = typeNameOf(paused);
+  const ns = paused.meta.namespace ?? namespace;
+  const column = pause.on === 'annotation' ? `.metadata.annotations.${pause.switch.replace(/\./g, '\\.')}` : `.${pause.switch}`;
+  return [
+    {
+      safety: 'safe',
+      description: 'find out who paused it and why (clusterctl move pauses what it moves; migrations and maintenance do too); resume it only once that is done',
+      command: sh`kubectl get ${type} -A -o ${`custom-columns=NAMESPACE:.metadata.namespace,NAME:.metadata.name,PAUSED:${column}`}`,
+    },
+    {
+      safety: 'caution',
+      description: `resume reconciliation of ${paused.kind} ${paused.meta.name}: ${controller} then finishes the deletion and removes the finalizer itself`,
+      command:
+        pause.on === 'annotation'
+          ? sh`kubectl -n ${ns} annotate ${type} ${paused.meta.name} ${`${pause.switch}-`}`
+          : sh`kubectl -n ${ns} patch ${type} ${paused.meta.name} --type=merge -p ${'{"spec":{"paused":false}}'}`,
+      cost: `${pause.project ?? 'the controller'} acts on it again at once, deleting what the finalizer guards; if it was paused for a move, finish the move first, or two management clusters act on the same objects`,
+    },
+  ];
 }

@@ -3,7 +3,7 @@
 import type { EvidenceLink, FinalizerFacts, Fix, ObjectRef } from '../model/report.js';
 import type { OwnerState, StallVerdict } from '../rules/deadlines.js';
 import type { CatalogEntry } from '../rules/finalizer-catalog.js';
-import { pauseOf } from '../rules/pause.js';
+import { pauseHolding, type Pause } from '../rules/pause.js';
 import type { ObjectSample, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
 import { since } from '../util/time.js';
@@ -53,7 +53,7 @@ export function facts(
             waitedSeconds: Math.round(stall.verdict.waitedMs / 1000),
             stallAfterSeconds: Math.round(stall.stallAfterMs / 1000),
             ...(source?.pause?.project
-              ? { source: refOf(source.sample), pause: { annotation: source.pause.annotation, value: source.pause.value, project: source.pause.project } }
+              ? { source: refOf(source.sample), pause: { switch: source.pause.switch, on: source.pause.on, value: source.pause.value, project: source.pause.project } }
               : source?.event
               ? { source: { kind: 'Event', name: source.event.name, namespace: source.event.namespace }, message: source.event.message ?? source.event.reason ?? '' }
               : source?.condition
@@ -73,14 +73,21 @@ export function facts(
  * An annotation shaped like a pause switch that is no project's known one: from its name only, so it "may" pause
  * reconciliation; shown beside the wait or the stall, never decided on (src/rules/pause.ts).
  */
-export function mayBePausedLinks(samples: ObjectSample[]): EvidenceLink[] {
+export function mayBePausedLinks(snapshot: Snapshot, samples: ObjectSample[]): EvidenceLink[] {
   for (const sample of samples) {
-    const pause = pauseOf(sample.meta.annotations);
-    if (pause && !pause.known) {
-      return [link(refOf(sample), `annotation ${pause.annotation}=${JSON.stringify(pause.value)}: reconciliation may be paused (many operators name their pause switch so; ns-doctor does not know this one)`, 1)];
+    const held = pauseHolding(snapshot, sample);
+    if (held && !held.pause.known) {
+      const { paused, pause } = held;
+      return [link(refOf(paused), `annotation ${pause.switch}=${JSON.stringify(pause.value)}: reconciliation may be paused (many operators name their pause switch so; ns-doctor does not know this one)`, 1)];
     }
   }
   return [];
+}
+
+/** The known pause that holds the objects, as evidence: where the switch is, and whose it is. */
+export function pauseLink(paused: ObjectSample, pause: Pause): EvidenceLink {
+  const where = pause.on === 'annotation' ? `annotation ${pause.switch}=${JSON.stringify(pause.value)}` : `${pause.switch}=${pause.value}`;
+  return link(refOf(paused), `${where}: reconciliation paused (${pause.project ?? 'unknown project'})`, 1);
 }
 
 /** The waiting objects, at most five, and how many more. */

@@ -167,7 +167,7 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: n
     if (verdict.stalled) continue;
     const typeName = typeNameOf(first);
     const total = waitingCount(snapshot, first, finalizer, samples.length);
-    const evidence: EvidenceLink[] = [...objectLinks(samples, finalizer, total, now), ...mayBePausedLinks(samples)];
+    const evidence: EvidenceLink[] = [...objectLinks(samples, finalizer, total, now), ...mayBePausedLinks(snapshot, samples)];
     if (owner.known) evidence.push(catalogLink(owner.known, finalizer));
     const oldest = samples.map((s) => s.meta.deletionTimestamp!).sort()[0];
     const then = `if it is still there at ${clockTime(verdict.deadline, now)} (--stall-after ${humanDuration(stallAfterMs)}), that is FinalizerControllerStalled`;

@@ -12,6 +12,7 @@ import { CACHED } from './backends.js';
 import type { GapSink } from './gaps.js';
 import { collectionPath } from './list.js';
 import { controllerPodOf, type RbacReader } from './owners.js';
+import { specPausedBy } from '../rules/pause.js';
 
 /** Finalizers looked up in the catalog, selectors per finalizer, pods kept per selector. */
 const MAX_KNOWN_FINALIZERS = 10;
@@ -71,6 +72,7 @@ async function readConditions(client: KubeClient, gaps: GapSink, sample: ObjectS
     gaps.fromError(error, { kind: 'evidence', what: `get ${what}`, impact: "cannot read the controller's own report on it" });
     return;
   }
+  if (specPausedBy(sample.group, (raw as { spec?: unknown } | null)?.spec)) sample.specPaused = true;
   const conditions = (raw as { status?: { conditions?: unknown } } | null)?.status?.conditions;
   if (conditions === undefined || conditions === null) {
     sample.conditions = [];

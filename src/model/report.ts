@@ -95,8 +95,11 @@ export interface FinalizerFacts {
     source?: ObjectRef;
     condition?: { type: string; status: string; reason?: string };
     message?: string;
-    /** reason Paused: the annotation that pauses reconciliation of `source`, and the project whose switch it is. */
-    pause?: { annotation: string; value: string; project: string };
+    /**
+     * reason Paused: the switch that pauses reconciliation of `source` (the waiting object itself or one of its owners):
+     * an annotation key or a spec field, its value, and the project whose switch it is.
+     */
+    pause?: { switch: string; on: 'annotation' | 'spec'; value: string; project: string };
   };
 }
 

@@ -6,7 +6,7 @@ import { conditionWord, eventWord, type ControllerWord } from './controller-word
 import { lookupFinalizer, type CatalogEntry } from './finalizer-catalog.js';
 import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { isBuiltInFinalizer } from './kubernetes.js';
-import { pauseOf, type Pause } from './pause.js';
+import { pauseHolding, type Pause } from './pause.js';
 
 /** namespace_controller.go namespaceDeletionGracePeriod: a namespace event is handled this long after it happens. */
 export const FIRST_PASS_DELAY_S = 5;
@@ -150,8 +150,8 @@ export function finalizerStall(snapshot: Snapshot, samples: ObjectSample[], now:
   const oldest = Math.min(...samples.map((s) => Date.parse(s.meta.deletionTimestamp ?? '') || now.getTime()));
   const waitedMs = now.getTime() - oldest;
   // A paused object's conditions are what the controller said before it stopped looking: the pause decides first.
-  const paused = samples.map((sample) => ({ sample, pause: pauseOf(sample.meta.annotations) })).find((p) => p.pause?.known);
-  if (paused) return { stalled: true, reason: 'Paused', waitedMs, source: { sample: paused.sample, pause: paused.pause! } };
+  const paused = samples.map((sample) => pauseHolding(snapshot, sample)).find((p) => p?.pause.known);
+  if (paused) return { stalled: true, reason: 'Paused', waitedMs, source: { sample: paused.paused, pause: paused.pause } };
   const words: { word: ControllerWord; source: { sample: ObjectSample; condition?: Condition; event?: ObjectEvent } }[] = [];
   for (const sample of samples) {
     for (const condition of sample.conditions ?? []) {

@@ -160,6 +160,7 @@ const ObjectSampleSchema = v.object({
   kind: name,
   meta: ObjectMetaSchema,
   conditions: v.optional(list(ConditionSchema, 1_000)),
+  specPaused: v.optional(v.boolean()),
 });
 
 const ContentTypeSchema = v.pipe(

@@ -136,6 +136,8 @@ export interface ObjectSample {
   meta: ObjectMeta;
   /** status.conditions, read (full object) only for a bounded sample of objects waiting on a live controller. */
   conditions?: Condition[];
+  /** From the same full read: Cluster API's spec.paused is true (src/rules/pause.ts). */
+  specPaused?: boolean;
 }
 
 /** Counts per resource type left in the namespace: exactly what the report's `remaining[]` shows. */

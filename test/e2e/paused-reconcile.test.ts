@@ -22,7 +22,7 @@ describe('a paused Cluster API Machine in a Terminating namespace', () => {
     expect(b.finalizer).toMatchObject({
       objects: 2,
       owner: { confidence: 'runs', project: 'Cluster API', pods: [{ namespace: 'capi-system', name: 'capi-controller-manager-7d4b9c6f8-m2x7q', ready: true }] },
-      stall: { reason: 'Paused', source: { kind: 'Machine', name: 'md-0-7k2fp', namespace: ns }, pause: { annotation: 'cluster.x-k8s.io/paused', value: '', project: 'Cluster API' } },
+      stall: { reason: 'Paused', source: { kind: 'Machine', name: 'md-0-7k2fp', namespace: ns }, pause: { switch: 'cluster.x-k8s.io/paused', on: 'annotation', value: '', project: 'Cluster API' } },
     });
     // Minutes old, far inside --stall-after: the pause alone decides.
     expect(b.finalizer!.stall!.waitedSeconds).toBeLessThan(600);
@@ -81,5 +81,41 @@ describe('a paused Cluster API Machine in a Terminating namespace', () => {
     expect(plan.steps.map((s) => [s.blockerId, s.safety])).toEqual([['FinalizerControllerStalled', 'last-resort']]);
     expect(JSON.stringify(plan.steps[0].request.body)).toContain('"op":"test"');
     expect(plan.steps[0].description).toContain(`remove finalizer ${finalizer} from all 2 machines.cluster.x-k8s.io`);
+  });
+});
+
+describe('a Machine paused through its Cluster (spec.paused, as clusterctl move leaves it)', () => {
+  const ns = 'e2e-paused-cluster';
+  useScenario('paused-reconcile', ns, { env: { SCENARIO_PAUSE: 'cluster' } });
+
+  it('both wait on the running controller, and both are Blocked by the Cluster\'s pause, read from the full object', async () => {
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(1);
+    expectReportShape(report, ns);
+    const byResource = (resource: string) => report.blockers.find((b) => b.finalizer?.resource === resource);
+    for (const [resource, finalizer] of [['clusters', 'cluster.cluster.x-k8s.io'], ['machines', 'machine.cluster.x-k8s.io']] as const) {
+      expect(byResource(resource), `${resource}: ${JSON.stringify(report.blockers)}`).toMatchObject({
+        id: 'FinalizerControllerStalled',
+        subject: { kind: 'Finalizer', finalizer, group: 'cluster.x-k8s.io', resource },
+        finalizer: { owner: { confidence: 'runs', project: 'Cluster API' }, stall: { reason: 'Paused', source: { kind: 'Cluster', name: 'prod-eu1', namespace: ns }, pause: { switch: 'spec.paused', on: 'spec', value: 'true', project: 'Cluster API' } } },
+      });
+    }
+    const machines = byResource('machines')!;
+    expect(machines.summary).toContain('reconciliation of Cluster prod-eu1, which owns them, is paused');
+    expect(machines.evidence.map((e) => e.fact)).toContain('spec.paused=true: reconciliation paused (Cluster API)');
+    expect(machines.fixes[1].command).toBe(`kubectl -n ${ns} patch clusters.cluster.x-k8s.io prod-eu1 --type=merge -p '{"spec":{"paused":false}}'`);
+  });
+
+  it('the resume command works on the real server, and then nothing is paused: a wait on the running controller', async () => {
+    const { report } = await diagnose(ns);
+    const [safe, resume] = report.blockers.find((b) => b.finalizer?.resource === 'machines')!.fixes;
+    const listed = await run('bash', ['-c', safe.command!]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`^${ns}\\s+prod-eu1\\s+true$`, 'm'));
+    const resumed = await run('bash', ['-c', resume.command!]);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = await diagnose(ns);
+    expect(after.result.code, after.result.stderr).toBe(0);
+    expect(after.report.verdict).toBe('Progressing');
   });
 });

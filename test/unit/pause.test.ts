@@ -2,18 +2,20 @@
 // snapshot that keeps those annotations and no other.
 import { describe, expect, it } from 'vitest';
 import { countedMetaOf, metaOf } from '../../src/gather/convert.js';
-import { isPauseAnnotation, pauseOf } from '../../src/rules/pause.js';
+import { isPauseAnnotation, pauseHolding, pauseOf, specPausedBy } from '../../src/rules/pause.js';
+import type { ObjectSample, Snapshot } from '../../src/snapshot/types.js';
+import { recorded } from './helpers.js';
 
 describe('pauseOf', () => {
   it.each([
-    [{ 'cluster.x-k8s.io/paused': '' }, { annotation: 'cluster.x-k8s.io/paused', value: '', project: 'Cluster API', known: true }],
-    [{ 'cluster.x-k8s.io/paused': 'false' }, { annotation: 'cluster.x-k8s.io/paused', value: 'false', project: 'Cluster API', known: true }],
-    [{ 'crossplane.io/paused': 'true' }, { annotation: 'crossplane.io/paused', value: 'true', project: 'Crossplane', known: true }],
-    [{ 'argocd.argoproj.io/skip-reconcile': 'true' }, { annotation: 'argocd.argoproj.io/skip-reconcile', value: 'true', project: 'Argo CD', known: true }],
-    [{ 'kamaji.clastix.io/paused': '' }, { annotation: 'kamaji.clastix.io/paused', value: '', known: false }],
-    [{ 'garm-operator.mercedes-benz.com/paused': 'true' }, { annotation: 'garm-operator.mercedes-benz.com/paused', value: 'true', known: false }],
+    [{ 'cluster.x-k8s.io/paused': '' }, { switch: 'cluster.x-k8s.io/paused', on: 'annotation', value: '', project: 'Cluster API', known: true }],
+    [{ 'cluster.x-k8s.io/paused': 'false' }, { switch: 'cluster.x-k8s.io/paused', on: 'annotation', value: 'false', project: 'Cluster API', known: true }],
+    [{ 'crossplane.io/paused': 'true' }, { switch: 'crossplane.io/paused', on: 'annotation', value: 'true', project: 'Crossplane', known: true }],
+    [{ 'argocd.argoproj.io/skip-reconcile': 'true' }, { switch: 'argocd.argoproj.io/skip-reconcile', on: 'annotation', value: 'true', project: 'Argo CD', known: true }],
+    [{ 'kamaji.clastix.io/paused': '' }, { switch: 'kamaji.clastix.io/paused', on: 'annotation', value: '', known: false }],
+    [{ 'garm-operator.mercedes-benz.com/paused': 'true' }, { switch: 'garm-operator.mercedes-benz.com/paused', on: 'annotation', value: 'true', known: false }],
   ])('%j is paused: %j', (annotations, pause) => {
-    expect(pauseOf(annotations)).toEqual(pause);
+    expect(pauseOf({ meta: { name: 'm', annotations } })).toEqual(pause);
   });
 
   it.each([
@@ -27,11 +29,57 @@ describe('pauseOf', () => {
     [{ 'app.kubernetes.io/paused-at': '2026-12-01' }],
     [{ paused: 'true' }],
   ])('%j is not paused', (annotations) => {
-    expect(pauseOf(annotations)).toBeUndefined();
+    expect(pauseOf({ meta: { name: 'm', ...(annotations ? { annotations } : {}) } })).toBeUndefined();
   });
 
   it('a known switch that is on is preferred to a guess', () => {
-    expect(pauseOf({ 'kamaji.clastix.io/paused': '', 'crossplane.io/paused': 'true' })?.project).toBe('Crossplane');
+    expect(pauseOf({ meta: { name: 'm', annotations: { 'kamaji.clastix.io/paused': '', 'crossplane.io/paused': 'true' } } })?.project).toBe('Crossplane');
+  });
+});
+
+describe('Cluster API spec.paused, and a pause held by an owner', () => {
+  it('spec.paused counts for Cluster API groups only, and only as true', () => {
+    expect(specPausedBy('cluster.x-k8s.io', { paused: true })).toBe(true);
+    expect(specPausedBy('infrastructure.cluster.x-k8s.io', { paused: true })).toBe(true);
+    expect(specPausedBy('cluster.x-k8s.io', { paused: 'true' })).toBe(false);
+    expect(specPausedBy('apps', { paused: true })).toBe(false); // a Deployment's paused rollout holds no finalizer
+    expect(specPausedBy('cluster.x-k8s.io', null)).toBe(false);
+    expect(pauseOf({ meta: { name: 'prod' }, specPaused: true })).toEqual({ switch: 'spec.paused', on: 'spec', value: 'true', project: 'Cluster API', known: true });
+  });
+
+  const sample = (kind: string, resource: string, uid: string, owner?: string, extra: Partial<ObjectSample> = {}): ObjectSample => ({
+    group: 'cluster.x-k8s.io', version: 'v1beta1', resource, kind,
+    meta: { name: `${kind.toLowerCase()}-1`, namespace: 'capi1', uid, deletionTimestamp: '2026-12-01T10:00:00Z', finalizers: [`${resource}.cluster.x-k8s.io`],
+      ...(owner ? { ownerReferences: [{ apiVersion: 'cluster.x-k8s.io/v1beta1', kind: 'Owner', name: 'o', uid: owner, controller: true }] } : {}) },
+    ...extra,
+  });
+  function snapshotWith(stuck: ObjectSample[]): Snapshot {
+    const s = recorded('crd-finalizer');
+    s.content = { ...s.content!, stuck };
+    return s;
+  }
+
+  it('a Machine is held by its Cluster\'s spec.paused three owners up', () => {
+    const cluster = sample('Cluster', 'clusters', 'u-cluster', undefined, { specPaused: true });
+    const deployment = sample('MachineDeployment', 'machinedeployments', 'u-md', 'u-cluster');
+    const set = sample('MachineSet', 'machinesets', 'u-ms', 'u-md');
+    const machine = sample('Machine', 'machines', 'u-m', 'u-ms');
+    const held = pauseHolding(snapshotWith([machine, set, deployment, cluster]), machine);
+    expect(held?.paused).toBe(cluster);
+    expect(held?.pause).toMatchObject({ switch: 'spec.paused', known: true });
+  });
+
+  it('a known switch up the chain wins over a guess on the object itself; a cycle of owners ends', () => {
+    const owner = sample('MachineSet', 'machinesets', 'u-ms', 'u-m', { meta: { ...sample('MachineSet', 'machinesets', 'u-ms', 'u-m').meta, annotations: { 'cluster.x-k8s.io/paused': '' } } });
+    const machine = sample('Machine', 'machines', 'u-m', 'u-ms', { meta: { ...sample('Machine', 'machines', 'u-m', 'u-ms').meta, annotations: { 'example.com/paused': 'true' } } });
+    const held = pauseHolding(snapshotWith([machine, owner]), machine);
+    expect(held?.paused).toBe(owner);
+    expect(held?.pause.switch).toBe('cluster.x-k8s.io/paused');
+  });
+
+  it('an owner that is not among the held objects is not looked for: no pause', () => {
+    const machine = sample('Machine', 'machines', 'u-m', 'u-gone');
+    expect(pauseHolding(snapshotWith([machine]), machine)).toBeUndefined();
   });
 });
 

@@ -302,7 +302,7 @@ table(finalizerControllerStalled, {
           id: 'FinalizerControllerStalled', subject: { kind: 'Finalizer', finalizer: 'storage.ns-doctor.dev/bucket-cleanup', group: 'storage.ns-doctor.dev', resource: 'objectbuckets' },
           facts: [/^annotation cluster\.x-k8s\.io\/paused="": reconciliation paused \(Cluster API\)$/m],
           safeties: ['safe', 'caution', 'last-resort'],
-          finalizer: { stall: { reason: 'Paused', source: { kind: 'ObjectBucket', name: 'photos' }, pause: { annotation: 'cluster.x-k8s.io/paused', value: '', project: 'Cluster API' } } },
+          finalizer: { stall: { reason: 'Paused', source: { kind: 'ObjectBucket', name: 'photos' }, pause: { switch: 'cluster.x-k8s.io/paused', on: 'annotation', value: '', project: 'Cluster API' } } },
           lastResort: { command: /"op":"test"/ },
         },
       ],
