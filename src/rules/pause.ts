@@ -39,6 +39,8 @@ const MAX_OWNER_HOPS = 4;
 
 /** Whether gather keeps this annotation in a snapshot: pause switches only (other annotations are neither read nor kept). */
 export function isPauseAnnotation(key: string): boolean {
+  // Every switch name ends in "pause", "paused" or "reconcile"/"reconciliation": a cheap test before the pattern.
+  if (!/(pause|paused|reconcile|reconciliation)$/.test(key)) return false;
   return KNOWN_SWITCHES.some((s) => s.annotation === key) || LOOKS_LIKE_A_SWITCH.test(key);
 }
 

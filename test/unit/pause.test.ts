@@ -84,7 +84,8 @@ describe('Cluster API spec.paused, and a pause held by an owner', () => {
 });
 
 describe('what a snapshot keeps of annotations', () => {
-  const raw = (annotations: unknown) => ({ metadata: { name: 'm-0', namespace: 'capi1', annotations } });
+  const held = { name: 'm-0', namespace: 'capi1', deletionTimestamp: '2026-12-01T10:00:00Z', finalizers: ['machine.cluster.x-k8s.io'] };
+  const raw = (annotations: unknown) => ({ metadata: { ...held, annotations } });
 
   it('only pause switches, whatever else the object carries', () => {
     const annotations = {
@@ -96,10 +97,12 @@ describe('what a snapshot keeps of annotations', () => {
     expect(countedMetaOf(raw(annotations)).annotations).toEqual({ 'cluster.x-k8s.io/paused': '' });
     expect(metaOf(raw({ 'example.com/owner': 'team-a' }))).not.toHaveProperty('annotations');
     expect(isPauseAnnotation('kubectl.kubernetes.io/last-applied-configuration')).toBe(false);
+    // An object that holds nothing is never paused in a way that matters: its annotations are not scanned.
+    expect(countedMetaOf({ metadata: { name: 'cm', annotations } })).not.toHaveProperty('annotations');
   });
 
   it('a broken annotations map is not read, and costs the object nothing', () => {
-    for (const broken of ['paused', 42, ['cluster.x-k8s.io/paused'], null]) expect(metaOf(raw(broken))).toEqual({ name: 'm-0', namespace: 'capi1' });
+    for (const broken of ['paused', 42, ['cluster.x-k8s.io/paused'], null]) expect(metaOf(raw(broken))).toEqual(held);
     expect(metaOf(raw({ 'crossplane.io/paused': true, 'cluster.x-k8s.io/paused': '' })).annotations).toEqual({ 'cluster.x-k8s.io/paused': '' });
     expect(metaOf(raw({ 'crossplane.io/paused': 'true'.padEnd(10_000, ' ') })).annotations!['crossplane.io/paused']).toHaveLength(256);
   });
