@@ -40,44 +40,11 @@ spec:
 YAML
   k wait --for=condition=Established "crd/$crd" --timeout=60s >/dev/null
   wait_for 30 "buckets served" k get buckets -A
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: $system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: s3-operator, namespace: $system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: $ns-s3-operator}
-rules:
+  running_controller "$ns-s3-operator" "$system" s3-operator "$node" "$pod" manager registry.example/s3-operator:2.3.1 "{app: s3-operator}" 7200 <<'YAML'
 - apiGroups: [s3.ns-doctor.dev]
   resources: [buckets, buckets/status, buckets/finalizers]
   verbs: [get, list, watch, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: $ns-s3-operator}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-s3-operator}
-subjects:
-- {kind: ServiceAccount, name: s3-operator, namespace: $system}
 YAML
-  ready_node "$node"
-  k apply -n "$system" -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  labels: {app: s3-operator}
-spec:
-  nodeName: $node
-  serviceAccountName: s3-operator
-  containers:
-  - {name: manager, image: registry.example/s3-operator:2.3.1}
-YAML
-  pod_running_ready "$system" "$pod" 7200
   k patch pod "$pod" -n "$system" --subresource=status --type=json \
     -p '[{"op":"replace","path":"/status/containerStatuses/0/restartCount","value":3}]' >/dev/null
   k create namespace "$ns" >/dev/null
@@ -144,12 +111,7 @@ down() {
     k patch bucket "$b" -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
   done
   ns_gone "$ns" || wait_ns_gone "$ns" 120
-  force_delete_pods "$system"
-  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
-  k delete clusterrolebinding "$ns-s3-operator" --ignore-not-found >/dev/null
-  k delete clusterrole "$ns-s3-operator" --ignore-not-found >/dev/null
-  k delete node "$node" --ignore-not-found --wait=false >/dev/null
-  ns_gone "$system" || wait_ns_gone "$system" 120
+  remove_controller "$ns-s3-operator" "$system" "$node"
   if [[ -z "$(k get buckets.s3.ns-doctor.dev -A -o name 2>/dev/null)" ]]; then
     k delete crd "$crd" --ignore-not-found >/dev/null
   fi

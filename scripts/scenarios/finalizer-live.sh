@@ -18,44 +18,11 @@ pod=bucket-operator-6b7f9c5d4-q8m2z
 
 up() {
   apply_namespaced_crd storage.ns-doctor.dev objectbuckets objectbucket ObjectBucket
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: $system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: bucket-operator, namespace: $system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: $ns-bucket-operator}
-rules:
+  running_controller "$ns-bucket-operator" "$system" bucket-operator "$node" "$pod" manager registry.example/bucket-operator:1.8.0 "{app: bucket-operator}" 7200 <<'YAML'
 - apiGroups: [storage.ns-doctor.dev]
   resources: [objectbuckets, objectbuckets/finalizers]
   verbs: [get, list, watch, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: $ns-bucket-operator}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-bucket-operator}
-subjects:
-- {kind: ServiceAccount, name: bucket-operator, namespace: $system}
 YAML
-  ready_node "$node"
-  k apply -n "$system" -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  labels: {app: bucket-operator}
-spec:
-  nodeName: $node
-  serviceAccountName: bucket-operator
-  containers:
-  - {name: manager, image: registry.example/bucket-operator:1.8.0}
-YAML
-  pod_running_ready "$system" "$pod" 7200
   k create namespace "$ns" >/dev/null
   k apply -n "$ns" -f - >/dev/null <<YAML
 apiVersion: storage.ns-doctor.dev/v1
@@ -79,12 +46,7 @@ down() {
     k patch objectbucket photos -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
   fi
   ns_gone "$ns" || wait_ns_gone "$ns" 120
-  force_delete_pods "$system"
-  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
-  k delete clusterrolebinding "$ns-bucket-operator" --ignore-not-found >/dev/null
-  k delete clusterrole "$ns-bucket-operator" --ignore-not-found >/dev/null
-  k delete node "$node" --ignore-not-found --wait=false >/dev/null
-  ns_gone "$system" || wait_ns_gone "$system" 120
+  remove_controller "$ns-bucket-operator" "$system" "$node"
   if [[ -z "$(k get objectbuckets -A -o name 2>/dev/null)" ]]; then
     k delete crd "$crd" --ignore-not-found >/dev/null
   fi

@@ -145,3 +145,59 @@ YAML
   # A freshly established CRD can take a moment to be served through discovery.
   wait_for 30 "$plural served" k get "$plural" -A
 }
+
+# running_controller <role> <namespace> <service-account> <node> <pod> <container> <image> <labels> <age-s>, with the
+# ClusterRole's rules (YAML list items) on stdin: a controller as the API shows one (no kubelet runs here): its
+# namespace and ServiceAccount, ClusterRole <role> with those rules bound to it, a Ready node, and its pod Running and
+# Ready for <age-s> seconds. <labels> is a YAML flow map, e.g. "{app: s3-operator}".
+running_controller() {
+  local role="$1" system="$2" sa="$3" node="$4" pod="$5" container="$6" image="$7" labels="$8" age="$9" rules
+  rules="$(cat)"
+  k apply -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Namespace
+metadata: {name: $system}
+---
+apiVersion: v1
+kind: ServiceAccount
+metadata: {name: $sa, namespace: $system}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: $role}
+rules:
+$rules
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: $role}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $role}
+subjects:
+- {kind: ServiceAccount, name: $sa, namespace: $system}
+YAML
+  ready_node "$node"
+  k apply -n "$system" -f - >/dev/null <<YAML
+apiVersion: v1
+kind: Pod
+metadata:
+  name: $pod
+  labels: $labels
+spec:
+  nodeName: $node
+  serviceAccountName: $sa
+  containers:
+  - {name: $container, image: $image}
+YAML
+  pod_running_ready "$system" "$pod" "$age"
+}
+
+# remove_controller <role> <namespace> <node>: undoes running_controller and waits until its namespace is gone.
+remove_controller() {
+  local role="$1" system="$2" node="$3"
+  force_delete_pods "$system"
+  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
+  k delete clusterrolebinding "$role" --ignore-not-found >/dev/null
+  k delete clusterrole "$role" --ignore-not-found >/dev/null
+  k delete node "$node" --ignore-not-found --wait=false >/dev/null
+  ns_gone "$system" || wait_ns_gone "$system" 120
+}

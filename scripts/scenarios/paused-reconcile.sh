@@ -21,44 +21,12 @@ pod=capi-controller-manager-7d4b9c6f8-m2x7q
 
 up() {
   apply_namespaced_crd cluster.x-k8s.io machines machine Machine
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: $system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: capi-manager, namespace: $system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: $ns-capi-manager}
-rules:
+  running_controller "$ns-capi-manager" "$system" capi-manager "$node" "$pod" manager registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4 \
+    "{cluster.x-k8s.io/provider: cluster-api, control-plane: controller-manager}" 86400 <<'YAML'
 - apiGroups: [cluster.x-k8s.io]
   resources: [machines, machines/finalizers, clusters, clusters/finalizers]
   verbs: [get, list, watch, update, patch]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: $ns-capi-manager}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-capi-manager}
-subjects:
-- {kind: ServiceAccount, name: capi-manager, namespace: $system}
 YAML
-  ready_node "$node"
-  k apply -n "$system" -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  labels: {cluster.x-k8s.io/provider: cluster-api, control-plane: controller-manager}
-spec:
-  nodeName: $node
-  serviceAccountName: capi-manager
-  containers:
-  - {name: manager, image: registry.k8s.io/cluster-api/cluster-api-controller:v1.9.4}
-YAML
-  pod_running_ready "$system" "$pod" 86400
   k create namespace "$ns" >/dev/null
   if [[ "${SCENARIO_PAUSE:-}" == cluster ]]; then
     paused_cluster
@@ -116,12 +84,7 @@ down() {
   done
   k patch clusters.cluster.x-k8s.io prod-eu1 -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
   ns_gone "$ns" || wait_ns_gone "$ns" 120
-  force_delete_pods "$system"
-  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
-  k delete clusterrolebinding "$ns-capi-manager" --ignore-not-found >/dev/null
-  k delete clusterrole "$ns-capi-manager" --ignore-not-found >/dev/null
-  k delete node "$node" --ignore-not-found --wait=false >/dev/null
-  ns_gone "$system" || wait_ns_gone "$system" 120
+  remove_controller "$ns-capi-manager" "$system" "$node"
   if [[ -z "$(k get machines.cluster.x-k8s.io -A -o name 2>/dev/null)" ]]; then
     k delete crd "$crd" --ignore-not-found >/dev/null
   fi

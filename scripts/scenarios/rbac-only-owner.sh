@@ -13,47 +13,15 @@ node="node-$ns"
 pod=ingress-nginx-controller-6f8b9c7d5-m4x9q
 
 up() {
-  k apply -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Namespace
-metadata: {name: $system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: ingress-nginx, namespace: $system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRole
-metadata: {name: $ns-ingress-nginx}
-rules:
+  running_controller "$ns-ingress-nginx" "$system" ingress-nginx "$node" "$pod" controller registry.k8s.io/ingress-nginx/controller:v1.11.2 \
+    "{app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}" 7200 <<'YAML'
 - apiGroups: [""]
   resources: [configmaps, endpoints, pods, secrets]
   verbs: [list, watch]
 - apiGroups: [""]
   resources: [configmaps]
   verbs: [get, create, update]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: $ns-ingress-nginx}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: $ns-ingress-nginx}
-subjects:
-- {kind: ServiceAccount, name: ingress-nginx, namespace: $system}
 YAML
-  ready_node "$node"
-  k apply -n "$system" -f - >/dev/null <<YAML
-apiVersion: v1
-kind: Pod
-metadata:
-  name: $pod
-  labels: {app.kubernetes.io/name: ingress-nginx, app.kubernetes.io/component: controller}
-spec:
-  nodeName: $node
-  serviceAccountName: ingress-nginx
-  containers:
-  - {name: controller, image: registry.k8s.io/ingress-nginx/controller:v1.11.2}
-YAML
-  pod_running_ready "$system" "$pod" 7200
   k create namespace "$ns" >/dev/null
   k apply -n "$ns" -f - >/dev/null <<YAML
 apiVersion: v1
@@ -68,12 +36,7 @@ YAML
 down() {
   k patch configmap export-state -n "$ns" --type=merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1 || true
   ns_gone "$ns" || wait_ns_gone "$ns" 120
-  force_delete_pods "$system"
-  k delete namespace "$system" --ignore-not-found --wait=false >/dev/null
-  k delete clusterrolebinding "$ns-ingress-nginx" --ignore-not-found >/dev/null
-  k delete clusterrole "$ns-ingress-nginx" --ignore-not-found >/dev/null
-  k delete node "$node" --ignore-not-found --wait=false >/dev/null
-  ns_gone "$system" || wait_ns_gone "$system" 120
+  remove_controller "$ns-ingress-nginx" "$system" "$node"
   scn_log "rbac-only-owner scenario removed"
 }
 
