@@ -2,7 +2,7 @@ import type { Blocker, Fix } from '../model/report.js';
 import type { ContentType, Snapshot, WebhookState } from '../snapshot/types.js';
 import type { Action, EvidenceSpec } from '../model/step-draft.js';
 import { backendEvidence, namespaceEvidence, noStep, oneOption, seg, step } from './plan-steps.js';
-import { interceptsDeleteOrUpdate, mayMatchNamespace, refusesDeletionWhenDown } from '../rules/kubernetes.js';
+import { interceptsDeleteOrUpdate, isNarrowing, mayMatchNamespace, refusesDeletionWhenDown } from '../rules/kubernetes.js';
 import { admissionWebhookFailure } from '../rules/webhook-errors.js';
 import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
@@ -86,7 +86,11 @@ export const webhookBlocksDeletion = {
       const reported = admissionWebhookFailure(conditions.contentFailure, webhook.name);
       // A denial blocks whatever the failurePolicy; a call that fails blocks only with failurePolicy Fail.
       if (!(reported?.class === 'denied') && !refusesDeletionWhenDown(webhook)) continue;
-      if (!reported && !mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName)) continue;
+      // Without the controller's own words naming it, a webhook is blamed only when it surely sees this namespace's
+      // objects: its namespaceSelector matches the namespace's labels, and no objectSelector or matchConditions
+      // narrow it to objects whose labels the survey does not keep (those only "may" be intercepted).
+      if (!reported && !mayMatchNamespace(webhook.namespaceSelector, snapshot.namespaceName, snapshot.namespace.labels)) continue;
+      if (!reported && (isNarrowing(webhook.objectSelector) || webhook.matchConditions)) continue;
       const matched = remaining.filter((t) => interceptsDeletion(webhook, t));
       if (matched.length === 0 && !reported) continue;
       const backend = webhook.service ? describeBackend(snapshot, webhook.service, 1, now) : undefined;

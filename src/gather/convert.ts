@@ -93,6 +93,7 @@ function namespaceOfUnchecked(raw: ApiNamespace) {
     specFinalizers: raw.spec?.finalizers ?? [],
     metadataFinalizers: raw.metadata?.finalizers ?? [],
     conditions: conditionsOf(raw),
+    ...(raw.metadata?.labels ? { labels: raw.metadata.labels } : {}),
   };
 }
 
@@ -226,6 +227,8 @@ function webhooksOfUnchecked(raw: ApiWebhookConfiguration, configurationKind: We
     ...(w.clientConfig ? { hasCABundle: Boolean(w.clientConfig.caBundle) } : {}),
     ...(typeof w.timeoutSeconds === 'number' ? { timeoutSeconds: w.timeoutSeconds } : {}),
     ...(w.namespaceSelector ? { namespaceSelector: w.namespaceSelector } : {}),
+    ...(w.objectSelector ? { objectSelector: w.objectSelector } : {}),
+    ...(Array.isArray(w.matchConditions) && w.matchConditions.length ? { matchConditions: w.matchConditions.length } : {}),
   }));
 }
 

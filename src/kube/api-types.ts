@@ -119,6 +119,8 @@ export interface ApiWebhook {
   clientConfig?: ApiClientConfig;
   timeoutSeconds?: number;
   namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  objectSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  matchConditions?: unknown[];
 }
 
 export interface ApiWebhookConfiguration extends ApiObject {

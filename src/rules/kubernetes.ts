@@ -31,12 +31,52 @@ export function interceptsDeleteOrUpdate(rule: WebhookState['rules'][number]): b
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
+type LabelSelector = WebhookState['namespaceSelector'];
+
 /**
- * False when the webhook's namespaceSelector provably leaves this namespace out. Only the label every namespace
- * carries (kubernetes.io/metadata.name, set by the API server to its name) can be judged without reading the
- * namespace's labels; any other selector is assumed to match.
+ * Whether a label selector matches these labels, as the API server evaluates it: matchLabels and matchExpressions
+ * (In, NotIn, Exists, DoesNotExist) all hold; an empty or absent selector matches everything. 'unknown' for an
+ * expression of a shape the API would not have accepted.
  */
-export function mayMatchNamespace(selector: WebhookState['namespaceSelector'], namespace: string): boolean {
+export function selectorMatches(selector: LabelSelector, labels: Record<string, string>): boolean | 'unknown' {
+  for (const [key, value] of Object.entries(selector?.matchLabels ?? {})) if (labels[key] !== value) return false;
+  for (const raw of selector?.matchExpressions ?? []) {
+    const { key, operator, values } = (raw ?? {}) as { key?: unknown; operator?: unknown; values?: unknown };
+    if (typeof key !== 'string' || (values !== undefined && !Array.isArray(values))) return 'unknown';
+    const list = (values ?? []) as unknown[];
+    const has = Object.prototype.hasOwnProperty.call(labels, key);
+    switch (operator) {
+      case 'In':
+        if (!has || !list.includes(labels[key])) return false;
+        break;
+      case 'NotIn':
+        if (has && list.includes(labels[key])) return false;
+        break;
+      case 'Exists':
+        if (!has) return false;
+        break;
+      case 'DoesNotExist':
+        if (has) return false;
+        break;
+      default:
+        return 'unknown';
+    }
+  }
+  return true;
+}
+
+/** A selector that selects something narrower than everything (an objectSelector that is set). */
+export function isNarrowing(selector: LabelSelector): boolean {
+  return Object.keys(selector?.matchLabels ?? {}).length > 0 || (selector?.matchExpressions ?? []).length > 0;
+}
+
+/**
+ * False when the webhook's namespaceSelector provably leaves this namespace out: judged on the namespace's own labels
+ * when the snapshot has them; else only on the label every namespace carries (kubernetes.io/metadata.name, set by
+ * the API server to its name), any other selector being assumed to match.
+ */
+export function mayMatchNamespace(selector: WebhookState['namespaceSelector'], namespace: string, labels?: Record<string, string>): boolean {
+  if (labels) return selectorMatches(selector, { ...labels, [NAME_LABEL]: namespace }) !== false;
   const named = selector?.matchLabels?.[NAME_LABEL];
   if (named !== undefined && named !== namespace) return false;
   for (const expression of (selector?.matchExpressions ?? []) as { key?: string; operator?: string; values?: string[] }[]) {

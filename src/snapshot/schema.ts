@@ -66,6 +66,7 @@ export const NamespaceStateSchema = v.object({
   specFinalizers: list(name, 1_000),
   metadataFinalizers: list(name, 1_000),
   conditions: list(ConditionSchema, 1_000),
+  labels: v.optional(labels),
 });
 
 const GroupVersionStateSchema = v.object({
@@ -201,6 +202,10 @@ export const WebhookStateSchema = v.object({
   namespaceSelector: v.optional(
     v.object({ matchLabels: v.optional(labels), matchExpressions: v.optional(list(v.unknown(), 1_000)) }),
   ),
+  objectSelector: v.optional(
+    v.object({ matchLabels: v.optional(labels), matchExpressions: v.optional(list(v.unknown(), 1_000)) }),
+  ),
+  matchConditions: v.optional(count),
 });
 
 export const CRDStateSchema = v.object({

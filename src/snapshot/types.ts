@@ -37,6 +37,8 @@ export interface NamespaceState {
   specFinalizers: string[];
   metadataFinalizers: string[];
   conditions: Condition[];
+  /** What webhooks' namespaceSelectors are matched against (absent in snapshots from before it was kept). */
+  labels?: Record<string, string>;
 }
 
 export interface ResourceType {
@@ -166,6 +168,10 @@ export interface WebhookState {
   /** How long the API server waits for an answer (default 10 s, at most 30). */
   timeoutSeconds?: number;
   namespaceSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  /** The objects it is called for, by their labels (which the survey does not keep): a non-empty one is a "may". */
+  objectSelector?: { matchLabels?: Record<string, string>; matchExpressions?: unknown[] };
+  /** How many CEL matchConditions narrow it further (not evaluated here). */
+  matchConditions?: number;
 }
 
 export interface CRDState {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { selectorMatches } from '../../src/rules/kubernetes.js';
 import {
   parseConditions,
   parseContentRemaining,
@@ -84,5 +85,26 @@ describe('parseConditions', () => {
     expect(parsed.discoveryFailures).toEqual([]);
     expect(parsed.contentFailure).toContain('failed calling webhook "deny.example.com"');
     expect(parsed.parseFailure).toBe('unexpected GroupVersion string: a/b/c');
+  });
+});
+
+describe('label selectors, as the API server evaluates them', () => {
+  const labels = { 'kubernetes.io/metadata.name': 'web', team: 'web', tier: 'frontend' };
+  it.each([
+    [undefined, true],
+    [{}, true],
+    [{ matchLabels: { team: 'web' } }, true],
+    [{ matchLabels: { team: 'shop' } }, false],
+    [{ matchLabels: { policy: 'strict' } }, false],
+    [{ matchExpressions: [{ key: 'team', operator: 'In', values: ['web'] }] }, true],
+    [{ matchExpressions: [{ key: 'team', operator: 'NotIn', values: ['web'] }] }, false],
+    [{ matchExpressions: [{ key: 'policy', operator: 'NotIn', values: ['strict'] }] }, true],
+    [{ matchExpressions: [{ key: 'policy', operator: 'Exists' }] }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Exists' }, { key: 'team', operator: 'In', values: ['web'] }] }, true],
+    [{ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, false],
+    [{ matchExpressions: [{ key: 'tier', operator: 'Gt', values: ['1'] }] }, 'unknown'],
+    [{ matchExpressions: [{ operator: 'Exists' }] }, 'unknown'],
+  ])('%j → %s', (selector, expected) => {
+    expect(selectorMatches(selector, labels)).toBe(expected);
   });
 });

@@ -24,7 +24,30 @@ describe('WebhookBlocksDeletion (recorded: failurePolicy Fail on DELETE of confi
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
     snapshot.webhooks = snapshot.webhooks.map((w) => ({ ...w, namespaceSelector: { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [snapshot.namespaceName] }] } }));
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    // Recorded before namespace labels were kept: any other selector may match.
     snapshot.webhooks = snapshot.webhooks.map((w) => ({ ...w, namespaceSelector: { matchLabels: { team: 'payments' } } }));
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toHaveLength(1);
+  });
+
+  it('judges a namespaceSelector on the namespace\'s own labels; an objectSelector or matchConditions make it only a "may" (no blocker without the controller\'s words)', () => {
+    const snapshot = recorded('webhook-delete');
+    const ownWords = snapshot.namespace!.conditions;
+    snapshot.namespace!.conditions = [];
+    snapshot.namespace!.labels = { 'kubernetes.io/metadata.name': snapshot.namespaceName, team: 'web' };
+    const withSelector = (extra: object) => (snapshot.webhooks = snapshot.webhooks!.map((w) => ({ ...w, namespaceSelector: undefined, objectSelector: undefined, matchConditions: undefined, ...extra })));
+    withSelector({ namespaceSelector: { matchLabels: { policy: 'strict' } } });
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    withSelector({ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'In', values: ['web', 'shop'] }] } });
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toHaveLength(1);
+    withSelector({ namespaceSelector: { matchExpressions: [{ key: 'team', operator: 'DoesNotExist' }] } });
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    withSelector({ objectSelector: { matchLabels: { app: 'guarded' } } });
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    withSelector({ matchConditions: 1 });
+    expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toEqual([]);
+    // The controller's own words name it: then it is the blocker, whatever its selectors.
+    snapshot.namespace!.conditions = ownWords;
+    withSelector({ objectSelector: { matchLabels: { app: 'guarded' } }, namespaceSelector: { matchLabels: { policy: 'strict' } } });
     expect(webhookBlocksDeletion.run(snapshot, contextFor(snapshot))).toHaveLength(1);
   });
 
