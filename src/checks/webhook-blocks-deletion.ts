@@ -7,7 +7,9 @@ import { admissionWebhookFailure } from '../rules/webhook-errors.js';
 import { describeBackend } from '../rules/backend-chain.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
-import { failureClassPhrase, failurePhrase, observedFailure, safeFixesFor, targetFacts } from './webhook-failure.js';
+import { failureClassPhrase, failurePhrase, namespaceWriteRefusals, observedFailure, safeFixesFor, targetFacts, type NamespaceWriteRefusal } from './webhook-failure.js';
+import { controllerOverdue } from '../rules/deadlines.js';
+import type { ParsedConditions } from '../rules/conditions.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -78,7 +80,7 @@ export const webhookBlocksDeletion = {
       ),
     ]);
   },
-  run(snapshot, { now, conditions }) {
+  run(snapshot, { now, conditions, controllerTimeoutMs }) {
     if (!snapshot.namespace?.deletionTimestamp) return [];
     const remaining = snapshot.content?.types ?? [];
     const blockers: Blocker[] = [];
@@ -123,16 +125,7 @@ export const webhookBlocksDeletion = {
         evidence,
         failure,
         fixes: [
-          ...(inNamespace
-            ? [
-                {
-                  safety: 'safe' as const,
-                  description: 'the webhook backend is being deleted with this namespace: delete its configuration too',
-                  command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`,
-                  cost: 'the policy it enforced stops applying cluster-wide',
-                },
-              ]
-            : safeFixesFor(failure, webhook, snapshot, caBundleOf, timeoutSeconds)),
+          ...(inNamespace ? [{ safety: 'safe' as const, ...removalFix(snapshot, webhook, kindFlag, index, 'the webhook backend is being deleted with this namespace') }] : safeFixesFor(failure, webhook, snapshot, caBundleOf, timeoutSeconds)),
           ...(failure.class === 'timeout' && timeoutSeconds < 30
             ? [
                 {
@@ -148,9 +141,14 @@ export const webhookBlocksDeletion = {
             description: `exclude namespace ${snapshot.namespaceName} from the webhook with a namespaceSelector`,
             command: sh`kubectl edit ${kindFlag} ${webhook.configuration}`,
           },
-          ...lastResorts(failure.class, kindFlag, webhook.configuration, index),
+          ...lastResorts(snapshot, webhook, failure.class, kindFlag, index),
         ],
       });
+    }
+    for (const refusal of namespaceWriteRefusals(snapshot, now, controllerOverdue(snapshot, now, controllerTimeoutMs, conditions))) {
+      const { webhook } = refusal;
+      if (blockers.some((b) => b.subject.kind === 'Webhook' && b.subject.configuration === webhook.configuration && b.subject.webhook === webhook.name)) continue;
+      blockers.push(namespaceWriteBlocker(snapshot, refusal, now, controllerTimeoutMs, conditions));
     }
     return blockers;
   },
@@ -188,13 +186,37 @@ function deadWebhookRemoval(
   };
 }
 
-function lastResorts(failureClass: string, kindFlag: string, configuration: string, index: number): Fix[] {
-  const remove: Fix = {
-    safety: 'last-resort',
-    description: failureClass === 'service-not-found' ? 'if its product was uninstalled: delete the stale configuration' : 'delete the webhook configuration',
-    command: sh`kubectl delete ${kindFlag} ${configuration}`,
-    cost: 'the policy it enforced stops applying cluster-wide (reinstalling its product brings it back)',
+/**
+ * Removing a webhook that cannot come back, as text: the whole configuration only when no other webhook in it is
+ * served from elsewhere (the same rule as the plan's deadWebhookRemoval); otherwise just its entry, by a JSON patch
+ * whose test op fails if the list moved.
+ */
+function removalFix(snapshot: Snapshot, webhook: WebhookState, kindFlag: string, index: number, why: string): Omit<Fix, 'safety'> {
+  const others = (snapshot.webhooks ?? []).filter(
+    (w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration && w.name !== webhook.name && w.service?.namespace !== webhook.service?.namespace,
+  );
+  if (!others.length) {
+    return { description: `${why}: delete its configuration too`, command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`, cost: 'the policy it enforced stops applying cluster-wide' };
+  }
+  const ops = [{ op: 'test', path: `/webhooks/${index}/name`, value: webhook.name }, { op: 'remove', path: `/webhooks/${index}` }];
+  return {
+    description: `${why}: remove webhook ${webhook.name} from ${webhook.configuration}; its other webhooks (${others.map((w) => w.name).join(', ')}) are served from elsewhere and stay`,
+    command: sh`kubectl patch ${kindFlag} ${webhook.configuration} --type=json -p ${JSON.stringify(ops)}`,
+    cost: `the policy of webhook ${webhook.name} stops applying cluster-wide`,
   };
+}
+
+function lastResorts(snapshot: Snapshot, webhook: WebhookState, failureClass: string, kindFlag: string, index: number): Fix[] {
+  const configuration = webhook.configuration;
+  const remove: Fix =
+    failureClass === 'service-not-found'
+      ? { safety: 'last-resort', ...removalFix(snapshot, webhook, kindFlag, index, 'if its product was uninstalled, the configuration is stale') }
+      : {
+          safety: 'last-resort',
+          description: 'delete the webhook configuration',
+          command: sh`kubectl delete ${kindFlag} ${configuration}`,
+          cost: 'the policy it enforced stops applying cluster-wide (reinstalling its product brings it back)',
+        };
   // A webhook that answers "denied" is not failing: failurePolicy Ignore would change nothing.
   if (failureClass === 'denied') return [remove];
   return [
@@ -224,4 +246,50 @@ function typeName(type: ContentType): string {
 
 function indexOf(all: WebhookState[], webhook: WebhookState): number {
   return all.filter((w) => w.configuration === webhook.configuration && w.configurationKind === webhook.configurationKind).indexOf(webhook);
+}
+
+/**
+ * A webhook that refuses the namespace controller's own writes to the Namespace (its conditions, its finalize call):
+ * the controller's error reaches no condition, so the class is read from the objects, or is unknown (a URL) and the
+ * finding says "may".
+ */
+function namespaceWriteBlocker(snapshot: Snapshot, { webhook, backend, failure }: NamespaceWriteRefusal, now: Date, timeoutMs: number, conditions: ParsedConditions): Blocker {
+  const ns = snapshot.namespaceName;
+  const kindFlag = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfiguration' : 'mutatingwebhookconfiguration';
+  const index = indexOf(snapshot.webhooks ?? [], webhook);
+  const resources = [...new Set(webhook.rules.flatMap((r) => r.resources))].join(', ');
+  const known = failure.class !== 'unknown';
+  const overdue = controllerOverdue(snapshot, now, timeoutMs, conditions);
+  const what = `the namespace controller's own update of Namespace ${ns} (its conditions and its finalize call)`;
+  const summary = known
+    ? `admission webhook ${webhook.name} refuses ${what}: failurePolicy ${webhook.failurePolicy} and ${failurePhrase(failure, webhook, DEFAULT_TIMEOUT_SECONDS)}`
+    : `admission webhook ${webhook.name} may refuse ${what}: failurePolicy ${webhook.failurePolicy}, it intercepts them, and the controller has stopped making progress; ${failure.message}`;
+  const caBundleOf = sh`kubectl get ${kindFlag} ${webhook.configuration} -o ${`jsonpath={.webhooks[${index}].clientConfig.caBundle}`}`;
+  return {
+    id: 'WebhookBlocksDeletion',
+    subject: { kind: 'Webhook', configurationKind: webhook.configurationKind, configuration: webhook.configuration, webhook: webhook.name },
+    summary,
+    evidence: [
+      link(
+        { kind: webhook.configurationKind, name: webhook.configuration, apiVersion: 'admissionregistration.k8s.io/v1' },
+        `webhook ${webhook.name}: failurePolicy ${webhook.failurePolicy}, intercepts UPDATE of ${resources}, and its selectors match Namespace ${ns}; ${targetFacts(webhook, DEFAULT_TIMEOUT_SECONDS).join(', ')}`,
+        0,
+      ),
+      ...(overdue ? [link({ kind: 'Namespace', name: ns }, 'the namespace controller is overdue: nothing it must wait for remains, and it has not finished (its error is only in its log)', 0)] : []),
+      ...(backend?.links ?? []),
+    ],
+    failure,
+    fixes: [
+      ...(known
+        ? safeFixesFor(failure, webhook, snapshot, caBundleOf, webhook.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS)
+        : [{ safety: 'safe' as const, description: `read the refusal in kube-controller-manager's log (it names the webhook and why the call failed), then restore its backend`, command: sh`kubectl -n kube-system logs -l component=kube-controller-manager --tail=500` + sh` | grep -F ${webhook.name}` }]),
+      {
+        safety: 'caution',
+        description: `exclude namespace ${ns} from webhook ${webhook.name} (add to its namespaceSelector: kubernetes.io/metadata.name NotIn [${ns}]; \`kubectl ns-doctor fix ${ns} --allow caution\` writes exactly that): the namespace controller's update is then no longer sent there`,
+        command: sh`kubectl edit ${kindFlag} ${webhook.configuration}`,
+        cost: `the webhook no longer checks anything in namespace ${ns} (which is being deleted); elsewhere it is unchanged`,
+      },
+      ...lastResorts(snapshot, webhook, failure.class, kindFlag, index),
+    ],
+  };
 }

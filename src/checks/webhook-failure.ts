@@ -3,9 +3,10 @@
 // (rules/webhook-errors.ts) or, when it has not named the webhook, from the objects (Service missing, no ready
 // endpoint). Shared by WebhookBlocksDeletion and ConversionWebhookDown.
 import type { Fix, WebhookFailure } from '../model/report.js';
-import type { ServiceRef, Snapshot } from '../snapshot/types.js';
+import type { ServiceRef, Snapshot, WebhookState } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
-import type { BackendVerdict } from '../rules/backend-chain.js';
+import { describeBackend, type BackendVerdict } from '../rules/backend-chain.js';
+import { namespaceWriteWebhooks } from '../rules/kubernetes.js';
 
 /** Where a webhook is called: a Service (resolved by the API server to a ready endpoint) or a URL. */
 export interface WebhookTarget {
@@ -175,4 +176,33 @@ function servingCertCommand(target: WebhookTarget): string {
   if (!service) return 'openssl s_client -connect <host:port> </dev/null | openssl x509 -noout -subject -issuer -enddate';
   const port = service.port ?? 443;
   return `${sh`kubectl -n ${service.namespace} port-forward ${`service/${service.name}`} ${`18443:${port}`}`} >/dev/null & sleep 2; ${sh`openssl s_client -connect 127.0.0.1:18443 -servername ${`${service.name}.${service.namespace}.svc`}`} </dev/null 2>/dev/null | openssl x509 -noout -subject -issuer -enddate -ext subjectAltName; kill %1`;
+}
+
+/** A webhook that refuses the namespace controller's own writes to the Namespace, and how it fails. */
+export interface NamespaceWriteRefusal {
+  webhook: WebhookState;
+  backend?: BackendVerdict;
+  failure: WebhookFailure;
+}
+
+/**
+ * The webhooks that refuse the namespace controller's writes to the Namespace (its conditions, its finalize call):
+ * whose Service backend is missing or has no ready endpoint, at any time; or, once the controller is `overdue`
+ * (silent past --controller-timeout, or its next pass overdue), whose backend cannot be checked from here (a URL):
+ * then the class is unknown and the finding says "may". Its error reaches no condition (the controller cannot write
+ * it), only kube-controller-manager's log. Shared by WebhookBlocksDeletion (which reports them) and
+ * NamespaceControllerNotRunning (which then says nothing).
+ */
+export function namespaceWriteRefusals(snapshot: Snapshot, now: Date, overdue: boolean): NamespaceWriteRefusal[] {
+  const ns = snapshot.namespace;
+  if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes')) return [];
+  return namespaceWriteWebhooks(snapshot.webhooks ?? [], ns.name, ns.labels).flatMap((webhook) => {
+    const backend = webhook.service ? describeBackend(snapshot, webhook.service, 1, now) : undefined;
+    const failure =
+      observedFailure(webhook, backend) ??
+      (overdue && !webhook.service
+        ? { class: 'unknown' as const, message: `its backend ${webhook.url ?? ''} is called by URL, which cannot be checked from here`, source: 'objects' as const }
+        : undefined);
+    return failure ? [{ webhook, ...(backend ? { backend } : {}), failure }] : [];
+  });
 }

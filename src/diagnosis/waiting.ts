@@ -8,6 +8,7 @@ import type { EvidenceLink, Wait } from '../model/report.js';
 import {
   blockingDependents,
   claimWaitsForPodsInGrace,
+  controllerPassDeadline,
   controllerSilentUntil,
   FINALIZER_ESTIMATE_S,
   FIRST_PASS_DELAY_S,
@@ -69,7 +70,7 @@ export function explainWaiting(snapshot: Snapshot, context: CheckContext): Waiti
   const unbounded = early.filter((w) => !w.deadline);
   // A controller's finalizer is bounded by --stall-after: the pass after it comes by then, or it is a finding.
   const finalizersBound = controllers.length ? Math.max(...controllers.map((w) => Date.parse(w.deadline!))) : undefined;
-  const pass = controllerPassWait(snapshot, now, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft, finalizersBound);
+  const pass = controllerPassWait(snapshot, context, pods?.lastGraceEnd, unbounded.length > 0, objectsLeft, finalizersBound);
   const waits = pass ? [...early, pass] : early;
   if (waits.length === 0) return { waitingOn: [] };
   const because = unbounded.map((w) => UNBOUNDED_BECAUSE.get(w) ?? w.reason);
@@ -258,7 +259,7 @@ function dependentEnds(dependent: ObjectSample, now: Date): number | undefined {
  */
 function controllerPassWait(
   snapshot: Snapshot,
-  now: Date,
+  { now, conditions, controllerTimeoutMs }: CheckContext,
   lastGraceEnd: number | undefined,
   afterUnbounded: boolean,
   objectsLeft: number,
@@ -287,8 +288,12 @@ function controllerPassWait(
     when = afterUnbounded ? undefined : Math.max(now.getTime(), finalizersBound ?? 0) + every * 1000;
     cadence = afterFinalizers ? `comes within ${every}s of the last finalizer going (it looks every ${every}s while objects with finalizers remain)` : `comes within ${every}s`;
   } else {
-    when = now.getTime() + MAX_RETRY_BACKOFF_S * 1000;
-    cadence = `comes within ${MAX_RETRY_BACKOFF_S}s (its longest retry backoff)`;
+    // Anchored on the cluster's last sign of activity, never on now: a deadline that moves with every run is never late.
+    const overdue = controllerPassDeadline(snapshot, conditions, controllerTimeoutMs);
+    when = overdue?.deadline ?? now.getTime() + MAX_RETRY_BACKOFF_S * 1000;
+    cadence = overdue
+      ? `comes within ${MAX_RETRY_BACKOFF_S}s (its longest retry backoff); the last sign of activity was at ${clockTime(overdue.lastSign, now)} (${overdue.lastSignWhat}): if it has not come by ${clockTime(overdue.deadline, now)}, that is NamespaceControllerNotRunning`
+      : `comes within ${MAX_RETRY_BACKOFF_S}s (its longest retry backoff)`;
   }
   if (afterUnbounded && lastGraceEnd !== undefined) when = undefined;
   if (objectsLeft === 0 && notDeletedCount === 0) cadence += '; nothing is left in the namespace';

@@ -5,7 +5,8 @@
 export type WebhookConfigurationKind = 'ValidatingWebhookConfiguration' | 'MutatingWebhookConfiguration';
 
 /** Why the namespace controller as a whole cannot do its work (cluster-wide, shared by every namespace). */
-export type NamespaceControllerProblem = 'NotRunning' | 'Forbidden' | 'GroupVersionParsing';
+/** NotRunning: it never acted; StoppedActing: it passed over the namespace once and its next pass is overdue. */
+export type NamespaceControllerProblem = 'NotRunning' | 'StoppedActing' | 'Forbidden' | 'GroupVersionParsing';
 
 export type Subject =
   /** An aggregated API registered by this APIService fails discovery. */
@@ -95,6 +96,7 @@ export function subjectLabel(subject: Subject): string {
     case 'NamespaceController':
       return {
         NotRunning: 'namespace controller down',
+        StoppedActing: 'namespace controller stopped acting',
         Forbidden: 'namespace controller forbidden',
         GroupVersionParsing: 'group version parse failure',
       }[subject.problem];

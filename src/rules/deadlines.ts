@@ -7,6 +7,7 @@ import { lookupFinalizer, type CatalogEntry } from './finalizer-catalog.js';
 import type { Condition, ControllerCandidate, ControllerPod, NamespaceState, ObjectEvent, ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { isBuiltInFinalizer } from './kubernetes.js';
 import { pauseHolding, type Pause } from './pause.js';
+import type { ParsedConditions } from './conditions.js';
 
 /** namespace_controller.go namespaceDeletionGracePeriod: a namespace event is handled this long after it happens. */
 export const FIRST_PASS_DELAY_S = 5;
@@ -83,6 +84,58 @@ export function passAfterPods(snapshot: Snapshot, at: number): number {
 export function controllerSilentUntil(ns: NamespaceState | undefined, conditionsPresent: boolean, timeoutMs: number): number | undefined {
   if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes') || conditionsPresent) return undefined;
   return Date.parse(ns.deletionTimestamp) + timeoutMs;
+}
+
+/** The namespace controller's next pass over a namespace it has already passed over, anchored on the cluster's clock. */
+export interface ControllerPassDeadline {
+  /** Past this (ms), the pass is overdue: the controller has stopped, or a call it makes is refused. */
+  deadline: number;
+  /** The last sign of activity the cluster shows (ms), and what it is. */
+  lastSign: number;
+  lastSignWhat: string;
+  /** Objects it has not deleted yet; 0: nothing is left but its own `kubernetes` finalizer. */
+  notDeleted: number;
+}
+
+/**
+ * When the namespace controller's next pass is overdue. It applies once the controller has passed over the namespace
+ * (its conditions are written) and reports no failure, and nothing it must wait for remains (no pod, no object with a
+ * finalizer), yet objects it never deleted remain, or nothing remains and its `kubernetes` finalizer is still there.
+ * A live controller comes back within its 60 s retry backoff; the deadline is --controller-timeout (default 5m) after
+ * the last sign of activity the cluster shows: the deletion, the conditions' last transition, the latest deletion of
+ * an object. Never counted from when ns-doctor runs, which would move it forever (findings F1, F7). Known limit: pods
+ * leave no trace once gone, and after pods with a grace period longer than about twice the timeout the controller's
+ * next pass (half that grace period after its previous one) can come later than this deadline.
+ */
+export function controllerPassDeadline(snapshot: Snapshot, conditions: ParsedConditions, timeoutMs: number): ControllerPassDeadline | undefined {
+  const ns = snapshot.namespace;
+  const content = snapshot.content;
+  if (!ns?.deletionTimestamp || !ns.specFinalizers.includes('kubernetes') || !conditions.present || !content) return undefined;
+  if (conditions.discoveryFailures.length || conditions.parseFailure || conditions.contentFailure) return undefined;
+  if (snapshot.gaps.some((g) => g.kind === 'content' || g.kind === 'discovery' || g.kind === 'fatal')) return undefined;
+  if (content.types.some((t) => t.withFinalizers > 0 || (t.group === '' && t.resource === 'pods' && t.count > 0))) return undefined;
+  const objectsLeft = content.types.reduce((sum, t) => sum + t.count, 0);
+  const notDeleted = content.types.reduce((sum, t) => sum + t.count - t.withDeletionTimestamp, 0);
+  if (objectsLeft > 0 && notDeleted === 0) return undefined; // deleted, no finalizer: gone at any moment
+  const signs: { at: number; what: string }[] = [{ at: Date.parse(ns.deletionTimestamp), what: 'the namespace was deleted' }];
+  for (const c of ns.conditions) {
+    const at = Date.parse(c.lastTransitionTime ?? '');
+    if (c.type.startsWith('Namespace') && Number.isFinite(at)) signs.push({ at, what: `condition ${c.type} became ${c.status}` });
+  }
+  for (const sample of content.stuck) {
+    const at = Date.parse(sample.meta.deletionTimestamp ?? '');
+    if (Number.isFinite(at)) signs.push({ at, what: `${sample.kind} ${sample.meta.name} was deleted` });
+  }
+  const last = signs.reduce((a, b) => (b.at > a.at ? b : a));
+  return { deadline: last.at + timeoutMs, lastSign: last.at, lastSignWhat: last.what, notDeleted };
+}
+
+/** The namespace controller is silent past --controller-timeout, or its next pass is overdue. */
+export function controllerOverdue(snapshot: Snapshot, now: Date, timeoutMs: number, conditions: ParsedConditions): boolean {
+  const silentUntil = controllerSilentUntil(snapshot.namespace, conditions.present, timeoutMs);
+  if (silentUntil !== undefined) return now.getTime() >= silentUntil;
+  const pass = controllerPassDeadline(snapshot, conditions, timeoutMs);
+  return pass !== undefined && now.getTime() > pass.deadline;
 }
 
 /** A controller pod named as the owner of a finalizer, and how it was found. */

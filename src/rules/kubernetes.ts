@@ -87,3 +87,31 @@ export function mayMatchNamespace(selector: WebhookState['namespaceSelector'], n
   }
   return true;
 }
+
+/**
+ * Webhooks that can refuse the namespace controller's own writes to the Namespace: its status (the conditions) and
+ * its finalize call, UPDATEs of namespaces/status and namespaces/finalize (matched by those names, by any subresource
+ * of namespaces, or by the wildcard of every subresource), with failurePolicy Fail, whose selectors see this namespace (for a Namespace object both the
+ * namespaceSelector and the objectSelector are matched against its own labels). A webhook with matchConditions only
+ * "may" see it, and is left out.
+ */
+export function namespaceWriteWebhooks(webhooks: readonly WebhookState[], namespace: string, labels: Record<string, string> | undefined): WebhookState[] {
+  const own = { ...(labels ?? {}), [NAME_LABEL]: namespace };
+  return webhooks.filter(
+    (w) =>
+      w.failurePolicy === 'Fail' &&
+      !w.matchConditions &&
+      w.rules.some(interceptsNamespaceWrite) &&
+      mayMatchNamespace(w.namespaceSelector, namespace, labels) &&
+      (!isNarrowing(w.objectSelector) || (labels !== undefined && selectorMatches(w.objectSelector, own) === true)),
+  );
+}
+
+function interceptsNamespaceWrite(rule: WebhookState['rules'][number]): boolean {
+  return (
+    rule.operations.some((op) => op === '*' || op === 'UPDATE') &&
+    rule.apiGroups.some((g) => g === '' || g === '*') &&
+    rule.resources.some((r) => r === 'namespaces/finalize' || r === 'namespaces/status' || r === 'namespaces/*' || r === '*/*') &&
+    rule.scope !== 'Namespaced'
+  );
+}

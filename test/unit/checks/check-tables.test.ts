@@ -60,8 +60,37 @@ function withoutConditions(): Snapshot {
 
 const after = (ms: number) => (snapshot: Snapshot) => ({ now: new Date(Date.parse(snapshot.namespace!.deletionTimestamp!) + ms) });
 
+/**
+ * pod-grace (recorded: the controller's first pass wrote its conditions at 09:49:34 while the pod was in its grace
+ * period) with the pod gone, as when the controller stopped after that pass: 5 objects it never deleted remain, or
+ * (`nothingLeft`) nothing at all but its kubernetes finalizer.
+ */
+function passedOverOnce(nothingLeft = false): Snapshot {
+  const snapshot = recorded('pod-grace');
+  snapshot.content!.types = nothingLeft ? [] : snapshot.content!.types.filter((t) => t.resource !== 'pods');
+  snapshot.content!.stuck = [];
+  snapshot.pods = {};
+  return snapshot;
+}
+const afterLastSign = (ms: number, controllerTimeoutMs?: number) => () => ({ now: new Date(Date.parse('2026-12-01T09:49:34Z') + ms), ...(controllerTimeoutMs ? { controllerTimeoutMs } : {}) });
+const NAMESPACE_WRITE_RULES = [{ operations: ['UPDATE'], apiGroups: [''], resources: ['namespaces/finalize'] }];
+function withNamespaceWriteWebhook(snapshot: Snapshot, backend: { url: string } | { service: { namespace: string; name: string; port: number } }, namespaceSelector?: { matchLabels: Record<string, string> }): Snapshot {
+  snapshot.namespace!.labels = { 'kubernetes.io/metadata.name': snapshot.namespaceName, tenant: 'acme' };
+  if ('service' in backend) snapshot.services[`${backend.service.namespace}/${backend.service.name}`] = { namespace: backend.service.namespace, name: backend.service.name, exists: false, ports: [] };
+  snapshot.webhooks = [
+    { configuration: 'tenant-policy', configurationKind: 'ValidatingWebhookConfiguration', name: 'namespaces.tenant-policy.example.com', failurePolicy: 'Fail', rules: NAMESPACE_WRITE_RULES, hasCABundle: true, ...backend, ...(namespaceSelector ? { namespaceSelector } : {}) },
+  ];
+  return snapshot;
+}
+
 table(namespaceControllerNotRunning, {
   valid: [
+    { name: 'passed over once, the pod gone, 4m after the last sign: its next pass is not overdue yet', snapshot: () => passedOverOnce(), context: afterLastSign(4 * 60_000) },
+    {
+      name: 'a fail-closed webhook on namespaces/finalize explains the silence: that is WebhookBlocksDeletion',
+      snapshot: () => withNamespaceWriteWebhook(passedOverOnce(true), { url: 'https://127.0.0.1:1/validate' }),
+      context: afterLastSign(6 * 60_000),
+    },
     { name: 'before the threshold (5 min by default)', snapshot: withoutConditions, context: after(60_000) },
     { name: 'the controller has written conditions', snapshot: () => recorded('crd-finalizer'), context: after(3_600_000) },
     { name: 'not Terminating', snapshot: () => ({ ...recorded('crd-finalizer'), namespace: { ...recorded('crd-finalizer').namespace!, deletionTimestamp: undefined } }) },
@@ -73,6 +102,18 @@ table(namespaceControllerNotRunning, {
       snapshot: withoutConditions,
       context: (s) => ({ ...after(60_000)(s), controllerTimeoutMs: 30_000 }),
       blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'NotRunning' }, facts: [/threshold 30s/] }],
+    },
+    {
+      name: 'findings F7: passed over once, then nothing for 6m though nothing it waits for remains (5 objects never deleted)',
+      snapshot: () => passedOverOnce(),
+      context: afterLastSign(6 * 60_000),
+      blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'StoppedActing' }, summary: /has not acted for 6m: 5 objects it never deleted remain/, facts: [/last sign of activity: condition Namespace\w+ became False at 09:49:34 UTC/] }],
+    },
+    {
+      name: 'nothing left, yet the kubernetes finalizer stays past --controller-timeout (20s here)',
+      snapshot: () => passedOverOnce(true),
+      context: afterLastSign(21_000, 20_000),
+      blockers: [{ id: 'NamespaceControllerNotRunning', subject: { kind: 'NamespaceController', problem: 'StoppedActing' }, summary: /nothing is left in the namespace, yet its kubernetes finalizer is still there/ }],
     },
   ],
 });
@@ -533,9 +574,36 @@ table(podsStuckTerminating, {
   invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] }],
 });
 
+const TENANT_POLICY = { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'tenant-policy', webhook: 'namespaces.tenant-policy.example.com' } as const;
 table(webhookBlocksDeletion, {
-  valid: [{ name: 'no webhook with failurePolicy Fail intercepts what is left', snapshot: () => recorded('metrics-server') }],
-  invalid: [{ name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion', subject: { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'wh1-deny-delete', webhook: 'deny-delete.policy.example.com' } }] }],
+  valid: [
+    { name: 'no webhook with failurePolicy Fail intercepts what is left', snapshot: () => recorded('metrics-server') },
+    {
+      name: 'a URL webhook on namespaces/finalize before the controller is overdue: its backend cannot be checked, nothing is blamed yet',
+      snapshot: () => withNamespaceWriteWebhook(passedOverOnce(true), { url: 'https://127.0.0.1:1/validate' }),
+      context: afterLastSign(60_000),
+    },
+    {
+      name: 'a webhook on namespaces/finalize whose namespaceSelector leaves this namespace out (its labels)',
+      snapshot: () => withNamespaceWriteWebhook(passedOverOnce(true), { url: 'https://127.0.0.1:1/validate' }, { matchLabels: { tenant: 'globex' } }),
+      context: afterLastSign(6 * 60_000),
+    },
+  ],
+  invalid: [
+    { name: 'failurePolicy Fail on DELETE, backend without ready endpoints', snapshot: () => recorded('webhook-delete'), blockers: [{ id: 'WebhookBlocksDeletion', subject: { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'wh1-deny-delete', webhook: 'deny-delete.policy.example.com' } }] },
+    {
+      name: 'findings F1: a URL webhook on namespaces/finalize, the controller overdue with nothing left: it may refuse the finalize call',
+      snapshot: () => withNamespaceWriteWebhook(passedOverOnce(true), { url: 'https://127.0.0.1:1/validate' }, { matchLabels: { tenant: 'acme' } }),
+      context: afterLastSign(6 * 60_000),
+      blockers: [{ id: 'WebhookBlocksDeletion', subject: TENANT_POLICY, summary: /may refuse the namespace controller's own update of Namespace grace1/, failure: { class: 'unknown' }, safeties: ['safe', 'caution', 'last-resort'] }],
+    },
+    {
+      name: 'a webhook on namespaces/finalize whose Service is missing refuses it at once, before the controller is overdue',
+      snapshot: () => withNamespaceWriteWebhook(passedOverOnce(), { service: { namespace: 'tenancy', name: 'tenant-policy', port: 443 } }),
+      context: afterLastSign(30_000),
+      blockers: [{ id: 'WebhookBlocksDeletion', subject: TENANT_POLICY, summary: /refuses the namespace controller's own update/, failure: { class: 'service-not-found' } }],
+    },
+  ],
 });
 
 describe('check tables', () => {

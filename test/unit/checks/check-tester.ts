@@ -6,7 +6,7 @@ import type { Check, CheckContext } from '../../../src/checks/types.js';
 import { groupByCause } from '../../../src/diagnosis/groups.js';
 import { subjectKey, subjectLabel } from '../../../src/model/subject.js';
 import type { Report } from '../../../src/model/report.js';
-import type { Blocker, BlockerId, FinalizerFacts, FixSafety, Subject } from '../../../src/model/report.js';
+import type { Blocker, BlockerId, FinalizerFacts, FixSafety, Subject, WebhookFailure } from '../../../src/model/report.js';
 import type { Snapshot } from '../../../src/snapshot/types.js';
 import { contextFor } from '../helpers.js';
 
@@ -29,6 +29,8 @@ export interface ExpectedBlocker {
   finalizer?: DeepPartial<FinalizerFacts>;
   /** The safety levels of the fixes, in order. */
   safeties?: FixSafety[];
+  /** A webhook's failure class and source (matched as a subset). */
+  failure?: Partial<WebhookFailure>;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: NonNullable<T[K]> extends (infer U)[] ? DeepPartial<U>[] : NonNullable<T[K]> extends object ? DeepPartial<NonNullable<T[K]>> : T[K] };
@@ -56,6 +58,7 @@ export function testCheck(check: Check, cases: { valid: CheckCase[]; invalid: In
         if (want.summary) expect(blocker.summary).toMatch(want.summary);
         for (const fact of want.facts ?? []) expect(blocker.evidence.map((e) => e.fact).join('\n')).toMatch(fact);
         if (want.finalizer) expect(blocker.finalizer).toMatchObject(want.finalizer);
+        if (want.failure) expect(blocker.failure).toMatchObject(want.failure);
         if (want.safeties) expect(blocker.fixes.map((f) => f.safety)).toEqual(want.safeties);
         // Its own plan: steps for this very blocker, or why there are none.
         const { options, reason } = check.plan(blocker, snapshot);
