@@ -1,4 +1,5 @@
 import { link, type Check } from './types.js';
+import { isRbacDenial } from '../rules/controller-words.js';
 import { manualOnly } from './plan-steps.js';
 
 declare module '../model/report.js' {
@@ -17,7 +18,7 @@ export const namespaceControllerForbidden = {
   ...manualOnly(),
   run(snapshot, { conditions }) {
     const failure = conditions.contentFailure;
-    if (!snapshot.namespace?.deletionTimestamp || !failure || !/forbidden/i.test(failure)) return [];
+    if (!snapshot.namespace?.deletionTimestamp || !failure || !isRbacDenial(failure)) return [];
     return [
       {
         id: 'NamespaceControllerForbidden',

@@ -39,3 +39,17 @@ export function eventWord(event: ObjectEvent): ControllerWord | undefined {
   if (event.type === 'Warning' && FAILURE_WORDS.test(words)) return 'failure';
   return undefined;
 }
+
+/**
+ * RBAC's own refusal ("… is forbidden: User "…" cannot deletecollection resource …"). An admission denial is a 403
+ * "is forbidden" too (a ValidatingAdmissionPolicy, a webhook): only these words say the caller lacks a permission.
+ */
+export function isRbacDenial(message: string): boolean {
+  return /is forbidden: User "[^"]*" cannot /.test(message);
+}
+
+/** A ValidatingAdmissionPolicy's denial, as the API server words it: the policy, its binding, and its message. */
+export function admissionPolicyDenial(message: string): { policy: string; binding: string; reason: string } | undefined {
+  const m = /ValidatingAdmissionPolicy '([^']+)' with binding '([^']+)' denied request: (.*)$/s.exec(message);
+  return m ? { policy: m[1]!, binding: m[2]!, reason: m[3]!.trim() } : undefined;
+}

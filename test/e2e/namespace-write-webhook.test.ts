@@ -149,3 +149,54 @@ describe('a webhook served from the namespace being deleted, in a configuration 
     await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000, intervalMs: 2_000 });
   });
 });
+
+describe('a ValidatingAdmissionPolicy that denies deleting labelled ConfigMaps (findings F4)', () => {
+  const ns = 'e2e-vapdeny';
+  const policy = `${ns}-protect-marked`;
+
+  afterAll(async () => {
+    await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);
+    await kubectl(['delete', 'validatingadmissionpolicy', policy, '--ignore-not-found']);
+    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+  });
+
+  it('is named with its binding and its own message, never "the namespace controller\'s RBAC is broken"; its last resort works', async () => {
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'admissionregistration.k8s.io/v1',
+            kind: 'ValidatingAdmissionPolicy',
+            metadata: { name: policy },
+            spec: {
+              failurePolicy: 'Fail',
+              matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['configmaps'] }] },
+              validations: [{ expression: "!has(oldObject.metadata.labels) || !('protect.example.com/keep' in oldObject.metadata.labels)", message: 'objects labelled protect.example.com/keep may not be deleted' }],
+            },
+          },
+          { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
+        ],
+      }),
+    });
+    await kubectlOk(['create', 'namespace', ns]);
+    await kubectlOk(['-n', ns, 'create', 'configmap', 'db-credentials-ref', '--from-literal=a=b']);
+    await kubectlOk(['-n', ns, 'label', 'configmap', 'db-credentials-ref', 'protect.example.com/keep=true']);
+    // The policy is compiled and enforced asynchronously: a denied DELETE proves it is in force.
+    await waitFor('the policy enforced', async () => (await kubectl(['-n', ns, 'delete', 'configmap', 'db-credentials-ref', '--dry-run=server'])).stderr.includes(policy));
+    await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
+    await waitForNamespaceCondition(ns, 'NamespaceDeletionContentFailure', 'True');
+
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(1);
+    expect(blockerIds(report)).toEqual(['ContentDeletionFailed']);
+    const b = blocker(report, 'ContentDeletionFailed');
+    expect(b.summary).toBe(`ValidatingAdmissionPolicy ${policy} (binding ${policy}) denies deleting content: objects labelled protect.example.com/keep may not be deleted`);
+    const last = b.fixes.at(-1)!;
+    expect(last).toMatchObject({ safety: 'last-resort', command: `kubectl delete validatingadmissionpolicybinding ${policy}` });
+    const deleted = await run('bash', ['-c', last.command!]);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000, intervalMs: 2_000 });
+  });
+});

@@ -45,6 +45,9 @@ function table(check: Check, cases: Parameters<typeof testCheck>[1]): void {
 const FORBIDDEN =
   'Failed to delete all resource types, 1 remaining: configmaps is forbidden: User "system:serviceaccount:kube-system:namespace-controller" cannot deletecollection resource "configmaps" in API group "" in the namespace "wh1"';
 const ETCD = 'Failed to delete all resource types, 1 remaining: etcdserver: request timed out';
+/** As the real API server words it (findings F4): a 403 "is forbidden" that is no RBAC refusal. */
+const POLICY_DENIED =
+  "Failed to delete all resource types, 1 remaining: configmaps \"Unknown\" is forbidden: ValidatingAdmissionPolicy 'protect-marked-objects' with binding 'protect-marked-objects' denied request: objects labelled protect.example.com/keep may not be deleted";
 
 function withContentFailure(message: string): Snapshot {
   const snapshot = recorded('webhook-delete');
@@ -136,7 +139,10 @@ table(groupVersionParseFailure, {
 });
 
 table(namespaceControllerForbidden, {
-  valid: [{ name: 'a content failure that is not about RBAC', snapshot: () => withContentFailure(ETCD) }],
+  valid: [
+    { name: 'a content failure that is not about RBAC', snapshot: () => withContentFailure(ETCD) },
+    { name: 'findings F4: an admission policy\'s denial is "forbidden" too, but no RBAC refusal', snapshot: () => withContentFailure(POLICY_DENIED) },
+  ],
   invalid: [{ name: 'the content failure says forbidden', snapshot: () => withContentFailure(FORBIDDEN), blockers: [{ id: 'NamespaceControllerForbidden', subject: { kind: 'NamespaceController', problem: 'Forbidden' }, facts: [/cannot deletecollection/] }] }],
 });
 
@@ -152,7 +158,14 @@ table(contentDeletionFailed, {
       },
     },
   ],
-  invalid: [{ name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', subject: { kind: 'NamespaceContent', namespace: 'wh1' }, summary: /etcdserver: request timed out/ }] }],
+  invalid: [
+    { name: 'an unexplained failure while content remains', snapshot: () => withContentFailure(ETCD), blockers: [{ id: 'ContentDeletionFailed', subject: { kind: 'NamespaceContent', namespace: 'wh1' }, summary: /etcdserver: request timed out/ }] },
+    {
+      name: 'a ValidatingAdmissionPolicy denies the deletions: named, with its binding, and never blamed on RBAC',
+      snapshot: () => withContentFailure(POLICY_DENIED),
+      blockers: [{ id: 'ContentDeletionFailed', subject: { kind: 'NamespaceContent', namespace: 'wh1' }, summary: /^ValidatingAdmissionPolicy protect-marked-objects \(binding protect-marked-objects\) denies deleting content: objects labelled/, safeties: ['safe', 'last-resort'] }],
+    },
+  ],
 });
 
 
