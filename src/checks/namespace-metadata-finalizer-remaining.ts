@@ -43,9 +43,12 @@ export const namespaceMetadataFinalizerRemaining = {
     const custom = ns.metadataFinalizers.filter((f) => !gcTokens.includes(f));
     if (custom.length === 0 && ns.specFinalizers.length > 0) return [];
     const finalizers = ns.metadataFinalizers;
-    // Only the custom tokens, and only if the list is still what was read: never `finalizers: null`.
-    const ops = [{ op: 'test', path: '/metadata/finalizers', value: finalizers }, { op: 'replace', path: '/metadata/finalizers', value: finalizers.filter((f) => gcTokens.includes(f)) }];
-    const known = custom.flatMap((finalizer) => {
+    // Only the custom tokens (or, with none, the garbage collector's), and only if the list is still what was read.
+    const kept = custom.length ? finalizers.filter((f) => gcTokens.includes(f)) : [];
+    const ops = [{ op: 'test', path: '/metadata/finalizers', value: finalizers }, { op: 'replace', path: '/metadata/finalizers', value: kept }];
+    // `kubernetes` is a spec.finalizers token: in metadata.finalizers nothing ever removes it (findings F10).
+    const misplaced = custom.includes('kubernetes');
+    const known = custom.filter((f) => f !== 'kubernetes').flatMap((finalizer) => {
       const entry = lookupFinalizer(finalizer);
       return entry ? [{ finalizer, entry }] : [];
     });
@@ -53,17 +56,26 @@ export const namespaceMetadataFinalizerRemaining = {
     const blocker: Blocker = {
       id: 'NamespaceMetadataFinalizerRemaining',
       subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: [...ns.metadataFinalizers].sort(compareCodePoints) },
-      summary: `namespace metadata.finalizers has ${ns.metadataFinalizers.join(', ')}${custom.length ? ', set by another component' : ', which the garbage collector should have removed'}`,
+      summary: `namespace metadata.finalizers has ${ns.metadataFinalizers.join(', ')}${misplaced && custom.length === 1 ? ', a spec.finalizers token that nothing removes from metadata' : custom.length ? ', set by another component' : ', which the garbage collector should have removed'}`,
       evidence: [link({ kind: 'Namespace', name: ns.name }, `metadata.finalizers: [${ns.metadataFinalizers.join(', ')}]`, 0), ...ownerLinks(snapshot, known)],
       fixes: [
         custom.length
-          ? { safety: 'safe', description: owners.length ? `bring back ${owners.join(', ')}, or if it is gone for good (a cluster detached from Rancher), nothing will remove ${custom.join(', ')}` : `find the component that owns ${custom.join(', ')} and let it finish` }
+          ? misplaced && custom.length === 1
+            ? { safety: 'safe', description: 'kubernetes belongs in spec.finalizers, where the namespace controller removes it; in metadata.finalizers nothing ever does (a manifest or a tool put it there): remove it (below), and fix what sets it' }
+            : {
+                safety: 'safe',
+                description: owners.length
+                  ? `bring back ${owners.join(', ')}, or if it is gone for good${known.some((k) => k.entry.project === 'Rancher') ? ' (a cluster detached from Rancher)' : ''}, nothing will remove ${custom.join(', ')}`
+                  : `find the component that owns ${custom.join(', ')} and let it finish`,
+              }
           : { safety: 'safe', description: 'check that kube-controller-manager runs garbage-collector-controller' },
         {
           safety: 'last-resort',
           description: custom.length ? `remove just ${custom.join(', ')} from the namespace's metadata.finalizers` : 'drop the namespace metadata finalizers',
           command: sh`kubectl patch namespace ${ns.name} --type=json -p ${JSON.stringify(ops)}`,
-          cost: known.length === custom.length && known.every((k) => k.entry.removalCost === 'none')
+          cost: misplaced && custom.length === 1
+            ? 'none: no component removes or acts on kubernetes in metadata.finalizers'
+            : known.length === custom.length && known.every((k) => k.entry.removalCost === 'none')
             ? removalCost(known[0]?.entry)
             : 'the cleanup those finalizers guard never runs; leftovers stay in etcd and reappear if the namespace is re-created',
         },

@@ -199,6 +199,28 @@ table(namespaceMetadataFinalizerRemaining, {
   valid: [{ name: 'orphan is left to the garbage collector while spec finalizers remain', snapshot: withFinalizers(['kubernetes'], ['orphan']) }],
   invalid: [
     {
+      name: 'findings F5: only foregroundDeletion left, spec done: the last resort really drops it (not a replace with the same list)',
+      snapshot: withFinalizers([], ['foregroundDeletion']),
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['foregroundDeletion'] },
+          lastResort: { command: `kubectl patch namespace nsf1 --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["foregroundDeletion"]},{"op":"replace","path":"/metadata/finalizers","value":[]}]'` },
+        },
+      ],
+    },
+    {
+      name: 'findings F10: kubernetes in metadata.finalizers is a misplaced spec token nothing removes, not the namespace controller\'s',
+      snapshot: withFinalizers([], ['kubernetes']),
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['kubernetes'] },
+          summary: /a spec\.finalizers token that nothing removes from metadata$/,
+          safeties: ['safe', 'last-resort'],
+          lastResort: { cost: /^none/ },
+        },
+      ],
+    },
+    {
       name: 'a custom metadata finalizer on the namespace',
       snapshot: withFinalizers(['kubernetes'], ['example.com/keep']),
       blockers: [
