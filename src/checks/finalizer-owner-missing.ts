@@ -1,8 +1,8 @@
 import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { since } from '../util/time.js';
-import { deletedWithCustomFinalizer, finalizerOwner } from '../rules/deadlines.js';
+import { deletedWithCustomFinalizer, finalizerOwner, pendingWithCustomFinalizer } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
-import { catalogLink, facts, objectLinks, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
+import { catalogLink, facts, objectLinks, refOf, removeFinalizerFix, typeNameOf, waitingCount } from './finalizer-facts.js';
 import { removeCustomFinalizer } from './plan-steps.js';
 
 declare module '../model/report.js' {
@@ -11,7 +11,11 @@ declare module '../model/report.js' {
   }
 }
 
-/** Objects being deleted that wait on a custom finalizer no running controller will remove. */
+/**
+ * Objects being deleted that wait on a custom finalizer no running controller will remove; and objects not deleted
+ * yet that carry one (the namespace controller deletes them after the pods): they will hold the namespace the moment
+ * they are deleted, so waiting for the pods first would be an all-clear that cannot hold (findings F9).
+ */
 export const finalizerOwnerMissing = {
   id: 'FinalizerOwnerMissing',
   emits: ['FinalizerOwnerMissing'],
@@ -27,7 +31,12 @@ export const finalizerOwnerMissing = {
   },
   run(snapshot, { now }) {
     const blockers: Blocker[] = [];
-    for (const { finalizer, samples } of deletedWithCustomFinalizer(snapshot)) {
+    const deleted = deletedWithCustomFinalizer(snapshot);
+    const isDeletedGroup = (first: { group: string; resource: string }, finalizer: string) =>
+      deleted.some((d) => d.finalizer === finalizer && d.samples[0]?.group === first.group && d.samples[0]?.resource === first.resource);
+    const pending = pendingWithCustomFinalizer(snapshot).filter((p) => p.samples[0] && !isDeletedGroup(p.samples[0], p.finalizer));
+    const groups = [...deleted.map((g) => ({ ...g, notDeletedYet: false })), ...pending.map((g) => ({ ...g, notDeletedYet: true }))];
+    for (const { finalizer, samples, notDeletedYet } of groups) {
       const first = samples[0];
       if (!first) continue;
       // Unknown owner: reported as a gap. A live or unseen one: a wait until it stalls (finalizer-controller-stalled.ts).
@@ -36,7 +45,9 @@ export const finalizerOwnerMissing = {
       const typeName = typeNameOf(first);
       const total = waitingCount(snapshot, first, finalizer, samples.length);
       const oldest = samples.flatMap((s) => s.meta.deletionTimestamp ?? []).sort()[0];
-      const evidence: EvidenceLink[] = objectLinks(samples, finalizer, total, now);
+      const evidence: EvidenceLink[] = notDeletedYet
+        ? samples.slice(0, 5).map((s) => link(refOf(s), `not deleted yet (the namespace controller deletes pods first); carries finalizer ${finalizer}`, 0))
+        : objectLinks(samples, finalizer, total, now);
       const crd = snapshot.crds[`${first.resource}.${first.group}`];
       if (owner.known) evidence.push(catalogLink(owner.known, finalizer));
       if (crd) evidence.push(link({ kind: 'CustomResourceDefinition', name: crd.name }, `defines ${crd.kind}`, 1));
@@ -56,7 +67,9 @@ export const finalizerOwnerMissing = {
       blockers.push({
         id: 'FinalizerOwnerMissing',
         subject: { kind: 'Finalizer', finalizer, group: first.group, resource: first.resource },
-        summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
+        summary: notDeletedYet
+          ? `${total} ${typeName} not deleted yet carr${total === 1 ? 'ies' : 'y'} finalizer ${finalizer}, and no running controller will remove it: the moment the namespace controller deletes ${total === 1 ? 'it' : 'them'} (after the pods), ${total === 1 ? 'it holds' : 'they hold'} the namespace`
+          : `${total} ${typeName} wait${total === 1 ? 's' : ''} on finalizer ${finalizer}, and no running controller will remove it (oldest deleted ${since(oldest, now)} ago)`,
         evidence,
         fixes: [restoreOwnerFix(owner, finalizer, typeName, Boolean(crd)), removeFinalizerFix(first, finalizer, owner.known, total)],
         finalizer: facts(snapshot, finalizer, first, samples, owner),

@@ -67,7 +67,10 @@ export function removeCustomFinalizer(blocker: Blocker, snapshot: Snapshot, why:
     (s) => s.group === subject.group && s.resource === subject.resource && s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer),
   );
   const first = samples[0];
-  if (!first) return noStep('the objects could not be identified');
+  if (!first) {
+    const pending = (snapshot.content?.stuck ?? []).some((s) => s.group === subject.group && s.resource === subject.resource && !s.meta.deletionTimestamp && s.meta.finalizers?.includes(finalizer));
+    return noStep(pending ? 'not deleted yet: nothing to remove until the namespace controller deletes them (after the pods); plan again then' : 'the objects could not be identified');
+  }
   const owner = finalizerOwner(snapshot, finalizer, first.group, first.resource);
   if (ownerMustBeMissing && owner.state !== 'missing') return noStep('whether a controller still owns the finalizer is not proven: nothing is removed');
   // The catalog's cost when it knows the finalizer (what leaks where), as the finding says it.

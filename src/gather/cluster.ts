@@ -15,7 +15,7 @@ import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
 import { findKnownOwners, readControllerWords } from './controller-evidence.js';
-import { deletedWithCustomFinalizer } from '../rules/deadlines.js';
+import { deletedWithCustomFinalizer, pendingWithCustomFinalizer } from '../rules/deadlines.js';
 import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
 
@@ -208,7 +208,9 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
       .filter((crd) => crd.conversionStrategy === 'Webhook' && crd.conversionService)
       .map((crd) => ctx.follower.follow(crd.conversionService!, gaps)),
   );
-  const waitingFinalizers = [...new Set([...deletedWithCustomFinalizer(snapshot).map((w) => w.finalizer), ...(snapshot.namespace?.metadataFinalizers ?? [])])];
+  const waitingFinalizers = [
+    ...new Set([...deletedWithCustomFinalizer(snapshot), ...pendingWithCustomFinalizer(snapshot)].map((w) => w.finalizer).concat(snapshot.namespace?.metadataFinalizers ?? [])),
+  ];
   const [owners, known] = await Promise.all([
     findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]),
     findKnownOwners(ctx.rbac, gaps, waitingFinalizers),
@@ -219,9 +221,12 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
   await readControllerWords(ctx.client, gaps, snapshot);
 }
 
-/** Types with deleted objects waiting on a custom finalizer (their owner is searched), and those that failed to list. */
+/**
+ * Types with objects that wait (or, not deleted yet, will wait) on a custom finalizer: their owner is searched; and
+ * those that failed to list.
+ */
 export function customResourceTypes(content: ContentSurvey) {
-  const waiting = content.stuck.filter((s) => s.meta.deletionTimestamp && (s.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+  const waiting = content.stuck.filter((s) => !(s.group === '' && s.resource === 'pods' && !s.meta.deletionTimestamp) && (s.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
   const all = new Map<string, { group: string; resource: string }>();
   for (const t of [...waiting, ...(content.unlisted ?? [])]) all.set(`${t.group}/${t.resource}`, { group: t.group, resource: t.resource });
   const owned = new Map(waiting.map((s) => [`${s.group}/${s.resource}`, { group: s.group, resource: s.resource }]));

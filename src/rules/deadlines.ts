@@ -241,9 +241,21 @@ export function podHeldOnlyByFinalizer(pod: Pick<PodState, 'deletionTimestamp' |
 
 /** Deleted objects that wait on a custom (not Kubernetes') finalizer, grouped by type and finalizer. */
 export function deletedWithCustomFinalizer(snapshot: Snapshot): { finalizer: string; samples: ObjectSample[] }[] {
+  return withCustomFinalizer(snapshot, true);
+}
+
+/**
+ * Objects not deleted yet that carry a custom finalizer (the namespace controller deletes pods first, and the rest
+ * only then): once deleted, they wait on it. Pods are left out (they are deleted first, at once).
+ */
+export function pendingWithCustomFinalizer(snapshot: Snapshot): { finalizer: string; samples: ObjectSample[] }[] {
+  return withCustomFinalizer(snapshot, false).filter((g) => !(g.samples[0]?.group === '' && g.samples[0]?.resource === 'pods'));
+}
+
+function withCustomFinalizer(snapshot: Snapshot, deleted: boolean): { finalizer: string; samples: ObjectSample[] }[] {
   const byTypeAndFinalizer = new Map<string, { finalizer: string; samples: ObjectSample[] }>();
   for (const sample of snapshot.content?.stuck ?? []) {
-    if (!sample.meta.deletionTimestamp) continue;
+    if (Boolean(sample.meta.deletionTimestamp) !== deleted) continue;
     for (const finalizer of sample.meta.finalizers ?? []) {
       if (isBuiltInFinalizer(finalizer)) continue;
       const key = `${sample.group}/${sample.resource}/${finalizer}`;

@@ -247,3 +247,24 @@ describe('item 7: foreground deletion before the namespace controller\'s first p
     await waitFor(`namespace ${ns} gone`, () => gone(['namespace', ns]), { timeoutMs: 120_000 });
   });
 });
+
+describe('findings F9: a dead finalizer on an object the controller has not deleted yet (pods first)', () => {
+  const ns = 'e2e-pending-fin';
+  useScenario('pod-grace', ns, { env: { SCENARIO_GRACE: '600', SCENARIO_PENDING_FINALIZER: '1' } });
+
+  it('is Blocked now, while the pod is still inside its grace period, not an all-clear until the pod is gone', async () => {
+    const { result, report } = await diagnose(ns);
+    expect(result.code, result.stderr).toBe(1);
+    expect(blockerIds(report)).toEqual(['FinalizerOwnerMissing']);
+    const b = blocker(report, 'FinalizerOwnerMissing');
+    expect(b.subject).toEqual({ kind: 'Finalizer', finalizer: 'backup.ns-doctor.dev/export', group: 'backup.ns-doctor.dev', resource: 'exports' });
+    expect(b.summary).toMatch(/^1 exports\.backup\.ns-doctor\.dev not deleted yet carries finalizer backup\.ns-doctor\.dev\/export, and no running controller will remove it/);
+    const nightly = await kubectlJson<{ metadata: { deletionTimestamp?: string } }>(['get', 'exports.backup.ns-doctor.dev', 'nightly', '-n', ns]);
+    expect(nightly.metadata.deletionTimestamp).toBeUndefined();
+    // fix has nothing to write yet: the object is not deleted.
+    const { code, out } = await fixJson<FixPlan>([ns, '--allow', 'last-resort']);
+    expect(code).toBe(1);
+    expect(out.steps).toEqual([]);
+    expect(out.manual.map((m) => m.reason)).toContain('not deleted yet: nothing to remove until the namespace controller deletes them (after the pods); plan again then');
+  });
+});

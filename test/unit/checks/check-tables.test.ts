@@ -10,6 +10,7 @@ import { finalizerOwnerMissing } from '../../../src/checks/finalizer-owner-missi
 import { finalizerControllerStalled } from '../../../src/checks/finalizer-controller-stalled.js';
 import {
   configMapFinalizerWithUnrelatedUpdater,
+  pendingFinalizerBehindPods,
   knownOwnerRuns,
   LIVE_FINALIZER,
   liveWith,
@@ -324,9 +325,21 @@ table(finalizerOwnerMissing, {
   valid: [
     { name: 'a Ready pod whose ServiceAccount may update the type: a wait until --stall-after, not missing', snapshot: () => recorded('finalizer-live') },
     { name: "issue 18 item 2: an unrelated Ready pod may update configmaps (a wait bounded by --stall-after)", snapshot: configMapFinalizerWithUnrelatedUpdater },
+    { name: 'not deleted yet, and a Ready pod may update configmaps: not this (its wait comes once it is deleted)', snapshot: () => pendingFinalizerBehindPods(true) },
     { name: "issue 18 item 3: service.kubernetes.io/load-balancer-cleanup belongs to the cloud-controller-manager, maybe off-cluster", snapshot: serviceWithLoadBalancerCleanup },
   ],
   invalid: [
+    {
+      name: 'findings F9: not deleted yet (pods first), and no controller may ever remove its finalizer: Blocked now, not after the pods',
+      snapshot: () => pendingFinalizerBehindPods(),
+      blockers: [
+        {
+          id: 'FinalizerOwnerMissing', subject: { kind: 'Finalizer', finalizer: 'backup.example.com/export', group: '', resource: 'configmaps' },
+          summary: /^1 configmaps not deleted yet carries finalizer backup\.example\.com\/export, and no running controller will remove it: the moment/,
+          facts: [/not deleted yet \(the namespace controller deletes pods first\); carries finalizer backup\.example\.com\/export/],
+        },
+      ],
+    },
     {
       name: 'no running controller may remove the custom finalizer',
       snapshot: () => recorded('crd-finalizer'),

@@ -126,3 +126,26 @@ export function podHeldByFinalizer(change: (pod: PodState) => void = () => undef
   snapshot.finalizerOwners = [{ group: '', resource: 'pods', rbacReadable: true, candidates: [] }];
   return snapshot;
 }
+
+/**
+ * Findings F9: pod-grace (recorded: a pod in its grace period, the namespace controller waiting on it) with a
+ * ConfigMap not deleted yet that carries backup.example.com/export, whose controller is not installed (RBAC: no
+ * ServiceAccount may update configmaps) — or, with `updater`, one that may.
+ */
+export function pendingFinalizerBehindPods(updater = false): Snapshot {
+  const snapshot = recorded('pod-grace');
+  const ns = snapshot.namespaceName;
+  snapshot.content!.stuck.push({ group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', meta: { name: 'export-state', namespace: ns, uid: 'cm-uid', finalizers: ['backup.example.com/export'] } });
+  const configmaps = snapshot.content!.types.find((t) => t.resource === 'configmaps')!;
+  configmaps.withFinalizers = 1;
+  configmaps.finalizers = { 'backup.example.com/export': 1 };
+  snapshot.finalizerOwners = [
+    {
+      group: '',
+      resource: 'configmaps',
+      rbacReadable: true,
+      candidates: updater ? [{ serviceAccount: { namespace: 'backup', name: 'exporter' }, grantedBy: 'ClusterRoleBinding exporter → ClusterRole exporter', pods: [{ name: 'exporter-0', ready: true, phase: 'Running' }] }] : [],
+    },
+  ];
+  return snapshot;
+}
