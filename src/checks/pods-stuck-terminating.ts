@@ -6,6 +6,7 @@ import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
 import type { StepDraft } from '../model/step-draft.js';
+import type { PodState } from '../snapshot/types.js';
 import { noStep, oneOption, seg, step } from './plan-steps.js';
 
 declare module '../model/report.js' {
@@ -65,6 +66,7 @@ export const podsStuckTerminating = {
         ),
       );
     }
+    if (!steps.length && blocker.subject.kind === 'Finalizer') return noStep(`the pods are held only by finalizer ${blocker.subject.finalizer}: its controller removes it, or remove just it by hand (see the fixes)`);
     if (!steps.length) return noStep('no stuck pod is on a node that exists and is down: the pod garbage collector or the kubelet has to act (see the fixes)');
     return oneOption('caution', steps);
   },
@@ -102,7 +104,11 @@ export const podsStuckTerminating = {
     }
     const podFinalizers = new Set(stuck.flatMap((p) => p.finalizers));
     const customFinalizers = [...podFinalizers].filter((f) => !isBuiltInFinalizer(f));
-    const first = stuck[0];
+    // No kubelet has anything left to do for a pod never scheduled or finished: only its finalizer holds it, and a
+    // forced delete removes no finalizer (findings F3: batch.kubernetes.io/job-tracking with the Job controller off).
+    const finalizerOnly = stuck.filter((p) => p.finalizers.length && (!p.nodeName || p.phase === 'Succeeded' || p.phase === 'Failed'));
+    fixes.push(...finalizerOnlyFixes(finalizerOnly));
+    const first = stuck.find((p) => !finalizerOnly.includes(p));
     // A forced delete skips the kubelet, not the finalizers: with a custom one, the pod stays until it is removed.
     const stillHeld = customFinalizers.length ? `; it does not remove finalizers: ${customFinalizers.join(', ')} must still go (see its finding)` : '';
     if (first) fixes.push({
@@ -115,10 +121,12 @@ export const podsStuckTerminating = {
     const deleted = snapshot.content?.types.find((t) => t.group === '' && t.resource === 'pods')?.withDeletionTimestamp;
     const total = Math.max(stuck.length, (deleted ?? 0) - heldByFinalizer);
     const nodes = [...byNode.keys()].filter(Boolean);
+    // Held by one finalizer alone, the cause is that finalizer (its controller), not a node.
+    const onlyFinalizer = finalizerOnly.length === stuck.length && new Set(stuck.map((p) => p.finalizers.join(','))).size === 1 ? stuck[0]?.finalizers[0] : undefined;
     return [
       {
         id: 'PodsStuckTerminating',
-        subject: { kind: 'Nodes', names: [...nodes].sort(compareCodePoints) },
+        subject: onlyFinalizer ? { kind: 'Finalizer', finalizer: onlyFinalizer, group: '', resource: 'pods' } : { kind: 'Nodes', names: [...nodes].sort(compareCodePoints) },
         summary: `${total} pod${total === 1 ? ' is' : 's are'} past the grace period and still Terminating${nodes.length ? ` on ${nodes.join(', ')}` : ''}${podFinalizers.size ? ` (finalizers: ${[...podFinalizers].join(', ')})` : ''}`,
         evidence,
         fixes,
@@ -126,3 +134,32 @@ export const podsStuckTerminating = {
     ];
   },
 } satisfies Check;
+
+/** Who removes a built-in pod finalizer, for the safe fix. */
+const POD_FINALIZER_OWNERS: Record<string, string> = {
+  'batch.kubernetes.io/job-tracking': "the Job controller (kube-controller-manager's job-controller) removes it once it has counted the pod",
+};
+
+/** For pods only a finalizer holds: its owner first, then removing just that finalizer, never a forced delete. */
+function finalizerOnlyFixes(pods: PodState[]): Fix[] {
+  const first = pods[0];
+  const finalizer = first?.finalizers[0];
+  if (!first || !finalizer) return [];
+  const ops = [
+    { op: 'test', path: '/metadata/finalizers', value: first.finalizers },
+    { op: 'remove', path: `/metadata/finalizers/0` },
+  ];
+  return [
+    {
+      safety: 'safe',
+      description: `${pods.length === 1 ? 'the pod is' : `${pods.length} pods are`} held only by finalizer ${finalizer} (no kubelet has anything left to do): ${POD_FINALIZER_OWNERS[finalizer] ?? 'the controller that added it removes it'}; check that it runs`,
+      command: 'kubectl -n kube-system get pods -l component=kube-controller-manager',
+    },
+    {
+      safety: 'last-resort',
+      description: `remove just ${finalizer} from the pod (one shown; a forced delete would not: it removes no finalizer)`,
+      command: sh`kubectl -n ${first.namespace} patch pod ${first.name} --type=json -p ${JSON.stringify(ops)}`,
+      cost: finalizer === 'batch.kubernetes.io/job-tracking' ? "the Job may not count this pod's result (its succeeded/failed numbers can be off by one)" : 'the cleanup that finalizer guards never runs',
+    },
+  ];
+}

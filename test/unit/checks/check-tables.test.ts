@@ -619,7 +619,24 @@ table(podsStuckTerminating, {
     { name: 'issue 18 item 8: a pod never scheduled, held only by a custom finalizer, is the finalizer finding', snapshot: () => podHeldByFinalizer((pod) => delete pod.nodeName) },
     { name: 'a Failed pod held only by a custom finalizer likewise', snapshot: () => podHeldByFinalizer((pod) => (pod.phase = 'Failed')) },
   ],
-  invalid: [{ name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] }],
+  invalid: [
+    { name: 'a pod past its grace period on a node that stopped reporting', snapshot: () => recorded('pod-terminating'), blockers: [{ id: 'PodsStuckTerminating', subject: { kind: 'Nodes', names: ['node-pod1'] }, facts: [/Ready=Unknown/] }] },
+    {
+      name: "findings F3: a pod never scheduled, held only by the Job controller's job-tracking finalizer: its owner, then removing just it; never a forced delete",
+      snapshot: () =>
+        podHeldByFinalizer((pod) => {
+          delete pod.nodeName;
+          pod.finalizers = ['batch.kubernetes.io/job-tracking'];
+        }),
+      blockers: [
+        {
+          id: 'PodsStuckTerminating', subject: { kind: 'Finalizer', finalizer: 'batch.kubernetes.io/job-tracking', group: '', resource: 'pods' },
+          safeties: ['safe', 'last-resort'],
+          lastResort: { command: /^kubectl -n pod1 patch pod \S+ --type=json -p '\[\{"op":"test","path":"\/metadata\/finalizers","value":\["batch\.kubernetes\.io\/job-tracking"\]\},\{"op":"remove","path":"\/metadata\/finalizers\/0"\}\]'$/, cost: /Job may not count/ },
+        },
+      ],
+    },
+  ],
 });
 
 const TENANT_POLICY = { kind: 'Webhook', configurationKind: 'ValidatingWebhookConfiguration', configuration: 'tenant-policy', webhook: 'namespaces.tenant-policy.example.com' } as const;
