@@ -208,7 +208,12 @@ function firstPodCommand(snapshot: Snapshot, namespace: string, backend: ReturnT
 }
 
 function deleteApiServiceFix(name: string, safety: Fix['safety'], groupVersion?: string): Fix {
-  const metrics = name.endsWith('metrics.k8s.io') ? ' (HorizontalPodAutoscalers and `kubectl top` lose metrics)' : '';
+  // kubectl top reads metrics.k8s.io only; custom and external metrics feed autoscalers (HPA, KEDA) alone.
+  const metrics = name.endsWith('.metrics.k8s.io') && name.split('.').slice(1).join('.') === 'metrics.k8s.io'
+    ? ' (HorizontalPodAutoscalers and `kubectl top` lose metrics)'
+    : name.endsWith('metrics.k8s.io')
+      ? ' (HorizontalPodAutoscalers and KEDA lose the metrics they scale on)'
+      : '';
   return {
     safety,
     description: 'only if this API is meant to be gone: delete the APIService',

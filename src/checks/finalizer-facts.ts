@@ -6,7 +6,7 @@ import type { CatalogEntry } from '../rules/finalizer-catalog.js';
 import { pauseHolding, type Pause } from '../rules/pause.js';
 import type { ObjectSample, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
-import { since } from '../util/time.js';
+import { deletedWhen } from '../util/time.js';
 import { link } from './types.js';
 
 export const MAX_OBJECT_LINKS = 5;
@@ -92,7 +92,7 @@ export function pauseLink(paused: ObjectSample, pause: Pause): EvidenceLink {
 
 /** The waiting objects, at most five, and how many more. */
 export function objectLinks(samples: ObjectSample[], finalizer: string, total: number, now: Date): EvidenceLink[] {
-  const links = samples.slice(0, MAX_OBJECT_LINKS).map((s) => link(refOf(s), `deleted ${since(s.meta.deletionTimestamp, now)} ago, waiting on finalizer ${finalizer}`, 0));
+  const links = samples.slice(0, MAX_OBJECT_LINKS).map((s) => link(refOf(s), `${deletedWhen(s.meta.deletionTimestamp, now)}, waiting on finalizer ${finalizer}`, 0));
   const first = samples[0];
   if (first && total > MAX_OBJECT_LINKS) links.push(link({ kind: first.kind, namespace: first.meta.namespace, name: `…and ${total - MAX_OBJECT_LINKS} more` }, '', 0));
   return links;

@@ -16,7 +16,7 @@ export const pvcInUse = {
   emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
   groupSummary() {
-    return 'PersistentVolumeClaims are protected because pods still use them';
+    return 'PersistentVolumeClaims are held by kubernetes.io/pvc-protection';
   },
   ...manualOnly('the pod that still uses the claim has to go first; ns-doctor does not remove pvc-protection'),
   run(snapshot, { now }) {
@@ -45,11 +45,19 @@ export const pvcInUse = {
     const first = claims[0];
     if (!first) return [];
     const firstUser = pods.find((p) => p.claimNames.includes(first.meta.name));
+    const used = claims.filter((c) => pods.some((p) => p.claimNames.includes(c.meta.name))).length;
+    const subjectPhrase = `${claims.length} PersistentVolumeClaim${claims.length === 1 ? ' is' : 's are'} held by kubernetes.io/pvc-protection`;
     return [
       {
         id: 'PVCInUse',
         subject: { kind: 'PersistentVolumeClaims', namespace: snapshot.namespaceName, names: claims.map((c) => c.meta.name).sort(compareCodePoints) },
-        summary: `${claims.length} PersistentVolumeClaim${claims.length === 1 ? ' is' : 's are'} protected because pods still use them`,
+        // Said as the evidence says it (findings C5): a claim no pod uses waits on the protection controller.
+        summary:
+          used === claims.length
+            ? `${claims.length} PersistentVolumeClaim${claims.length === 1 ? ' is' : 's are'} protected because pods still use them`
+            : used === 0
+              ? `${subjectPhrase}, though no pod uses ${claims.length === 1 ? 'it' : 'them'}: the pvc-protection controller should have removed it`
+              : `${subjectPhrase}: ${used} still used by pods, ${claims.length - used} by none (the pvc-protection controller should have released those)`,
         evidence,
         fixes: [
           firstUser

@@ -24,7 +24,7 @@ import {
 import { isBuiltInFinalizer } from '../rules/kubernetes.js';
 import type { ObjectSample, PodState, Snapshot } from '../snapshot/types.js';
 import { sh } from '../util/shell.js';
-import { clockTime, humanDuration, since } from '../util/time.js';
+import { clockTime, deletedWhen, humanDuration, since } from '../util/time.js';
 
 const MAX_EVIDENCE = 10;
 /** For a wait without a deadline: who decides when it ends, for the summary line. */
@@ -189,7 +189,7 @@ function finalizerControllerWaits(snapshot: Snapshot, now: Date, stallAfterMs: n
     }
     waits.push({
       reason: 'FinalizerController',
-      summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} ${who} (oldest deleted ${since(oldest, now)} ago); ${then}`,
+      summary: `${total} ${typeName} wait${total === 1 ? 's' : ''} ${who} (oldest ${deletedWhen(oldest, now)}); ${then}`,
       evidence,
       deadline: new Date(verdict.deadline).toISOString(),
       ...(command ? { command } : {}),

@@ -50,3 +50,13 @@ export function clockTime(ms: number, now: Date): string {
 export function approxDuration(ms: number): string {
   return `~${/^\d+[dhms]/.exec(humanDuration(ms))![0]}`;
 }
+
+/**
+ * "deleted 3m ago", or for a pod inside its grace period (its deletionTimestamp is the end of that period, in the
+ * future) "deleted, grace period ends 09:59:34 UTC": never a "0s ago" that stays 0s for the whole grace period.
+ */
+export function deletedWhen(deletionTimestamp: string | undefined, now: Date): string {
+  const at = Date.parse(deletionTimestamp ?? '');
+  if (Number.isFinite(at) && at > now.getTime()) return `deleted, grace period ends ${clockTime(at, now)}`;
+  return `deleted ${since(deletionTimestamp, now) ?? 'at an unknown time'}${deletionTimestamp ? ' ago' : ''}`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { approxDuration, clockTime, humanDuration, parseDuration } from '../../src/util/time.js';
+import { approxDuration, clockTime, deletedWhen, humanDuration, parseDuration } from '../../src/util/time.js';
 
 describe('durations', () => {
   it('parses kubectl-style durations', () => {
@@ -30,6 +30,11 @@ describe('deadlines', () => {
   it('near midnight a deadline seconds away is on the next day: date and seconds both', () => {
     const lateEvening = new Date('2026-12-04T23:59:13Z');
     expect(clockTime(Date.parse('2026-12-05T00:00:11Z'), lateEvening)).toBe('2026-12-05 00:00:11 UTC');
+  });
+  it("a pod's deletionTimestamp in the future is the end of its grace period, not \"deleted 0s ago\"", () => {
+    expect(deletedWhen('2026-12-01T09:42:07Z', now)).toBe('deleted, grace period ends 09:42:07 UTC');
+    expect(deletedWhen('2026-12-01T09:30:10Z', now)).toBe('deleted 3m ago');
+    expect(deletedWhen(undefined, now)).toBe('deleted at an unknown time');
   });
   it('rounds an estimate to its largest unit', () => {
     expect(approxDuration(9 * 60_000 + 43_000)).toBe('~9m');

@@ -585,8 +585,8 @@ describe('ConversionWebhookDown: the safe fix follows the class', () => {
 table(pvcInUse, {
   valid: [{ name: 'no claim is held by pvc-protection', snapshot: () => recorded('pod-terminating') }],
   invalid: [
-    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/still uses the claim/] }] },
-    { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/no pod uses it/] }] },
+    { name: 'a pod still uses the protected claim', snapshot: () => protectedClaim(true), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/still uses the claim/], summary: /^1 PersistentVolumeClaim is protected because pods still use them$/ }] },
+    { name: 'no pod uses it: the protection controller should have acted', snapshot: () => protectedClaim(false), blockers: [{ id: 'PVCInUse', subject: { kind: 'PersistentVolumeClaims', namespace: 'pod1', names: ['data'] }, facts: [/no pod uses it/], summary: /though no pod uses it: the pvc-protection controller should have removed it$/ }] },
   ],
 });
 
