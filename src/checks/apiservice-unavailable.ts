@@ -57,6 +57,13 @@ export const apiServiceUnavailable = {
       );
     }
     const removesApi = `removes API ${api} for the whole cluster until its product re-registers it`;
+    if (blocker.id === 'APIServiceOrphaned' && snapshot.services[service]?.namespaceTerminating) {
+      const { namespace, name } = apiService.service;
+      return deleteIt('safe', `its Service ${service} is gone with its namespace ${namespace}, which is being deleted`, `API ${api} disappears from the cluster (it is already unreachable and cannot come back)`, [
+        { ref: { kind: 'Service', namespace, name }, path: `/api/v1/namespaces/${seg(namespace)}/services/${seg(name)}`, expect: { exists: 'false' } },
+        namespaceEvidence(namespace, { deleting: 'true' }),
+      ]);
+    }
     if (blocker.id === 'APIServiceOrphaned') {
       const { namespace, name } = apiService.service;
       return deleteIt('caution', `its Service ${service} no longer exists (left behind by an uninstall)`, removesApi, [
@@ -150,6 +157,22 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
   }
 
   const orphaned = backend.serviceMissing || condition?.reason === 'ServiceNotFound';
+  if (orphaned && snapshot.services[`${service.namespace}/${service.name}`]?.namespaceTerminating) {
+    return {
+      id: 'APIServiceOrphaned',
+      subject,
+      summary: `APIService ${apiService.name} points at Service ${service.namespace}/${service.name}, which is gone with its namespace ${service.namespace}, itself being deleted: it can never come back`,
+      evidence: [...evidence, link({ kind: 'Namespace', name: service.namespace }, 'being deleted: the backend cannot be reinstalled there', 1)],
+      fixes: [
+        {
+          safety: 'safe',
+          description: `delete the APIService: its backend's namespace ${service.namespace} is being deleted, so nothing can serve ${groupVersion} again`,
+          command: sh`kubectl delete apiservice ${apiService.name}`,
+          cost: `API ${groupVersion} disappears from the cluster (it is already unreachable and cannot come back)`,
+        },
+      ],
+    };
+  }
   if (orphaned) {
     return {
       id: 'APIServiceOrphaned',

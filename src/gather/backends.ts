@@ -46,6 +46,19 @@ export class BackendFollower {
     for (const gap of this.gapsOf(key).gaps) gaps.add(gap);
   }
 
+  /**
+   * Whether a missing Service's namespace is being deleted (one cached GET, only for a missing backend): then it can
+   * never be served again, and deleting what points at it is the safe fix, not reinstalling (findings F8).
+   */
+  private async namespaceTerminating(namespace: string): Promise<{ namespaceTerminating?: boolean }> {
+    try {
+      const raw = await this.client.getJson<{ metadata?: { deletionTimestamp?: string } }>(`/api/v1/namespaces/${encodeURIComponent(namespace)}${CACHED}`);
+      return typeof raw?.metadata?.deletionTimestamp === 'string' ? { namespaceTerminating: true } : {};
+    } catch {
+      return {}; // unknown: the finding keeps its general wording
+    }
+  }
+
   private gapsOf(key: string): GapSink {
     let sink = this.chainGaps.get(key);
     if (!sink) this.chainGaps.set(key, (sink = new GapSink()));
@@ -60,7 +73,7 @@ export class BackendFollower {
       this.store.services[key] = serviceOf(raw);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        this.store.services[key] = { namespace: ref.namespace, name: ref.name, exists: false, ports: [] };
+        this.store.services[key] = { namespace: ref.namespace, name: ref.name, exists: false, ports: [], ...(await this.namespaceTerminating(ref.namespace)) };
         return;
       }
       gaps.fromError(error, { kind: 'evidence', what: `get Service ${key}`, impact: 'cannot follow this backend' });

@@ -109,6 +109,7 @@ export const ServiceStateSchema = v.object({
   ports: list(v.object({ name: v.optional(name), port: count, targetPort: v.optional(v.union([count, name])) }), 1_000),
   type: v.optional(name),
   externalName: v.optional(name),
+  namespaceTerminating: v.optional(v.boolean()),
 });
 
 const EndpointSummarySchema = v.object({

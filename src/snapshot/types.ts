@@ -80,6 +80,8 @@ export interface ServiceState {
   ports: { name?: string; port: number; targetPort?: number | string }[];
   type?: string;
   externalName?: string;
+  /** A missing Service whose namespace is being deleted: nothing can serve it again (read only then). */
+  namespaceTerminating?: boolean;
 }
 
 export interface EndpointSummary {

@@ -309,7 +309,22 @@ table(apiServiceUnavailable, {
       },
       blockers: [{ id: 'APIServiceBackendInNamespace', subject: { kind: 'APIService', name: 'v1beta1.metrics.k8s.io', groupVersion: 'metrics.k8s.io/v1beta1' } }],
     },
-    { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned', subject: { kind: 'APIService', name: 'v1beta1.custom.metrics.k8s.io', groupVersion: 'custom.metrics.k8s.io/v1beta1' } }] },
+    { name: 'its Service is gone (left behind by an uninstall)', snapshot: () => recorded('apiservice-orphaned'), blockers: [{ id: 'APIServiceOrphaned', subject: { kind: 'APIService', name: 'v1beta1.custom.metrics.k8s.io', groupVersion: 'custom.metrics.k8s.io/v1beta1' }, safeties: ['safe', 'caution'] }] },
+    {
+      name: "findings F8: its Service is gone with its namespace, itself being deleted: deleting the APIService is the safe fix, not reinstalling",
+      snapshot: () => {
+        const snapshot = recorded('apiservice-orphaned');
+        for (const service of Object.values(snapshot.services)) if (!service.exists) service.namespaceTerminating = true;
+        return snapshot;
+      },
+      blockers: [
+        {
+          id: 'APIServiceOrphaned', subject: { kind: 'APIService', name: 'v1beta1.custom.metrics.k8s.io', groupVersion: 'custom.metrics.k8s.io/v1beta1' },
+          summary: /which is gone with its namespace monitoring, itself being deleted: it can never come back$/,
+          safeties: ['safe'],
+        },
+      ],
+    },
   ],
 });
 
