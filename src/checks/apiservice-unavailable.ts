@@ -182,7 +182,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
       fixes: [
         {
           safety: 'safe',
-          description: `if ${groupVersion} is still wanted, reinstall the product that serves it; deletion resumes within a minute`,
+          description: `if ${groupVersion} is still wanted, reinstall the product that serves it; deletion resumes within a minute once no API fails discovery`,
         },
         {
           safety: 'caution',
@@ -198,7 +198,7 @@ function blockerFor(snapshot: Snapshot, apiService: APIServiceState, service: Se
   const fixes: Fix[] = [
     {
       safety: 'safe',
-      description: `repair the backend of ${groupVersion}${cause}; the namespace controller retries by itself and deletion resumes within a minute`,
+      description: `repair the backend of ${groupVersion}${cause}; the namespace controller retries by itself, and deletion resumes within a minute once no API fails discovery`,
       command: firstPodCommand(snapshot, service.namespace, backend) ?? sh`kubectl -n ${service.namespace} describe service ${service.name}`,
     },
   ];

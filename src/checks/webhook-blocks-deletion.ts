@@ -138,7 +138,7 @@ export const webhookBlocksDeletion = {
             : []),
           {
             safety: 'caution',
-            description: `exclude namespace ${snapshot.namespaceName} from the webhook with a namespaceSelector`,
+            description: `exclude namespace ${snapshot.namespaceName} from the webhook with a namespaceSelector${onlyThisNamespace(webhook, snapshot.namespaceName) ? ` (it selects only ${snapshot.namespaceName}: excluding it turns the webhook off entirely)` : ''}`,
             command: sh`kubectl edit ${kindFlag} ${webhook.configuration}`,
           },
           ...lastResorts(snapshot, webhook, failure.class, kindFlag, index),
@@ -292,4 +292,14 @@ function namespaceWriteBlocker(snapshot: Snapshot, { webhook, backend, failure }
       ...lastResorts(snapshot, webhook, failure.class, kindFlag, index),
     ],
   };
+}
+
+/** A namespaceSelector that names this namespace alone: excluding it leaves the webhook nothing to see (findings C6). */
+function onlyThisNamespace(webhook: WebhookState, namespace: string): boolean {
+  const selector = webhook.namespaceSelector;
+  if (selector?.matchLabels?.['kubernetes.io/metadata.name'] === namespace) return true;
+  return (selector?.matchExpressions ?? []).some((e) => {
+    const { key, operator, values } = (e ?? {}) as { key?: string; operator?: string; values?: unknown[] };
+    return key === 'kubernetes.io/metadata.name' && operator === 'In' && values?.length === 1 && values[0] === namespace;
+  });
 }

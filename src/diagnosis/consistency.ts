@@ -6,6 +6,12 @@ import type { Gap } from '../model/report.js';
 import type { ParsedConditions } from '../rules/conditions.js';
 import type { Snapshot } from '../snapshot/types.js';
 
+/**
+ * Types served under two groups that are the same stored objects: the namespace controller counts them under both,
+ * the survey lists them once (under the core group), so one seen is the other seen (findings C7).
+ */
+const SAME_OBJECTS = new Map([['events.k8s.io/events', '/events']]);
+
 export function inconsistencies(snapshot: Snapshot, conditions: ParsedConditions): Gap[] {
   const content = snapshot.content;
   const types = content?.types ?? [];
@@ -18,7 +24,8 @@ export function inconsistencies(snapshot: Snapshot, conditions: ParsedConditions
     const label = reported.group ? `${reported.resource}.${reported.group}` : reported.resource;
     // A list that failed is already a gap of its own.
     if (unknown.has(`${reported.group}/${reported.resource}`) || unknown.has(label)) continue;
-    const seen = types.find((t) => t.group === reported.group && t.resource === reported.resource)?.count ?? 0;
+    const twin = SAME_OBJECTS.get(`${reported.group}/${reported.resource}`);
+    const seen = types.filter((t) => `${t.group}/${t.resource}` === `${reported.group}/${reported.resource}` || `${t.group}/${t.resource}` === twin).reduce((sum, t) => sum + t.count, 0);
     if (seen > 0) continue;
     gaps.push({
       kind: 'inconsistent',

@@ -21,8 +21,8 @@ export function deletableTypes(resources: ResourceType[], includeEvents = false)
       (r.verbs.includes('delete') || r.verbs.includes('deletecollection')) &&
       // events.k8s.io/events are the same stored objects as core events: count them once.
       !(hasCoreEvents && r.group === 'events.k8s.io' && r.resource === 'events') &&
-      // Events have no watch cache (every LIST is an etcd read) and carry no finalizers, so they cannot hold a
-      // namespace: listed only when the controller itself reports events remaining.
+      // Events have no watch cache (every LIST is an etcd read) and almost never carry a finalizer (one can): they
+      // are listed only when the controller itself reports events remaining, which it does when one holds.
       (includeEvents || r.resource !== 'events'),
   );
 }

@@ -55,6 +55,17 @@ describe('verdicts', () => {
     expect(report.gaps.filter((g) => g.kind === 'inconsistent')).toEqual([]);
   });
 
+  it('events.k8s.io events are the core events the survey counted: seen once, no twin gap (findings C7)', () => {
+    const snapshot = recorded('crd-finalizer');
+    const remaining = snapshot.namespace!.conditions.find((c) => c.type === 'NamespaceContentRemaining')!;
+    remaining.status = 'True';
+    remaining.message = 'Some resources are remaining: events. has 1 resource instances, events.events.k8s.io has 1 resource instances';
+    snapshot.content!.types.push({ group: '', version: 'v1', resource: 'events', kind: 'Event', count: 1, withFinalizers: 1, withDeletionTimestamp: 1, finalizers: { 'audit.example.com/archive': 1 } });
+    expect(diagnoseAt(snapshot).gaps.filter((g) => g.kind === 'inconsistent')).toEqual([]);
+    snapshot.content!.types = snapshot.content!.types.filter((t) => t.resource !== 'events');
+    expect(diagnoseAt(snapshot).gaps.filter((g) => g.kind === 'inconsistent').map((g) => g.resource).sort()).toEqual(['events', 'events.events.k8s.io']);
+  });
+
   it('NotTerminating for an Active namespace and NotFound for a missing one', () => {
     const active = recorded('crd-finalizer');
     delete active.namespace!.deletionTimestamp;
