@@ -9,7 +9,6 @@ import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { failureClassPhrase, failurePhrase, namespaceWriteRefusals, observedFailure, safeFixesFor, targetFacts, type NamespaceWriteRefusal } from './webhook-failure.js';
 import { controllerOverdue } from '../rules/deadlines.js';
-import type { ParsedConditions } from '../rules/conditions.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -125,7 +124,9 @@ export const webhookBlocksDeletion = {
         evidence,
         failure,
         fixes: [
-          ...(inNamespace ? [{ safety: 'safe' as const, ...removalFix(snapshot, webhook, kindFlag, index, 'the webhook backend is being deleted with this namespace') }] : safeFixesFor(failure, webhook, snapshot, caBundleOf, timeoutSeconds)),
+          ...(inNamespace
+            ? [{ safety: 'safe' as const, ...removalFix(snapshot, webhook, kindFlag, index, 'the webhook backend is being deleted with this namespace', (w) => w.service?.namespace === snapshot.namespaceName) }]
+            : safeFixesFor(failure, webhook, snapshot, caBundleOf, timeoutSeconds)),
           ...(failure.class === 'timeout' && timeoutSeconds < 30
             ? [
                 {
@@ -145,10 +146,11 @@ export const webhookBlocksDeletion = {
         ],
       });
     }
-    for (const refusal of namespaceWriteRefusals(snapshot, now, controllerOverdue(snapshot, now, controllerTimeoutMs, conditions))) {
+    const overdue = controllerOverdue(snapshot, now, controllerTimeoutMs, conditions);
+    for (const refusal of namespaceWriteRefusals(snapshot, now, overdue)) {
       const { webhook } = refusal;
       if (blockers.some((b) => b.subject.kind === 'Webhook' && b.subject.configuration === webhook.configuration && b.subject.webhook === webhook.name)) continue;
-      blockers.push(namespaceWriteBlocker(snapshot, refusal, now, controllerTimeoutMs, conditions));
+      blockers.push(namespaceWriteBlocker(snapshot, refusal, overdue));
     }
     return blockers;
   },
@@ -187,13 +189,13 @@ function deadWebhookRemoval(
 }
 
 /**
- * Removing a webhook that cannot come back, as text: the whole configuration only when no other webhook in it is
- * served from elsewhere (the same rule as the plan's deadWebhookRemoval); otherwise just its entry, by a JSON patch
- * whose test op fails if the list moved.
+ * Removing a webhook that cannot come back, as text: the whole configuration only when every other webhook in it is
+ * proven dead too (`dead`: served from the namespace being deleted, or by the same missing Service), the rule of the
+ * plan's deadWebhookRemoval; otherwise just its entry, by a JSON patch whose test op fails if the list moved.
  */
-function removalFix(snapshot: Snapshot, webhook: WebhookState, kindFlag: string, index: number, why: string): Omit<Fix, 'safety'> {
+function removalFix(snapshot: Snapshot, webhook: WebhookState, kindFlag: string, index: number, why: string, dead: (w: WebhookState) => boolean): Omit<Fix, 'safety'> {
   const others = (snapshot.webhooks ?? []).filter(
-    (w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration && w.name !== webhook.name && w.service?.namespace !== webhook.service?.namespace,
+    (w) => w.configurationKind === webhook.configurationKind && w.configuration === webhook.configuration && w.name !== webhook.name && !dead(w),
   );
   if (!others.length) {
     return { description: `${why}: delete its configuration too`, command: sh`kubectl delete ${kindFlag} ${webhook.configuration}`, cost: 'the policy it enforced stops applying cluster-wide' };
@@ -210,7 +212,7 @@ function lastResorts(snapshot: Snapshot, webhook: WebhookState, failureClass: st
   const configuration = webhook.configuration;
   const remove: Fix =
     failureClass === 'service-not-found'
-      ? { safety: 'last-resort', ...removalFix(snapshot, webhook, kindFlag, index, 'if its product was uninstalled, the configuration is stale') }
+      ? { safety: 'last-resort', ...removalFix(snapshot, webhook, kindFlag, index, 'if its product was uninstalled, the configuration is stale', (w) => sameService(w, webhook)) }
       : {
           safety: 'last-resort',
           description: 'delete the webhook configuration',
@@ -253,13 +255,12 @@ function indexOf(all: WebhookState[], webhook: WebhookState): number {
  * the controller's error reaches no condition, so the class is read from the objects, or is unknown (a URL) and the
  * finding says "may".
  */
-function namespaceWriteBlocker(snapshot: Snapshot, { webhook, backend, failure }: NamespaceWriteRefusal, now: Date, timeoutMs: number, conditions: ParsedConditions): Blocker {
+function namespaceWriteBlocker(snapshot: Snapshot, { webhook, backend, failure }: NamespaceWriteRefusal, overdue: boolean): Blocker {
   const ns = snapshot.namespaceName;
   const kindFlag = webhook.configurationKind === 'ValidatingWebhookConfiguration' ? 'validatingwebhookconfiguration' : 'mutatingwebhookconfiguration';
   const index = indexOf(snapshot.webhooks ?? [], webhook);
   const resources = [...new Set(webhook.rules.flatMap((r) => r.resources))].join(', ');
   const known = failure.class !== 'unknown';
-  const overdue = controllerOverdue(snapshot, now, timeoutMs, conditions);
   const what = `the namespace controller's own update of Namespace ${ns} (its conditions and its finalize call)`;
   const summary = known
     ? `admission webhook ${webhook.name} refuses ${what}: failurePolicy ${webhook.failurePolicy} and ${failurePhrase(failure, webhook, DEFAULT_TIMEOUT_SECONDS)}`
@@ -303,3 +304,5 @@ function onlyThisNamespace(webhook: WebhookState, namespace: string): boolean {
     return key === 'kubernetes.io/metadata.name' && operator === 'In' && values?.length === 1 && values[0] === namespace;
   });
 }
+
+const sameService = (a: WebhookState, b: WebhookState) => a.service !== undefined && a.service.namespace === b.service?.namespace && a.service.name === b.service.name;

@@ -161,3 +161,22 @@ describe('WebhookBlocksDeletion: the summary and the first fix follow the class 
     expect(only(snapshot).failure).toEqual({ class: 'no-endpoints', source: 'objects', message: 'Service wh1-policy/policy-webhook has no ready endpoints' });
   });
 });
+
+describe('removing a dead webhook never takes a healthy one with it', () => {
+  it('its Service is missing, and another webhook of the configuration uses another Service of that namespace: the last resort removes only its entry', () => {
+    const snapshot = recorded('webhook-delete');
+    snapshot.namespace!.conditions = []; // the class comes from the objects: its Service is missing
+    const [dead] = snapshot.webhooks!;
+    const key = `${dead.service!.namespace}/${dead.service!.name}`;
+    snapshot.services[key] = { namespace: dead.service!.namespace, name: dead.service!.name, exists: false, ports: [] };
+    snapshot.webhooks!.push({ ...dead, name: 'audit.policy.example.com', rules: [{ operations: ['CREATE'], apiGroups: ['apps'], resources: ['deployments'] }], service: { ...dead.service!, name: 'audit-webhook' } });
+    const [blocker] = webhookBlocksDeletion.run(snapshot, contextFor(snapshot));
+    const commands = blocker.fixes.filter((f) => f.safety === 'last-resort').map((f) => f.command ?? '');
+    expect(commands.some((c) => c.startsWith('kubectl delete validatingwebhookconfiguration'))).toBe(false);
+    expect(commands.some((c) => c.includes('"op":"remove","path":"/webhooks/0"') && c.includes('"op":"test","path":"/webhooks/0/name"'))).toBe(true);
+    // Alone in its configuration, the stale configuration goes whole.
+    snapshot.webhooks!.pop();
+    const [alone] = webhookBlocksDeletion.run(snapshot, contextFor(snapshot));
+    expect(alone.fixes.some((f) => f.safety === 'last-resort' && f.command?.startsWith('kubectl delete validatingwebhookconfiguration'))).toBe(true);
+  });
+});
