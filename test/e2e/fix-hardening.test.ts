@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import type { AuditEntry } from '../../src/fix/audit.js';
 import { FaultProxy } from './fault-proxy.js';
+import { admissionPolicy } from './webhook-servers.js';
 import { fixCommand, waitGone as waitNamespaceGone } from './fix-command.js';
 import { cluster, e2eEnv, kubectl, kubectlJson, kubectlOk, nsDoctor, run, waitFor, waitForNamespaceCondition, type RunResult } from './harness.js';
 import { deleteStalled } from './stalls.js';
@@ -233,28 +234,7 @@ describe('an admission policy refuses the dry run (item 6)', () => {
   beforeAll(async () => {
     await heldNamespace(ns, { held: HOLD });
     await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'admissionregistration.k8s.io/v1',
-            kind: 'ValidatingAdmissionPolicy',
-            metadata: { name: policy },
-            spec: {
-              failurePolicy: 'Fail',
-              matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['UPDATE'], resources: ['configmaps'] }] },
-              validations: [{ expression: 'false', reason: 'Invalid', message: 'configmaps here are frozen by policy' }],
-            },
-          },
-          {
-            apiVersion: 'admissionregistration.k8s.io/v1',
-            kind: 'ValidatingAdmissionPolicyBinding',
-            metadata: { name: policy },
-            spec: { policyName: policy, validationActions: ['Deny'], matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } } },
-          },
-        ],
-      }),
+      input: admissionPolicy(policy, 'UPDATE', { expression: 'false', reason: 'Invalid', message: 'configmaps here are frozen by policy' }, ns),
     });
     await waitFor('the policy is enforced', async () => (await kubectl(['-n', ns, 'annotate', 'configmap', 'held', 'x=y', '--dry-run=server'])).code !== 0);
   });

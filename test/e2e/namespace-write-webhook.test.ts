@@ -11,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FixPlan, FixResult } from '../../src/model/plan.js';
 import { diagnose, kubectl, kubectlJson, kubectlOk, namespaceCondition, nsDoctor, run, waitFor, waitForNamespaceCondition } from './harness.js';
 import { blocker, blockerIds } from './report-shape.js';
+import { waitGone } from './fix-command.js';
+import { admissionPolicy } from './webhook-servers.js';
 
 const TIMEOUT = '20s';
 
@@ -21,7 +23,7 @@ describe('a fail-closed webhook on namespaces/finalize whose backend refuses con
 
   afterAll(async () => {
     await kubectl(['delete', 'validatingwebhookconfiguration', configuration, '--ignore-not-found']);
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+    await waitGone(ns, 120_000);
   });
 
   it('before --controller-timeout: a wait whose deadline is anchored on the cluster (the same on every run)', async () => {
@@ -90,7 +92,7 @@ describe('a fail-closed webhook on namespaces/finalize whose backend refuses con
     const config = await kubectlJson<{ webhooks: { namespaceSelector?: { matchExpressions?: unknown[] } }[] }>(['get', 'validatingwebhookconfiguration', configuration]);
     expect(config.webhooks[0].namespaceSelector?.matchExpressions).toContainEqual({ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: [ns] });
     // The controller's retry backoff is at most 60 s.
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000, intervalMs: 2_000 });
+    await waitGone(ns, 120_000);
   });
 });
 
@@ -102,7 +104,7 @@ describe('a webhook served from the namespace being deleted, in a configuration 
 
   afterAll(async () => {
     await kubectl(['delete', 'validatingwebhookconfiguration', configuration, '--ignore-not-found']);
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+    await waitGone(ns, 120_000);
     await kubectl(['delete', 'namespace', `${ns}-platform`, '--ignore-not-found', '--wait=false']);
   });
 
@@ -146,7 +148,7 @@ describe('a webhook served from the namespace being deleted, in a configuration 
     expect(patched.code, patched.stderr).toBe(0);
     const config = await kubectlJson<{ webhooks: { name: string }[] }>(['get', 'validatingwebhookconfiguration', configuration]);
     expect(config.webhooks.map((w) => w.name)).toEqual([healthy]);
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000, intervalMs: 2_000 });
+    await waitGone(ns, 120_000);
   });
 });
 
@@ -157,28 +159,12 @@ describe('a ValidatingAdmissionPolicy that denies deleting labelled ConfigMaps (
   afterAll(async () => {
     await kubectl(['delete', 'validatingadmissionpolicybinding', policy, '--ignore-not-found']);
     await kubectl(['delete', 'validatingadmissionpolicy', policy, '--ignore-not-found']);
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000 });
+    await waitGone(ns, 120_000);
   });
 
   it('is named with its binding and its own message, never "the namespace controller\'s RBAC is broken"; its last resort works', async () => {
     await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'admissionregistration.k8s.io/v1',
-            kind: 'ValidatingAdmissionPolicy',
-            metadata: { name: policy },
-            spec: {
-              failurePolicy: 'Fail',
-              matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: ['DELETE'], resources: ['configmaps'] }] },
-              validations: [{ expression: "!has(oldObject.metadata.labels) || !('protect.example.com/keep' in oldObject.metadata.labels)", message: 'objects labelled protect.example.com/keep may not be deleted' }],
-            },
-          },
-          { apiVersion: 'admissionregistration.k8s.io/v1', kind: 'ValidatingAdmissionPolicyBinding', metadata: { name: policy }, spec: { policyName: policy, validationActions: ['Deny'] } },
-        ],
-      }),
+      input: admissionPolicy(policy, 'DELETE', { expression: "!has(oldObject.metadata.labels) || !('protect.example.com/keep' in oldObject.metadata.labels)", message: 'objects labelled protect.example.com/keep may not be deleted' }),
     });
     await kubectlOk(['create', 'namespace', ns]);
     await kubectlOk(['-n', ns, 'create', 'configmap', 'db-credentials-ref', '--from-literal=a=b']);
@@ -197,6 +183,6 @@ describe('a ValidatingAdmissionPolicy that denies deleting labelled ConfigMaps (
     expect(last).toMatchObject({ safety: 'last-resort', command: `kubectl delete validatingadmissionpolicybinding ${policy}` });
     const deleted = await run('bash', ['-c', last.command!]);
     expect(deleted.code, deleted.stderr).toBe(0);
-    await waitFor(`namespace ${ns} gone`, async () => (await kubectl(['get', 'namespace', ns])).code !== 0, { timeoutMs: 120_000, intervalMs: 2_000 });
+    await waitGone(ns, 120_000);
   });
 });

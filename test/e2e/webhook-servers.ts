@@ -131,3 +131,36 @@ spec:
   - {name: v1, served: true, storage: false, schema: ${schema}}
 `;
 }
+
+/**
+ * A ValidatingAdmissionPolicy and its Deny binding, as one List for `kubectl apply -f -`: `operation` of configmaps
+ * is refused unless `expression` holds. `bindingNamespace` narrows the binding to one namespace.
+ */
+export function admissionPolicy(name: string, operation: string, validation: { expression: string; message: string; reason?: string }, bindingNamespace?: string): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'List',
+    items: [
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicy',
+        metadata: { name },
+        spec: {
+          failurePolicy: 'Fail',
+          matchConstraints: { resourceRules: [{ apiGroups: [''], apiVersions: ['v1'], operations: [operation], resources: ['configmaps'] }] },
+          validations: [validation],
+        },
+      },
+      {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name },
+        spec: {
+          policyName: name,
+          validationActions: ['Deny'],
+          ...(bindingNamespace ? { matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': bindingNamespace } } } } : {}),
+        },
+      },
+    ],
+  });
+}
