@@ -26,7 +26,7 @@ describe('a paused Cluster API Machine in a Terminating namespace', () => {
     });
     // Minutes old, far inside --stall-after: the pause alone decides.
     expect(b.finalizer!.stall!.waitedSeconds).toBeLessThan(600);
-    expect(link(b, 'Machine', 'md-0-7k2fp', ns).fact).toMatch(/^deleted \d+s ago, waiting on finalizer machine\.cluster\.x-k8s\.io$/);
+    expect(link(b, 'Machine', 'md-0-7k2fp', ns).fact).toMatch(/^deleted (?:\d+m)?(?:\d+s)? ago, waiting on finalizer machine\.cluster\.x-k8s\.io$/);
     expect(b.evidence.filter((e) => e.ref.name === 'md-0-7k2fp' && e.depth === 1).map((e) => e.fact)).toEqual(['annotation cluster.x-k8s.io/paused="": reconciliation paused (Cluster API)']);
     expect(b.summary).toContain('reconciliation of Machine md-0-7k2fp is paused');
     expect(b.fixes.map((f) => f.safety)).toEqual(['safe', 'caution', 'last-resort']);

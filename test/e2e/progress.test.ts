@@ -59,7 +59,7 @@ describe('a pod inside its grace period, then past it', () => {
     expect(report.waitingOn![0]).toBe(pods);
     expect(Date.parse(pods.deadline!)).toBe(graceEnds);
     const podLink = pods.evidence.find((e) => e.ref.kind === 'Pod' && e.ref.name === pod)!;
-    expect(podLink.fact).toMatch(new RegExp(`^grace period ${grace}s, ends ${AT} \\(in \\d+s\\), on node ${node}$`));
+    expect(podLink.fact).toMatch(new RegExp(`^grace period ${grace}s, ends ${AT} \\(in (?:\\d+m)?(?:\\d+s)?\\), on node ${node}$`));
     expect(pods.evidence.find((e) => e.ref.kind === 'Node')?.fact).toMatch(/^Ready=True/);
     expect(pods.summary).toMatch(/the namespace controller deletes pods first, so the other \d+ objects wait for it/);
     // The controller looks again grace/2+1 s after a pass while the namespace is younger than the grace period.
@@ -113,7 +113,7 @@ describe('a pod inside its grace period, then past it', () => {
     expect(link(blocker(report, 'PodsStuckTerminating'), 'Node', node).fact).toMatch(/^Ready=False/);
     expect(report.progress).toMatchObject({ namespaceGone: false, late: true, expectedBy: new Date(expectedBy).toISOString() });
     expect(report.progress.lateBySeconds).toBeGreaterThan(0);
-    expect(report.summary).toMatch(new RegExp(String.raw`LATE: expected by ${AT}, \d+s past that$`));
+    expect(report.summary).toMatch(new RegExp(String.raw`LATE: expected by ${AT}, (?:\d+m)?(?:\d+s)? past that$`));
     expect(r.stderr).toMatch(new RegExp(String.raw`watching namespace e2e-grace for up to [0-9ms]+; expected by ${AT}`));
     expect(r.stderr).toMatch(/namespace e2e-grace is late: still Terminating after [0-9ms]+ of watching; LATE: expected by/);
     // And a plain look now: the same pod, past its deadline, is a blocker and no longer a wait.
@@ -185,7 +185,7 @@ describe('a finalizer whose controller runs, and removes it after a delay', () =
     expect(Date.parse(w.deadline!)).toBe(Date.parse(bucket.metadata.deletionTimestamp) + 10 * 60_000);
     expect(w.finalizer).toMatchObject({ finalizer, owner: { confidence: 'may', pods: [{ namespace: system, name: operatorPod, ready: true }] } });
     expect(w.summary).toContain(`pod ${system}/${operatorPod} may remove it (RBAC only)`);
-    expect(w.evidence.find((e) => e.ref.kind === 'ObjectBucket' && e.ref.name === 'photos')?.fact).toMatch(new RegExp(`^deleted \\d+s ago, waiting on finalizer ${finalizer}$`));
+    expect(w.evidence.find((e) => e.ref.kind === 'ObjectBucket' && e.ref.name === 'photos')?.fact).toMatch(new RegExp(`^deleted (?:\\d+m)?(?:\\d+s)? ago, waiting on finalizer ${finalizer}$`));
     expect(w.evidence.find((e) => e.ref.kind === 'Pod')).toMatchObject({ ref: { namespace: system, name: operatorPod }, depth: 1 });
     expect(w.command).toBe(`kubectl -n ${system} logs ${operatorPod} --all-containers --since=1h`);
     expect(Date.parse(report.expectedBy!)).toBe(Date.parse(w.deadline!) + 8_000);
@@ -235,6 +235,6 @@ describe('foreground deletion whose dependent pod is inside its grace period', (
     const fg = waitFor(report, 'ForegroundDeletion');
     expect(Date.parse(fg.deadline!)).toBe(Date.parse(p.metadata.deletionTimestamp!));
     expect(fg.evidence.map((e) => `${e.depth} ${e.ref.kind} ${e.ref.name}`)).toEqual(['0 ConfigMap owner', '1 Pod worker-0']);
-    expect(fg.evidence[1].fact).toMatch(new RegExp(String.raw`^dependent with blockOwnerDeletion, Terminating, grace period ends ${AT} \(in \d+s\)$`));
+    expect(fg.evidence[1].fact).toMatch(new RegExp(String.raw`^dependent with blockOwnerDeletion, Terminating, grace period ends ${AT} \(in (?:\d+m)?(?:\d+s)?\)$`));
   });
 });
