@@ -1,11 +1,14 @@
-import type { Blocker, EvidenceLink } from '../model/report.js';
+import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { lookupFinalizer, type CatalogEntry } from '../rules/finalizer-catalog.js';
-import type { Snapshot } from '../snapshot/types.js';
-import { catalogLink, removalCost } from './finalizer-facts.js';
+import type { NamespaceState, ObjectSample, Snapshot } from '../snapshot/types.js';
+import { catalogLink, refOf, removalCost, removeFinalizerFix } from './finalizer-facts.js';
+import { namespaceBlockingDependents } from '../rules/deadlines.js';
+import { isBuiltInFinalizer } from '../rules/kubernetes.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
-import { lastResortOnNamespace, noStep } from './plan-steps.js';
+import { lastResortOnNamespace, namespaceEvidence, noStep, objectPathOf, oneOption, step } from './plan-steps.js';
+import type { CausePlan } from '../model/step-draft.js';
 
 declare module '../model/report.js' {
   interface BlockerIds {
@@ -26,6 +29,8 @@ export const namespaceMetadataFinalizerRemaining = {
     const ns = snapshot.namespaceName;
     const finalizers = snapshot.namespace?.metadataFinalizers ?? [];
     if (!finalizers.length) return noStep('metadata.finalizers is already empty');
+    const dependents = waitedDependents(snapshot);
+    if (dependents.length) return dropForegroundDeletion(blocker, ns, dependents);
     return lastResortOnNamespace(
       blocker,
       ns,
@@ -42,6 +47,8 @@ export const namespaceMetadataFinalizerRemaining = {
     const gcTokens = ['orphan', 'foregroundDeletion'];
     const custom = ns.metadataFinalizers.filter((f) => !gcTokens.includes(f));
     if (custom.length === 0 && ns.specFinalizers.length > 0) return [];
+    const dependents = custom.length ? [] : waitedDependents(snapshot);
+    if (dependents.length) return [dependentsBlocker(snapshot, ns, dependents)];
     const finalizers = ns.metadataFinalizers;
     // Only the custom tokens (or, with none, the garbage collector's), and only if the list is still what was read.
     const kept = custom.length ? finalizers.filter((f) => gcTokens.includes(f)) : [];
@@ -96,4 +103,109 @@ function ownerLinks(snapshot: Snapshot, known: { finalizer: string; entry: Catal
     links.push(link({ kind: 'Pods', name: entry.workloads.map((w) => w.selector).join(' or ') }, pods.length ? `found: ${pods.join(', ')}` : `none found: ${entry.owner} does not run in this cluster`, 2));
   }
   return links;
+}
+
+/** Dependents the namespace's foregroundDeletion waits on (the garbage collector's rule), when that is all it holds. */
+function waitedDependents(snapshot: Snapshot): ObjectSample[] {
+  const ns = snapshot.namespace;
+  if (!ns?.metadataFinalizers.includes('foregroundDeletion') || ns.metadataFinalizers.includes('orphan')) return [];
+  return namespaceBlockingDependents(snapshot);
+}
+
+/**
+ * The namespace was deleted with propagationPolicy=Foreground: the garbage collector removes foregroundDeletion only
+ * once every dependent with blockOwnerDeletion is gone, and one held by its own finalizer holds the namespace with it
+ * (kube-controller-manager's garbage collector, processDeletingDependentsItem).
+ */
+function dependentsBlocker(snapshot: Snapshot, ns: NamespaceState, dependents: ObjectSample[]): Blocker {
+  const held = dependents.filter((d) => d.meta.deletionTimestamp && (d.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+  const notDeleted = dependents.filter((d) => !d.meta.deletionTimestamp);
+  const heldFinalizers = [...new Set(held.flatMap((d) => (d.meta.finalizers ?? []).filter((f) => !isBuiltInFinalizer(f))))].sort(compareCodePoints);
+  const known = heldFinalizers.flatMap((finalizer) => {
+    const entry = lookupFinalizer(finalizer);
+    return entry ? [{ finalizer, entry }] : [];
+  });
+  const n = dependents.length;
+  const names = dependents.slice(0, 3).map(dependentName).join(', ') + (n > 3 ? ', …' : '');
+  const why = held.length
+    ? `held by ${heldFinalizers.join(', ')}`
+    : notDeleted.length
+      ? 'not deleted yet by the garbage collector'
+      : 'still being deleted';
+  const firstHeld = held[0];
+  const firstFinalizer = firstHeld?.meta.finalizers?.find((f) => !isBuiltInFinalizer(f));
+  const fixes: Fix[] = [];
+  const these = (objects: ObjectSample[], what: string) => (objects.length === 1 && objects[0] ? dependentName(objects[0]) : `the ${objects.length} ${what}`);
+  // One line per finalizer: each has its own owner to bring back (the catalog's when it knows it).
+  const perFinalizer = heldFinalizers.map((finalizer) => {
+    const entry = lookupFinalizer(finalizer);
+    const objects = these(held.filter((d) => d.meta.finalizers?.includes(finalizer)), 'dependents');
+    return entry ? `bring back ${entry.owner} (${entry.project}) so that it removes ${finalizer} from ${objects}` : `find the component that owns ${finalizer} and let it finish on ${objects}`;
+  });
+  if (perFinalizer.length) fixes.push({ safety: 'safe', description: `${perFinalizer.join('; ')}; the garbage collector then removes foregroundDeletion` });
+  if (notDeleted.length) {
+    fixes.push({ safety: 'safe', description: `the garbage collector deletes ${these(notDeleted, 'dependents not yet deleted')} first: check that kube-controller-manager runs garbage-collector-controller and that their API answers` });
+  }
+  const finalizers = ns.metadataFinalizers;
+  const ops = [
+    { op: 'test', path: '/metadata/finalizers', value: finalizers },
+    { op: 'remove', path: `/metadata/finalizers/${finalizers.indexOf('foregroundDeletion')}` },
+  ];
+  fixes.push({
+    safety: 'caution',
+    description: `remove just foregroundDeletion from the namespace's metadata.finalizers: the namespace goes without waiting for its dependents`,
+    command: sh`kubectl patch namespace ${ns.name} --type=json -p ${JSON.stringify(ops)}`,
+    cost: dependentsLeftCost(held.length > 0),
+  });
+  if (firstHeld && firstFinalizer) fixes.push(removeFinalizerFix(firstHeld, firstFinalizer, lookupFinalizer(firstFinalizer), 1));
+  return {
+    id: 'NamespaceMetadataFinalizerRemaining',
+    subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: [...finalizers].sort(compareCodePoints) },
+    summary: `namespace metadata.finalizers has foregroundDeletion: the garbage collector waits for ${n} dependent${n === 1 ? '' : 's'} with blockOwnerDeletion (${names}), ${why}`,
+    evidence: [
+      link({ kind: 'Namespace', name: ns.name }, `metadata.finalizers: [${finalizers.join(', ')}]; deleted with propagationPolicy=Foreground`, 0),
+      ...dependents.slice(0, MAX_DEPENDENT_LINKS).map((d) =>
+        link(refOf(d), `ownerReferences name namespace ${ns.name} with blockOwnerDeletion; ${d.meta.deletionTimestamp ? `Terminating, finalizers ${d.meta.finalizers?.join(', ') || 'none'}` : 'not yet deleted'}`, 1),
+      ),
+      ...ownerLinks(snapshot, known),
+    ],
+    fixes,
+  };
+}
+
+const MAX_DEPENDENT_LINKS = 10;
+
+function dependentName(d: ObjectSample): string {
+  return `${d.kind} ${d.meta.namespace ? `${d.meta.namespace}/` : ''}${d.meta.name}`;
+}
+
+function dependentsLeftCost(held: boolean): string {
+  return held
+    ? 'the dependents outlive the namespace: one held by a finalizer stays Terminating until that finalizer goes; the garbage collector deletes the others once the namespace is gone'
+    : 'the dependents are deleted after the namespace instead of before it (the garbage collector deletes them once it is gone)';
+}
+
+/** The caution step: only foregroundDeletion, only while the namespace is deleted and the dependents still there. */
+function dropForegroundDeletion(blocker: Blocker, ns: string, dependents: ObjectSample[]): CausePlan {
+  const target = namespaceEvidence(ns, { deleting: 'true', 'finalizer:foregroundDeletion': 'present' });
+  const evidence = dependents.slice(0, MAX_DEPENDENT_LINKS).map((d) => ({
+    ref: refOf(d),
+    path: objectPathOf(d),
+    metadataOnly: true,
+    expect: { exists: 'true' },
+  }));
+  const held = dependents.some((d) => d.meta.deletionTimestamp && (d.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+  return oneOption('caution', [
+    step(
+      blocker,
+      ns,
+      'caution',
+      `remove foregroundDeletion from metadata.finalizers of namespace ${ns}: it then goes without waiting for its ${dependents.length} dependent${dependents.length === 1 ? '' : 's'}`,
+      dependentsLeftCost(held),
+      target,
+      evidence,
+      { type: 'remove-finalizers', finalizers: ['foregroundDeletion'] },
+      'namespace',
+    ),
+  ]);
 }

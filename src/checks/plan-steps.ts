@@ -155,6 +155,13 @@ export function collectionOf(ns: string, sample: ObjectSample): string {
   return `${base}/namespaces/${seg(ns)}/${seg(sample.resource)}`;
 }
 
+/** The sample's own path, in its own namespace or, cluster-scoped, in none. */
+export function objectPathOf(sample: ObjectSample): string {
+  const base = sample.group ? `/apis/${seg(sample.group)}/${seg(sample.version)}` : `/api/${seg(sample.version)}`;
+  const ns = sample.meta.namespace;
+  return `${base}${ns ? `/namespaces/${seg(ns)}` : ''}/${seg(sample.resource)}/${seg(sample.meta.name)}`;
+}
+
 function apiVersionOf(sample: ObjectSample): string {
   return sample.group ? `${sample.group}/${sample.version}` : sample.version;
 }

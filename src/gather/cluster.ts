@@ -15,6 +15,7 @@ import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
 import { findKnownOwners, readControllerWords } from './controller-evidence.js';
+import { findNamespaceDependents } from './namespace-dependents.js';
 import { deletedWithCustomFinalizer, pendingWithCustomFinalizer } from '../rules/deadlines.js';
 import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
@@ -209,7 +210,11 @@ export async function followCustomResources(ctx: FollowContext, snapshot: Snapsh
       .map((crd) => ctx.follower.follow(crd.conversionService!, gaps)),
   );
   const waitingFinalizers = [
-    ...new Set([...deletedWithCustomFinalizer(snapshot), ...pendingWithCustomFinalizer(snapshot)].map((w) => w.finalizer).concat(snapshot.namespace?.metadataFinalizers ?? [])),
+    ...new Set(
+      [...deletedWithCustomFinalizer(snapshot), ...pendingWithCustomFinalizer(snapshot)]
+        .map((w) => w.finalizer)
+        .concat(snapshot.namespace?.metadataFinalizers ?? [], (snapshot.namespaceDependents ?? []).flatMap((d) => d.meta.finalizers ?? [])),
+    ),
   ];
   const [owners, known] = await Promise.all([
     findFinalizerOwners(ctx.rbac, gaps, snapshot.namespaceName, [...types.owned.values()]),
@@ -255,13 +260,15 @@ export function emptySnapshot(client: KubeClient, namespaceName: string, gaps: G
 /**
  * The one way a namespace's snapshot is put together, for one namespace and for --all alike, so that a namespace's
  * snapshot holds the same facts whichever way it was taken: its content survey (in one order), the cluster-wide
- * facts, the follow-ups its content points at (its CRDs, their conversion webhooks, who owns its finalizers), and
- * the evidence of exactly the chains it reaches. Its stuck pods are followed before (each gatherer overlaps that
- * with its own survey).
+ * facts, the follow-ups its content points at (its CRDs, their conversion webhooks, who owns its finalizers), the
+ * dependents its own foregroundDeletion waits on, and the evidence of exactly the chains it reaches. Its stuck pods
+ * are followed before (each gatherer overlaps that with its own survey).
  */
 export async function completeSnapshot(ctx: FollowContext, snapshot: Snapshot, gaps: GapSink, facts: ClusterFacts, content: ContentSurvey): Promise<void> {
   snapshot.content = canonicalSurvey(content);
   applyClusterFacts(snapshot, facts, gaps);
+  // Dependents first: the owners of their finalizers are looked for with the namespace's own.
+  await findNamespaceDependents(ctx.client, gaps, snapshot, ctx.notOlderThan).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
   await followCustomResources(ctx, snapshot, gaps).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
   attachEvidence(snapshot, facts, ctx.cluster.evidence);
 }

@@ -87,6 +87,7 @@ const MAX_ANNOTATION_VALUE = 256;
 function namespaceOfUnchecked(raw: ApiNamespace) {
   return {
     name: raw.metadata?.name,
+    ...(raw.metadata?.uid ? { uid: raw.metadata.uid } : {}),
     phase: raw.status?.phase,
     creationTimestamp: raw.metadata?.creationTimestamp,
     ...(raw.metadata?.deletionTimestamp ? { deletionTimestamp: raw.metadata?.deletionTimestamp } : {}),

@@ -63,6 +63,7 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
   }
   const groupVersions: GroupVersionState[] = [];
   const namespacedResources: ResourceType[] = [];
+  const clusterResources: ResourceType[] = [];
   for (const group of lists.flatMap((list) => list.items ?? [])) {
     const groupName = group.metadata?.name ?? '';
     let preferredTaken = false;
@@ -78,19 +79,19 @@ async function aggregatedDiscovery(client: KubeClient): Promise<DiscoveryState |
       if (stale || preferredTaken) continue;
       preferredTaken = true;
       for (const resource of version.resources ?? []) {
-        if (resource.scope !== 'Namespaced') continue;
-        namespacedResources.push({
+        const namespaced = resource.scope === 'Namespaced';
+        (namespaced ? namespacedResources : clusterResources).push({
           group: groupName,
           version: version.version,
           resource: resource.resource,
           kind: resource.responseKind?.kind ?? resource.resource,
-          namespaced: true,
+          namespaced,
           verbs: resource.verbs ?? [],
         });
       }
     }
   }
-  return { mode: 'aggregated', groupVersions, namespacedResources };
+  return { mode: 'aggregated', groupVersions, namespacedResources, clusterResources };
 }
 
 interface LegacyGroupList {
@@ -122,6 +123,7 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
   }
   const groupVersions: GroupVersionState[] = [];
   const namespacedResources: ResourceType[] = [];
+  const clusterResources: ResourceType[] = [];
   await Promise.all(
     targets.map(async (target) => {
       const groupVersion = target.group ? `${target.group}/${target.version}` : target.version;
@@ -131,13 +133,13 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
         groupVersions.push({ groupVersion, state: 'Current' });
         if (!target.preferred) return;
         for (const resource of list.resources ?? []) {
-          if (!resource.namespaced || resource.name.includes('/')) continue;
-          namespacedResources.push({
+          if (resource.name.includes('/')) continue;
+          (resource.namespaced ? namespacedResources : clusterResources).push({
             group: target.group,
             version: target.version,
             resource: resource.name,
             kind: resource.kind,
-            namespaced: true,
+            namespaced: resource.namespaced,
             verbs: resource.verbs ?? [],
           });
         }
@@ -155,7 +157,7 @@ async function legacyDiscovery(client: KubeClient, gaps: GapSink): Promise<Disco
     }),
   );
   groupVersions.sort((a, b) => compareCodePoints(a.groupVersion, b.groupVersion));
-  return { mode: 'legacy', groupVersions, namespacedResources };
+  return { mode: 'legacy', groupVersions, namespacedResources, clusterResources };
 }
 
 /** What the checks will read of discovery has the snapshot's shape, or the whole read is one malformed gap. */

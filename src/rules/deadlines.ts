@@ -293,6 +293,17 @@ export function blockingDependents(snapshot: Snapshot, owner: ObjectSample): Obj
 }
 
 /**
+ * What a namespace's own foregroundDeletion waits on: objects whose ownerReferences name it (by uid) with
+ * blockOwnerDeletion, cluster-scoped (searched only then) or in the namespace itself (the survey's sample).
+ */
+export function namespaceBlockingDependents(snapshot: Snapshot): ObjectSample[] {
+  const uid = snapshot.namespace?.uid;
+  if (!uid) return [];
+  const inside = (snapshot.content?.blockingDependents ?? []).filter((d) => d.meta.ownerReferences?.some((o) => o.uid === uid && o.blockOwnerDeletion));
+  return [...(snapshot.namespaceDependents ?? []), ...inside];
+}
+
+/**
  * A deleted object on its way out by itself: a pod inside its grace period, or an object whose custom finalizers all
  * have a live controller. Not yet deleted, a pod past its grace, or a finalizer with no live owner: not going.
  */

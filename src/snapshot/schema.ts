@@ -60,6 +60,7 @@ export const ObjectMetaSchema = v.object({
 
 export const NamespaceStateSchema = v.object({
   name,
+  uid: v.optional(name),
   phase: v.optional(name),
   creationTimestamp: v.optional(timestamp),
   deletionTimestamp: v.optional(timestamp),
@@ -88,6 +89,7 @@ export const DiscoveryStateSchema = v.object({
   mode: v.picklist(['aggregated', 'legacy', 'unavailable']),
   groupVersions: list(GroupVersionStateSchema, 10_000),
   namespacedResources: list(ResourceTypeSchema, 10_000),
+  clusterResources: v.optional(list(ResourceTypeSchema, 10_000)),
 });
 
 const ServiceRefSchema = v.object({ namespace: name, name, port: v.optional(count) });
@@ -283,6 +285,7 @@ export const SnapshotSchema = v.pipe(v.object({
   ),
   knownOwners: v.optional(list(KnownOwnerEvidenceSchema, 10_000)),
   events: v.optional(list(ObjectEventSchema, 10_000)),
+  namespaceDependents: v.optional(list(ObjectSampleSchema)),
   gaps: list(GapSchema, 10_000),
   stats: StatsSchema,
 }), v.check((s) => s.namespaceFound !== true || s.namespace !== undefined, 'namespaceFound is true but there is no namespace'));

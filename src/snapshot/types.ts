@@ -31,6 +31,8 @@ export interface ObjectMeta {
 
 export interface NamespaceState {
   name: string;
+  /** What dependents' ownerReferences name it by (absent in snapshots from before it was kept). */
+  uid?: string;
   phase?: string;
   creationTimestamp?: string;
   deletionTimestamp?: string;
@@ -55,6 +57,11 @@ export interface DiscoveryState {
   groupVersions: GroupVersionState[];
   /** Namespaced resource types, preferred version per group, that support list. */
   namespacedResources: ResourceType[];
+  /**
+   * Cluster-scoped types, likewise: searched only for what a namespace deleted with foregroundDeletion waits on
+   * (absent in snapshots from before they were kept).
+   */
+  clusterResources?: ResourceType[];
 }
 
 export interface ServiceRef {
@@ -259,6 +266,11 @@ export interface Snapshot {
   knownOwners?: KnownOwnerEvidence[];
   /** Warning Events about objects waiting on a controller; undefined when none were read. */
   events?: ObjectEvent[];
+  /**
+   * Cluster-scoped objects whose ownerReferences name the namespace with blockOwnerDeletion (capped): what its own
+   * foregroundDeletion waits on. Read only when it has that finalizer; undefined when they were not searched.
+   */
+  namespaceDependents?: ObjectSample[];
   gaps: Gap[];
   stats: { requests: number; bytesReceived: number; durationMs: number; retries: number };
 }

@@ -16,7 +16,11 @@ export interface ParsedFamily {
 const source = resolve(import.meta.dirname, 'promparse');
 const binary = join(process.env.NS_DOCTOR_CACHE_DIR ?? join(homedir(), '.cache', 'ns-doctor'), 'promparse', 'promparse');
 
-function build(): string {
+/**
+ * Builds the parser unless the cached binary is current. A cold build (module download and compile) takes tens of
+ * seconds: call it from a beforeAll with a long timeout, so that no single test's timeout pays for it.
+ */
+export function buildParser(): string {
   const newest = Math.max(...['main.go', 'go.mod', 'go.sum'].map((f) => statSync(join(source, f)).mtimeMs));
   if (!existsSync(binary) || statSync(binary).mtimeMs < newest) {
     mkdirSync(join(binary, '..'), { recursive: true });
@@ -27,7 +31,7 @@ function build(): string {
 
 /** The families Prometheus reads from `text`; throws with the parser's message when it refuses the text. */
 export function parseExposition(text: string): Record<string, ParsedFamily> {
-  const result = spawnSync(build(), [], { input: text, encoding: 'utf8' });
+  const result = spawnSync(buildParser(), [], { input: text, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`Prometheus' parser refused the exposition: ${result.stderr.trim()}`);
   const raw = JSON.parse(result.stdout) as Record<string, Omit<ParsedFamily, 'samples'> & { samples: { labels: Record<string, string>; value: string }[] | null }>;
   const number = (value: string) => (value === '+Inf' ? Infinity : value === '-Inf' ? -Infinity : Number(value));

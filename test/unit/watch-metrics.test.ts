@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { escapeLabelValue, MAX_LABEL_VALUE_LENGTH, renderExposition, type MetricFamily } from '../../src/render/prometheus.js';
 import { OVERFLOW_SUBJECT, metricSubject, watchSeries, type WatchCounters } from '../../src/watch/series.js';
 import type { Report } from '../../src/model/report.js';
 import type { Snapshot } from '../../src/snapshot/types.js';
-import { parseExposition, samplesOf } from '../tools/promparse.js';
+import { buildParser, parseExposition, samplesOf } from '../tools/promparse.js';
 import { diagnoseAt, recorded, type FixtureName } from './helpers.js';
 
 function as(fixture: FixtureName, name: string): Snapshot {
@@ -27,6 +27,9 @@ const COUNTERS: WatchCounters = {
   lastScanAt: 1_700_000_100,
 };
 const BUILD = { version: '1.2.3', nodeVersion: 'v24.0.0' };
+
+// Built once up front: on a machine without the cached binary a cold `go build` exceeds a unit test's 5 s.
+beforeAll(() => void buildParser(), 300_000);
 
 describe('the exposition format, read back by Prometheus’ own parser', () => {
   it('escapes backslash, double quote and newline so hostile label values round-trip', () => {

@@ -196,9 +196,78 @@ table(namespaceFinalizerRemaining, {
   ],
 });
 
+/**
+ * Deleted with propagationPolicy=Foreground: foregroundDeletion waits for dependents that name the namespace (by uid)
+ * with blockOwnerDeletion, here a ClusterRole (`deleted`: Terminating, held by example.com/hold).
+ */
+function foregroundWithDependent(spec: string[], deleted: boolean): () => Snapshot {
+  return () => {
+    const snapshot = withFinalizers(spec, ['foregroundDeletion'])();
+    snapshot.namespace!.uid = 'ns-uid-1';
+    snapshot.namespaceDependents = [
+      {
+        group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', kind: 'ClusterRole',
+        meta: {
+          name: 'nsf1-reader',
+          ownerReferences: [{ apiVersion: 'v1', kind: 'Namespace', name: 'nsf1', uid: 'ns-uid-1', blockOwnerDeletion: true }],
+          ...(deleted ? { deletionTimestamp: snapshot.takenAt, finalizers: ['example.com/hold'] } : {}),
+        },
+      },
+    ];
+    return snapshot;
+  };
+}
+
 table(namespaceMetadataFinalizerRemaining, {
-  valid: [{ name: 'orphan is left to the garbage collector while spec finalizers remain', snapshot: withFinalizers(['kubernetes'], ['orphan']) }],
+  valid: [
+    { name: 'orphan is left to the garbage collector while spec finalizers remain', snapshot: withFinalizers(['kubernetes'], ['orphan']) },
+    { name: 'foregroundDeletion with a held dependent while the namespace controller still works (spec finalizers left)', snapshot: foregroundWithDependent(['kubernetes'], true) },
+  ],
   invalid: [
+    {
+      name: 'foregroundDeletion waits for a cluster-scoped dependent held by its own finalizer: named, with its owner to bring back, then only foregroundDeletion, then its finalizer',
+      snapshot: foregroundWithDependent([], true),
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['foregroundDeletion'] },
+          summary: /waits for 1 dependent with blockOwnerDeletion \(ClusterRole nsf1-reader\), held by example\.com\/hold$/,
+          facts: [/^ownerReferences name namespace nsf1 with blockOwnerDeletion; Terminating, finalizers example\.com\/hold$/m],
+          safeties: ['safe', 'caution', 'last-resort'],
+          lastResort: { command: `kubectl patch clusterroles.rbac.authorization.k8s.io nsf1-reader --type=json -p '[{"op":"test","path":"/metadata/finalizers","value":["example.com/hold"]},{"op":"remove","path":"/metadata/finalizers/0"}]'` },
+        },
+      ],
+    },
+    {
+      name: 'foregroundDeletion waits for a dependent the garbage collector has not deleted: no finalizer to remove, only foregroundDeletion',
+      snapshot: foregroundWithDependent([], false),
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['foregroundDeletion'] },
+          summary: /\(ClusterRole nsf1-reader\), not deleted yet by the garbage collector$/,
+          facts: [/blockOwnerDeletion; not yet deleted$/m],
+          safeties: ['safe', 'caution'],
+        },
+      ],
+    },
+    {
+      name: 'a dependent in the namespace itself that names it with blockOwnerDeletion counts too; one without blockOwnerDeletion does not',
+      snapshot: () => {
+        const snapshot = foregroundWithDependent([], true)();
+        const [dependent] = snapshot.namespaceDependents!;
+        snapshot.namespaceDependents = [];
+        const inside = { group: '', version: 'v1', resource: 'configmaps', kind: 'ConfigMap', meta: { ...dependent.meta, name: 'held', namespace: 'nsf1' } };
+        const loose = { ...inside, meta: { ...inside.meta, name: 'loose', ownerReferences: [{ ...inside.meta.ownerReferences![0], blockOwnerDeletion: false }] } };
+        snapshot.content!.blockingDependents = [inside, loose];
+        return snapshot;
+      },
+      blockers: [
+        {
+          id: 'NamespaceMetadataFinalizerRemaining', subject: { kind: 'NamespaceFinalizers', field: 'metadata', finalizers: ['foregroundDeletion'] },
+          summary: /waits for 1 dependent with blockOwnerDeletion \(ConfigMap nsf1\/held\)/,
+          lastResort: { command: /^kubectl -n nsf1 patch configmaps held --type=json/ },
+        },
+      ],
+    },
     {
       name: 'findings F5: only foregroundDeletion left, spec done: the last resort really drops it (not a replace with the same list)',
       snapshot: withFinalizers([], ['foregroundDeletion']),
