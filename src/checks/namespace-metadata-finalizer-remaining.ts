@@ -2,8 +2,7 @@ import type { Blocker, EvidenceLink, Fix } from '../model/report.js';
 import { lookupFinalizer, type CatalogEntry } from '../rules/finalizer-catalog.js';
 import type { NamespaceState, ObjectSample, Snapshot } from '../snapshot/types.js';
 import { catalogLink, refOf, removalCost, removeFinalizerFix } from './finalizer-facts.js';
-import { namespaceBlockingDependents } from '../rules/deadlines.js';
-import { isBuiltInFinalizer } from '../rules/kubernetes.js';
+import { customFinalizers, heldByCustomFinalizer, namespaceBlockingDependents } from '../rules/deadlines.js';
 import { link, type Check } from './types.js';
 import { sh } from '../util/shell.js';
 import { compareCodePoints } from '../util/order.js';
@@ -118,9 +117,9 @@ function waitedDependents(snapshot: Snapshot): ObjectSample[] {
  * (kube-controller-manager's garbage collector, processDeletingDependentsItem).
  */
 function dependentsBlocker(snapshot: Snapshot, ns: NamespaceState, dependents: ObjectSample[]): Blocker {
-  const held = dependents.filter((d) => d.meta.deletionTimestamp && (d.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
+  const held = dependents.filter(heldByCustomFinalizer);
   const notDeleted = dependents.filter((d) => !d.meta.deletionTimestamp);
-  const heldFinalizers = [...new Set(held.flatMap((d) => (d.meta.finalizers ?? []).filter((f) => !isBuiltInFinalizer(f))))].sort(compareCodePoints);
+  const heldFinalizers = [...new Set(held.flatMap(customFinalizers))].sort(compareCodePoints);
   const known = heldFinalizers.flatMap((finalizer) => {
     const entry = lookupFinalizer(finalizer);
     return entry ? [{ finalizer, entry }] : [];
@@ -133,7 +132,7 @@ function dependentsBlocker(snapshot: Snapshot, ns: NamespaceState, dependents: O
       ? 'not deleted yet by the garbage collector'
       : 'still being deleted';
   const firstHeld = held[0];
-  const firstFinalizer = firstHeld?.meta.finalizers?.find((f) => !isBuiltInFinalizer(f));
+  const firstFinalizer = firstHeld ? customFinalizers(firstHeld)[0] : undefined;
   const fixes: Fix[] = [];
   const these = (objects: ObjectSample[], what: string) => (objects.length === 1 && objects[0] ? dependentName(objects[0]) : `the ${objects.length} ${what}`);
   // One line per finalizer: each has its own owner to bring back (the catalog's when it knows it).
@@ -155,7 +154,7 @@ function dependentsBlocker(snapshot: Snapshot, ns: NamespaceState, dependents: O
     safety: 'caution',
     description: `remove just foregroundDeletion from the namespace's metadata.finalizers: the namespace goes without waiting for its dependents`,
     command: sh`kubectl patch namespace ${ns.name} --type=json -p ${JSON.stringify(ops)}`,
-    cost: dependentsLeftCost(held.length > 0),
+    cost: dependentsLeftCost(dependents),
   });
   if (firstHeld && firstFinalizer) fixes.push(removeFinalizerFix(firstHeld, firstFinalizer, lookupFinalizer(firstFinalizer), 1));
   return {
@@ -179,8 +178,8 @@ function dependentName(d: ObjectSample): string {
   return `${d.kind} ${d.meta.namespace ? `${d.meta.namespace}/` : ''}${d.meta.name}`;
 }
 
-function dependentsLeftCost(held: boolean): string {
-  return held
+function dependentsLeftCost(dependents: ObjectSample[]): string {
+  return dependents.some(heldByCustomFinalizer)
     ? 'the dependents outlive the namespace: one held by a finalizer stays Terminating until that finalizer goes; the garbage collector deletes the others once the namespace is gone'
     : 'the dependents are deleted after the namespace instead of before it (the garbage collector deletes them once it is gone)';
 }
@@ -194,14 +193,13 @@ function dropForegroundDeletion(blocker: Blocker, ns: string, dependents: Object
     metadataOnly: true,
     expect: { exists: 'true' },
   }));
-  const held = dependents.some((d) => d.meta.deletionTimestamp && (d.meta.finalizers ?? []).some((f) => !isBuiltInFinalizer(f)));
   return oneOption('caution', [
     step(
       blocker,
       ns,
       'caution',
       `remove foregroundDeletion from metadata.finalizers of namespace ${ns}: it then goes without waiting for its ${dependents.length} dependent${dependents.length === 1 ? '' : 's'}`,
-      dependentsLeftCost(held),
+      dependentsLeftCost(dependents),
       target,
       evidence,
       { type: 'remove-finalizers', finalizers: ['foregroundDeletion'] },

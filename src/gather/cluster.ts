@@ -15,7 +15,7 @@ import { GapSink } from './gaps.js';
 import { collectionPath, listAll, listItems } from './list.js';
 import { findFinalizerOwners, type RbacReader } from './owners.js';
 import { findKnownOwners, readControllerWords } from './controller-evidence.js';
-import { findNamespaceDependents } from './namespace-dependents.js';
+import { attachNamespaceDependents, readNamespaceOwned, waitsOnDependents, type NamespaceOwned } from './namespace-dependents.js';
 import { deletedWithCustomFinalizer, pendingWithCustomFinalizer } from '../rules/deadlines.js';
 import type { ApiListItem, ApiPod } from '../kube/api-types.js';
 
@@ -41,6 +41,7 @@ export interface ClusterFacts {
 export class ClusterReader {
   private facts?: Promise<ClusterFacts>;
   private discoveryRead?: Promise<DiscoveryState>;
+  private namespaceOwnedRead?: Promise<NamespaceOwned>;
   private readonly discoveryGaps = new GapSink();
   private readonly crdReads = new Map<string, Promise<CRDState | ApiError | undefined>>();
   /** Services, EndpointSlices, Pods and Nodes on evidence chains, shared by every namespace of the run. */
@@ -53,6 +54,15 @@ export class ClusterReader {
   follower(resourceVersion: string | undefined): BackendFollower {
     this.backends ??= new BackendFollower(this.client, this.evidence, resourceVersion);
     return this.backends;
+  }
+
+  /**
+   * Cluster-scoped objects that block a Namespace's deletion: read once per run, on the first namespace deleted with
+   * foregroundDeletion, and shared by every other (each list is cluster-wide, whichever namespace asks).
+   */
+  namespaceOwned(resourceVersion: string | undefined): Promise<NamespaceOwned> {
+    this.namespaceOwnedRead ??= this.discovery().then((discovery) => readNamespaceOwned(this.client, discovery.clusterResources ?? [], resourceVersion));
+    return this.namespaceOwnedRead;
   }
 
   /** Discovery is read once and shared: by the content survey and by the cluster-wide facts. */
@@ -268,7 +278,7 @@ export async function completeSnapshot(ctx: FollowContext, snapshot: Snapshot, g
   snapshot.content = canonicalSurvey(content);
   applyClusterFacts(snapshot, facts, gaps);
   // Dependents first: the owners of their finalizers are looked for with the namespace's own.
-  await findNamespaceDependents(ctx.client, gaps, snapshot, ctx.notOlderThan).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
+  if (waitsOnDependents(snapshot)) attachNamespaceDependents(snapshot, await ctx.cluster.namespaceOwned(ctx.notOlderThan), gaps);
   await followCustomResources(ctx, snapshot, gaps).catch((error: unknown) => recordNamespaceFailure(error, snapshot, gaps));
   attachEvidence(snapshot, facts, ctx.cluster.evidence);
 }

@@ -6,21 +6,34 @@
 import type { KubeClient } from '../kube/client.js';
 import { ApiError } from '../kube/errors.js';
 import type { ApiListItem } from '../kube/api-types.js';
+import type { Gap } from '../model/report.js';
 import type { ObjectSample, ResourceType, Snapshot } from '../snapshot/types.js';
-import { malformedObjectGap, metaOf } from './convert.js';
-import type { GapSink } from './gaps.js';
-import { collectionPath, listAll } from './list.js';
+import { dependsOn } from '../rules/deadlines.js';
 import { compareCodePoints } from '../util/order.js';
+import { typeLabel } from './content.js';
+import { malformedObjectGap, metaOf } from './convert.js';
+import { asApiFailure, type GapSink } from './gaps.js';
+import { collectionPath, listAll } from './list.js';
 
-/** Enough to name what holds the namespace and to fix it; the count of the rest is not needed for that. */
+/** Per namespace: enough to name what holds it and to fix it. */
 const MAX_NAMESPACE_DEPENDENTS = 20;
+/** Per run: objects that block a Namespace's deletion are rare; past this many the rest are not kept. */
+const MAX_NAMESPACE_OWNED = 1_000;
 
 /**
  * Listable but not stored objects: listing componentstatuses makes the API server probe etcd and the other
  * components (deprecated since 1.19); nothing can name a namespace as its owner there.
  */
 const NOT_STORED = new Set(['/componentstatuses']);
-const typeKey = (t: ResourceType) => `${t.group}/${t.resource}`;
+
+/** Cluster-scoped objects that block the deletion of some Namespace, read once per run for every namespace that needs them. */
+export interface NamespaceOwned {
+  objects: ObjectSample[];
+  /** Types that could not be listed: in every namespace that waits on dependents, a gap naming the type. */
+  failures: { type: string; error: ApiError }[];
+  /** Objects whose metadata could not be read, with the uids they name as owners. */
+  malformed: { ownerUids: string[]; gap: Gap }[];
+}
 
 /** Only a namespace that is being deleted and holds foregroundDeletion waits on dependents; only then are they searched. */
 export function waitsOnDependents(snapshot: Snapshot): boolean {
@@ -30,54 +43,65 @@ export function waitsOnDependents(snapshot: Snapshot): boolean {
 
 /**
  * Every listable cluster-scoped type, metadata only and served from the watch cache, paginated; the client's queue
- * bounds how many run at once. A type that fails to list is a gap naming it: its dependents are unknown, not absent.
+ * bounds how many run at once. Kept: objects with an ownerReference to a Namespace with blockOwnerDeletion.
  */
-export async function findNamespaceDependents(client: KubeClient, gaps: GapSink, snapshot: Snapshot, notOlderThan: string | undefined): Promise<void> {
-  const uid = snapshot.namespace?.uid;
-  if (!waitsOnDependents(snapshot) || !uid) return;
-  const types = (snapshot.discovery?.clusterResources ?? []).filter((t) => t.verbs.includes('list') && !NOT_STORED.has(typeKey(t)));
-  const found: ObjectSample[] = [];
-  const owner = { name: snapshot.namespaceName, uid };
-  await Promise.all(types.map((type) => listDependents(client, gaps, type, owner, notOlderThan, found)));
-  snapshot.namespaceDependents = found
-    .sort((a, b) => compareCodePoints(`${a.group}/${a.resource}/${a.meta.name}`, `${b.group}/${b.resource}/${b.meta.name}`))
-    .slice(0, MAX_NAMESPACE_DEPENDENTS);
+export async function readNamespaceOwned(client: KubeClient, types: ResourceType[], notOlderThan: string | undefined): Promise<NamespaceOwned> {
+  const owned: NamespaceOwned = { objects: [], failures: [], malformed: [] };
+  const listable = types.filter((t) => t.verbs.includes('list') && !NOT_STORED.has(`${t.group}/${t.resource}`));
+  await Promise.all(listable.map((type) => readType(client, type, notOlderThan, owned)));
+  owned.objects.sort((a, b) => compareCodePoints(`${a.group}/${a.resource}/${a.meta.name}`, `${b.group}/${b.resource}/${b.meta.name}`));
+  return owned;
 }
 
-async function listDependents(
-  client: KubeClient,
-  gaps: GapSink,
-  type: ResourceType,
-  owner: { name: string; uid: string },
-  notOlderThan: string | undefined,
-  found: ObjectSample[],
-): Promise<void> {
-  const typeLabel = type.group ? `${type.resource}.${type.group}` : type.resource;
-  const kept: ObjectSample[] = [];
+async function readType(client: KubeClient, type: ResourceType, notOlderThan: string | undefined, owned: NamespaceOwned): Promise<void> {
+  const kept: NamespaceOwned['objects'] = [];
+  const malformed: NamespaceOwned['malformed'] = [];
   try {
     await listAll<ApiListItem>(
       client,
       collectionPath(type.group, type.version, type.resource),
       { metadataOnly: true, notOlderThan },
-      () => (kept.length = 0),
+      () => ((kept.length = 0), (malformed.length = 0)),
       (items) => {
         for (const item of items) {
-          const refs: unknown = item.metadata.ownerReferences;
-          if (!Array.isArray(refs) || !refs.some((ref: { uid?: unknown; blockOwnerDeletion?: unknown } | null) => ref?.uid === owner.uid && ref.blockOwnerDeletion === true)) continue;
+          const ownerUids = blockedNamespaceUids(item.metadata.ownerReferences);
+          if (!ownerUids.length || owned.objects.length + kept.length >= MAX_NAMESPACE_OWNED) continue;
           try {
             kept.push({ group: type.group, version: type.version, resource: type.resource, kind: type.kind, meta: metaOf(item) });
           } catch (error) {
             if (!(error instanceof ApiError) || error.kind !== 'malformed') throw error;
-            gaps.add(malformedObjectGap('evidence', type.kind, item, error, 'a dependent the namespace waits on: what holds it is unknown'));
+            malformed.push({ ownerUids, gap: malformedObjectGap('evidence', type.kind, item, error, 'a dependent the namespace waits on: what holds it is unknown') });
           }
         }
       },
     );
-    found.push(...kept);
+    owned.objects.push(...kept);
+    owned.malformed.push(...malformed);
   } catch (error) {
-    gaps.fromError(error, {
+    owned.failures.push({ type: typeLabel(type), error: asApiFailure(error) });
+  }
+}
+
+/** The uids of the Namespaces an object blocks (ownerReferences read as untrusted: any shape). */
+function blockedNamespaceUids(refs: unknown): string[] {
+  if (!Array.isArray(refs)) return [];
+  return refs.flatMap((ref: { kind?: unknown; uid?: unknown; blockOwnerDeletion?: unknown } | null) =>
+    ref?.kind === 'Namespace' && ref.blockOwnerDeletion === true && typeof ref.uid === 'string' ? [ref.uid] : [],
+  );
+}
+
+/** This namespace's share of what was read: its dependents, and the gaps that leave some of them unknown. */
+export function attachNamespaceDependents(snapshot: Snapshot, owned: NamespaceOwned, gaps: GapSink): void {
+  const uid = snapshot.namespace?.uid;
+  if (!uid) return;
+  snapshot.namespaceDependents = owned.objects.filter((o) => dependsOn(o, uid)).slice(0, MAX_NAMESPACE_DEPENDENTS);
+  for (const { ownerUids, gap } of owned.malformed) if (ownerUids.includes(uid)) gaps.add(gap);
+  for (const { type, error } of owned.failures) {
+    gaps.add({
       kind: 'evidence',
-      what: `list ${typeLabel} (dependents of namespace ${owner.name})`,
+      what: `list ${type} (dependents of namespace ${snapshot.namespaceName})`,
+      reason: error.reason,
+      ...(error.status ? { httpStatus: error.status } : {}),
       impact: 'the namespace waits on foregroundDeletion: its dependents of this type are unknown',
     });
   }

@@ -285,11 +285,14 @@ export function finalizersWithLiveOwner(
   });
 }
 
+/** The object names the owner with this uid with blockOwnerDeletion: the owner's foregroundDeletion waits for it. */
+export function dependsOn(sample: ObjectSample, ownerUid: string | undefined): boolean {
+  return ownerUid !== undefined && (sample.meta.ownerReferences ?? []).some((o) => o.uid === ownerUid && o.blockOwnerDeletion);
+}
+
 /** Dependents that hold an owner's foregroundDeletion (ownerReferences with blockOwnerDeletion). */
 export function blockingDependents(snapshot: Snapshot, owner: ObjectSample): ObjectSample[] {
-  return (snapshot.content?.blockingDependents ?? []).filter((d) =>
-    d.meta.ownerReferences?.some((o) => o.uid === owner.meta.uid && o.blockOwnerDeletion),
-  );
+  return (snapshot.content?.blockingDependents ?? []).filter((d) => dependsOn(d, owner.meta.uid));
 }
 
 /**
@@ -298,9 +301,18 @@ export function blockingDependents(snapshot: Snapshot, owner: ObjectSample): Obj
  */
 export function namespaceBlockingDependents(snapshot: Snapshot): ObjectSample[] {
   const uid = snapshot.namespace?.uid;
-  if (!uid) return [];
-  const inside = (snapshot.content?.blockingDependents ?? []).filter((d) => d.meta.ownerReferences?.some((o) => o.uid === uid && o.blockOwnerDeletion));
+  const inside = (snapshot.content?.blockingDependents ?? []).filter((d) => dependsOn(d, uid));
   return [...(snapshot.namespaceDependents ?? []), ...inside];
+}
+
+/** The finalizers of an object that no Kubernetes controller removes by itself (src/rules/kubernetes.ts). */
+export function customFinalizers(sample: ObjectSample): string[] {
+  return (sample.meta.finalizers ?? []).filter((f) => !isBuiltInFinalizer(f));
+}
+
+/** Deleted, and held by a finalizer of its own: the foregroundDeletion of what it depends on waits for its owner. */
+export function heldByCustomFinalizer(sample: ObjectSample): boolean {
+  return Boolean(sample.meta.deletionTimestamp) && customFinalizers(sample).length > 0;
 }
 
 /**
@@ -310,7 +322,7 @@ export function namespaceBlockingDependents(snapshot: Snapshot): ObjectSample[] 
 export function isGoing(snapshot: Snapshot, sample: ObjectSample, now: Date): boolean {
   if (!sample.meta.deletionTimestamp) return false;
   if (sample.group === '' && sample.resource === 'pods') return podInGrace(sample.meta, now);
-  const custom = (sample.meta.finalizers ?? []).filter((f) => !isBuiltInFinalizer(f));
+  const custom = customFinalizers(sample);
   return custom.every((f) => ['live', 'unseen'].includes(finalizerOwner(snapshot, f, sample.group, sample.resource).state));
 }
 
