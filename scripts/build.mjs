@@ -3,6 +3,7 @@
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CHECKS_DIR, CHECKS_MODULE, checksModuleSource } from './checks-module.mjs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const throwingStub = new URL('./optional-module-stub.cjs', import.meta.url).pathname;
@@ -63,6 +64,15 @@ const loadOnFirstUse = {
   },
 };
 
+// src/checks/registry.ts imports every check through this one module, read from the folder at build time.
+const everyCheck = {
+  name: 'every-check',
+  setup(b) {
+    b.onResolve({ filter: new RegExp(`^${CHECKS_MODULE}$`) }, () => ({ path: CHECKS_MODULE, namespace: 'every-check' }));
+    b.onLoad({ filter: /.*/, namespace: 'every-check' }, () => ({ contents: checksModuleSource(), resolveDir: CHECKS_DIR, loader: 'js' }));
+  },
+};
+
 await build({
   entryPoints: ['src/cli/main.ts'],
   outfile: 'dist/ns-doctor.cjs',
@@ -74,7 +84,7 @@ await build({
   inject: [new URL('./import-meta-url.cjs', import.meta.url).pathname],
   // Optional native add-ons that dependencies probe for; absent is fine, so resolve them to a module that throws.
   alias: { bufferutil: throwingStub, 'utf-8-validate': throwingStub, encoding: throwingStub },
-  plugins: [withoutApiClients, loadOnFirstUse],
+  plugins: [withoutApiClients, loadOnFirstUse, everyCheck],
   logLevel: 'warning',
   legalComments: 'none',
 });

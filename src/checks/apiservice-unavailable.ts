@@ -25,6 +25,7 @@ export const apiServiceUnavailable = {
   // In the order their steps run: safest first (the API that can never come back, then the orphan, then the broken one).
   emits: ['APIServiceBackendInNamespace', 'APIServiceOrphaned', 'APIServiceUnavailable'],
   description: 'An aggregated API (APIService) is unavailable, so discovery fails and the namespace controller will not finish',
+  stage: 'discovery',
   groupSummary({ id, subject, summary }) {
     if (subject.kind === 'GroupVersion') return `API ${subject.groupVersion} fails discovery, so the namespace controller will not finish`;
     if (subject.kind !== 'APIService') return summary;

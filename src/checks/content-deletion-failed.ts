@@ -15,6 +15,7 @@ export const contentDeletionFailed = {
   id: 'ContentDeletionFailed',
   emits: ['ContentDeletionFailed'],
   description: 'The namespace controller reports it failed to delete some content, for a reason no other check explains',
+  stage: 'content',
   fallback: true,
   groupSummary() {
     return 'the namespace controller fails to delete content, for a reason no other check explains';

@@ -23,6 +23,7 @@ export const conversionWebhookDown = {
   id: 'ConversionWebhookDown',
   emits: ['ConversionWebhookDown'],
   description: "A CRD's conversion webhook fails (down, untrusted certificate, too slow), so its objects cannot be read or deleted",
+  stage: 'conversion',
   groupSummary({ subject, summary, failure }) {
     if (subject.kind !== 'ConversionWebhook') return summary;
     return `conversion webhook of CRD ${subject.crd} fails${failure ? ` (${failureClassPhrase(failure.class)})` : ''}, so its objects cannot be read or deleted`;

@@ -14,6 +14,7 @@ export const crdTerminating = {
   id: 'CRDTerminating',
   emits: ['CRDTerminating'],
   description: 'A CustomResourceDefinition is being deleted and waits for its instances',
+  stage: 'finalizers',
   groupSummary({ subject, summary }) {
     return subject.kind === 'CustomResourceDefinition' ? `CRD ${subject.name} is being deleted and waits for its objects` : summary;
   },

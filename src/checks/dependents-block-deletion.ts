@@ -17,6 +17,7 @@ export const dependentsBlockDeletion = {
   id: 'DependentsBlockDeletion',
   emits: ['DependentsBlockDeletion'],
   description: 'Objects wait on foregroundDeletion/orphan: dependents or the garbage collector hold them',
+  stage: 'content',
   groupSummary() {
     return 'objects wait for their dependents or the garbage collector';
   },

@@ -26,6 +26,7 @@ export const finalizerControllerStalled = {
   id: 'FinalizerControllerStalled',
   emits: ['FinalizerControllerStalled', 'ControllerCannotCreateInTerminatingNamespace'],
   description: 'Objects wait on a finalizer whose controller runs but reports a failure, or has not removed it within --stall-after',
+  stage: 'finalizers',
   groupSummary({ id, subject, summary }) {
     if (subject.kind !== 'Finalizer') return summary;
     const type = typeNameOf(subject);

@@ -20,6 +20,7 @@ export const finalizerOwnerMissing = {
   id: 'FinalizerOwnerMissing',
   emits: ['FinalizerOwnerMissing'],
   description: 'Objects wait on a custom finalizer whose controller is not running',
+  stage: 'finalizers',
   groupSummary({ subject, summary }) {
     if (subject.kind !== 'Finalizer') return summary;
     const type = subject.group ? `${subject.resource}.${subject.group}` : subject.resource;

@@ -11,6 +11,7 @@ export const groupVersionParseFailure = {
   id: 'GroupVersionParseFailure',
   emits: ['GroupVersionParseFailure'],
   description: 'A group version in discovery cannot be parsed, so the namespace controller deletes nothing',
+  stage: 'discovery',
   groupSummary({ summary }) {
     return summary;
   },

@@ -12,6 +12,7 @@ export const namespaceControllerForbidden = {
   id: 'NamespaceControllerForbidden',
   emits: ['NamespaceControllerForbidden'],
   description: 'The namespace controller is not allowed to delete content (RBAC)',
+  stage: 'permission',
   groupSummary({ summary }) {
     return summary;
   },

@@ -23,6 +23,7 @@ export const namespaceControllerNotRunning = {
   id: 'NamespaceControllerNotRunning',
   emits: ['NamespaceControllerNotRunning'],
   description: 'No namespace controller acts on the namespace (kube-controller-manager down or namespace-controller disabled)',
+  stage: 'controller',
   groupSummary({ subject }) {
     return subject.kind === 'NamespaceController' && subject.problem === 'StoppedActing'
       ? 'the namespace controller stopped acting after its first pass: it may be down, or a call it makes may be refused'

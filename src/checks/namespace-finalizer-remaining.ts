@@ -14,6 +14,7 @@ export const namespaceFinalizerRemaining = {
   id: 'NamespaceFinalizerRemaining',
   emits: ['NamespaceFinalizerRemaining'],
   description: 'spec.finalizers holds tokens other than kubernetes, which the namespace controller never removes',
+  stage: 'namespace',
   groupSummary({ subject, summary }) {
     if (subject.kind !== 'NamespaceFinalizers') return summary;
     return `namespace spec.finalizers has ${subject.finalizers.join(', ')}, which only the component that added ${subject.finalizers.length === 1 ? 'it' : 'them'} removes`;

@@ -20,6 +20,7 @@ export const namespaceMetadataFinalizerRemaining = {
   id: 'NamespaceMetadataFinalizerRemaining',
   emits: ['NamespaceMetadataFinalizerRemaining'],
   description: 'metadata.finalizers on the namespace object hold its removal',
+  stage: 'namespace',
   groupSummary({ subject, summary }) {
     return subject.kind === 'NamespaceFinalizers' ? `namespace metadata.finalizers has ${subject.finalizers.join(', ')}` : summary;
   },

@@ -23,6 +23,7 @@ export const podsStuckTerminating = {
   id: 'PodsStuckTerminating',
   emits: ['PodsStuckTerminating'],
   description: 'Pods are past their grace period and still Terminating (node down or gone)',
+  stage: 'content',
   groupSummary({ subject, summary }) {
     if (subject.kind !== 'Nodes') return summary;
     const on = subject.names.length ? `, still Terminating on node${subject.names.length === 1 ? '' : 's'} ${subject.names.join(', ')}` : ', still Terminating';

@@ -15,6 +15,7 @@ export const pvcInUse = {
   id: 'PVCInUse',
   emits: ['PVCInUse'],
   description: 'PersistentVolumeClaims wait on kubernetes.io/pvc-protection because a pod still uses them',
+  stage: 'content',
   groupSummary() {
     return 'PersistentVolumeClaims are held by kubernetes.io/pvc-protection';
   },

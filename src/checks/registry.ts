@@ -1,51 +1,29 @@
-// Every root cause ns-doctor knows. Adding one means adding its file (which declares its ids in BlockerIds and exports a
-// `… satisfies Check`) and giving it its place in this list.
-import { apiServiceUnavailable } from './apiservice-unavailable.js';
-import { contentDeletionFailed } from './content-deletion-failed.js';
-import { groupVersionParseFailure } from './group-version-parse-failure.js';
-import { namespaceControllerForbidden } from './namespace-controller-forbidden.js';
-import { namespaceControllerNotRunning } from './namespace-controller-not-running.js';
-import { conversionWebhookDown } from './conversion-webhook-down.js';
-import { crdTerminating } from './crd-terminating.js';
-import { dependentsBlockDeletion } from './dependents-block-deletion.js';
-import { finalizerControllerStalled } from './finalizer-controller-stalled.js';
-import { finalizerOwnerMissing } from './finalizer-owner-missing.js';
-import { namespaceFinalizerRemaining } from './namespace-finalizer-remaining.js';
-import { namespaceMetadataFinalizerRemaining } from './namespace-metadata-finalizer-remaining.js';
-import { podsStuckTerminating } from './pods-stuck-terminating.js';
-import { pvcInUse } from './pvc-in-use.js';
-import type { Check } from './types.js';
+// Every root cause ns-doctor knows, found rather than listed: every module in this folder is loaded
+// (`ns-doctor:checks`, made by scripts/checks-module.mjs for the bundle and the tests), and each export that is a
+// check is registered. Adding a cause is adding its file; test/unit/checks/registry.test.ts holds every declared
+// blocker id to a check that emits it.
+import discovered from 'ns-doctor:checks';
+import { DELETION_STAGES, type Check } from './types.js';
 import type { BlockerId } from '../model/report.js';
-import { webhookBlocksDeletion } from './webhook-blocks-deletion.js';
+import { compareCodePoints } from '../util/order.js';
 
-/** Ordered by how early in a deletion they bite: what stops the controller itself comes first. */
-const REGISTERED = [
-  namespaceControllerNotRunning,
-  groupVersionParseFailure,
-  apiServiceUnavailable,
-  namespaceControllerForbidden,
-  webhookBlocksDeletion,
-  conversionWebhookDown,
-  finalizerOwnerMissing,
-  finalizerControllerStalled,
-  crdTerminating,
-  podsStuckTerminating,
-  pvcInUse,
-  dependentsBlockDeletion,
-  contentDeletionFailed,
-  namespaceFinalizerRemaining,
-  namespaceMetadataFinalizerRemaining,
-] as const;
+function isCheck(value: unknown): value is Check {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Partial<Record<keyof Check, unknown>>;
+  return (
+    typeof v.id === 'string' &&
+    Array.isArray(v.emits) &&
+    typeof v.run === 'function' &&
+    typeof v.plan === 'function' &&
+    typeof v.groupSummary === 'function' &&
+    DELETION_STAGES.includes(v.stage as Check['stage'])
+  );
+}
 
-export const CHECKS: readonly Check[] = REGISTERED;
-
-/**
- * Every blocker id has a registered check that emits it: an id a check file declares (BlockerIds, src/model/report.ts)
- * while the check is not listed above fails to compile here, naming it. (That no id has two is test/unit/checks/registry.test.ts.)
- */
-type Emitted = (typeof REGISTERED)[number]['emits'][number];
-// Exported only so the compiler keeps the assertion.
-export const idsWithoutCheck: Record<Exclude<BlockerId, Emitted>, never> = {};
+/** Ordered by how early in a deletion they bite (DELETION_STAGES): what stops the controller itself comes first. */
+export const CHECKS: readonly Check[] = discovered
+  .flatMap((module) => Object.values(module).filter(isCheck))
+  .sort((a, b) => DELETION_STAGES.indexOf(a.stage) - DELETION_STAGES.indexOf(b.stage) || compareCodePoints(a.id, b.id));
 
 /** The check that reports this blocker id (every id is declared in exactly one check's `emits`, see above). */
 export function checkEmitting(id: BlockerId): Check | undefined {

@@ -13,6 +13,14 @@ export interface CheckContext {
 }
 
 /**
+ * Where in a namespace's deletion a cause bites, earliest first: the namespace controller has to run, read discovery,
+ * be allowed to list and delete, get past admission and conversion; then each object waits on its own finalizers and
+ * on what it owns, and last the namespace on its own. The report lists blockers in this order (by id within a stage).
+ */
+export const DELETION_STAGES = ['controller', 'discovery', 'permission', 'admission', 'conversion', 'finalizers', 'content', 'namespace'] as const;
+export type DeletionStage = (typeof DELETION_STAGES)[number];
+
+/**
  * One root cause, whole (as an ESLint rule keeps its `fix`): an id, what it looks for, a pure function from a
  * snapshot to the blockers it proves, the line that groups them across namespaces, and the steps `fix` may take.
  */
@@ -22,6 +30,8 @@ export interface Check {
   /** Every blocker id this check can report (a check may tell variants apart, e.g. a broken vs an orphaned API). */
   emits: readonly BlockerId[];
   description: string;
+  /** Where it bites (DELETION_STAGES): the order blockers are reported in. */
+  stage: DeletionStage;
   /** A catch-all: reported only when no specific check found anything. */
   fallback?: boolean;
   run(snapshot: Snapshot, context: CheckContext): Blocker[];

@@ -28,6 +28,7 @@ export const webhookBlocksDeletion = {
   id: 'WebhookBlocksDeletion',
   emits: ['WebhookBlocksDeletion'],
   description: 'An admission webhook refuses the deletions: failurePolicy Fail and a backend that cannot answer, or its policy denies them',
+  stage: 'admission',
   groupSummary({ subject, summary, failure }) {
     if (subject.kind !== 'Webhook') return summary;
     return `admission webhook ${subject.webhook} (${subject.configurationKind} ${subject.configuration}) refuses deletions${failure ? ` (${failureClassPhrase(failure.class)})` : ''}`;
