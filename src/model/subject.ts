@@ -30,6 +30,8 @@ export type Subject =
   | { kind: 'PersistentVolumeClaims'; namespace: string; names: string[] }
   /** Owners in one namespace that wait on their dependents (sorted `Kind/name`). */
   | { kind: 'Owners'; namespace: string; names: string[] }
+  /** Objects of one type that the API serving them keeps listing after the namespace controller deleted them. */
+  | { kind: 'ResourceType'; group: string; version: string; resource: string }
   /** A failure the namespace controller reports for one namespace's content and nothing more specific explains. */
   | { kind: 'NamespaceContent'; namespace: string };
 
@@ -69,6 +71,8 @@ export function subjectKey(subject: Subject): string {
       return `PVCs/${subject.namespace}/${subject.names.join(',')}`;
     case 'Owners':
       return `Owners/${subject.namespace}/${subject.names.join(',')}`;
+    case 'ResourceType':
+      return `ResourceType/${typeName(subject.resource, subject.group)}`;
     case 'NamespaceContent':
       return `NamespaceContent/${subject.namespace}`;
   }
@@ -104,6 +108,8 @@ export function subjectLabel(subject: Subject): string {
       return `PVCs in use: ${subject.names.join(', ')}`;
     case 'Owners':
       return `owners wait on dependents: ${subject.names.join(', ')}`;
+    case 'ResourceType':
+      return `${typeName(subject.resource, subject.group)} not removed`;
     case 'NamespaceContent':
       return `content deletion fails in ${subject.namespace}`;
   }

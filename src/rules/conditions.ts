@@ -20,6 +20,8 @@ export interface ParsedConditions {
   discoveryFailures: DiscoveryFailureFact[];
   parseFailure?: string;
   contentFailure?: string;
+  /** Types the controller deleted and still found, none with a finalizer ("unexpected items still remain"). */
+  contentNotRemoved: { group: string; version: string; resource: string }[];
   contentRemaining: { resource: string; group: string; count: number }[];
   finalizersRemaining: { finalizer: string; count: number }[];
 }
@@ -35,6 +37,7 @@ export function parseConditions(conditions: Condition[]): ParsedConditions {
       ? { parseFailure: message('NamespaceDeletionGroupVersionParsingFailure') }
       : {}),
     ...(isTrue('NamespaceDeletionContentFailure') ? { contentFailure: message('NamespaceDeletionContentFailure') } : {}),
+    contentNotRemoved: isTrue('NamespaceDeletionContentFailure') ? parseContentNotRemoved(message('NamespaceDeletionContentFailure')) : [],
     contentRemaining: isTrue('NamespaceContentRemaining') ? parseContentRemaining(message('NamespaceContentRemaining')) : [],
     finalizersRemaining: isTrue('NamespaceFinalizersRemaining') ? parseFinalizersRemaining(message('NamespaceFinalizersRemaining')) : [],
   };
@@ -66,6 +69,21 @@ export function parseDiscoveryFailures(text: string): DiscoveryFailureFact[] {
     if (!failures.some((f) => f.groupVersion === entry.groupVersion)) failures.push({ groupVersion: entry.groupVersion, error });
   });
   return failures;
+}
+
+/**
+ * "Failed to delete all resource types, 1 remaining: unexpected items still remain in namespace: ns1 for gvr:
+ *  example.com/v1, Resource=widgets": what the controller says when a type's objects are still listed after it
+ * deleted them, with no estimate (no pod in grace) and no finalizer on any (deleteAllContentForGroupVersionResource).
+ * The group is empty for the core group ("/v1, Resource=pods").
+ */
+export function parseContentNotRemoved(text: string): { group: string; version: string; resource: string }[] {
+  const results: { group: string; version: string; resource: string }[] = [];
+  for (const match of text.matchAll(/unexpected items still remain in namespace: \S+ for gvr: ([a-z0-9.-]*)\/([a-z0-9]+), Resource=([a-z0-9-]+)/g)) {
+    const [, group = '', version = '', resource = ''] = match;
+    if (!results.some((r) => r.group === group && r.resource === resource)) results.push({ group, version, resource });
+  }
+  return results;
 }
 
 /** "Some resources are remaining: pods. has 2 resource instances, widgets.example.com has 1 resource instances" */

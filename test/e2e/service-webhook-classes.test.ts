@@ -11,7 +11,6 @@
 // DNS name to the matching server on 127.0.0.1: nothing leaves this machine. The EndpointSlices name this machine's own
 // address, so the Service has a ready endpoint as the endpointslice controller would write it.
 import { mkdtempSync, rmSync } from 'node:fs';
-import net, { type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,79 +18,13 @@ import type { Blocker, Report } from '../../src/model/report.js';
 import { stopByPids } from './global-setup.js';
 import { cluster, diagnose, kubectl, kubectlJson, kubectlOk, nsDoctor, run, waitFor, type RunOptions } from './harness.js';
 import { expectReportShape } from './report-shape.js';
-import { certificates, conversionCrd, hostAddress, silent, untrustedTls, type Backend } from './webhook-servers.js';
+import { certificates, connectProxy, conversionCrd, hostAddress, serviceWithReadyEndpoint, silent, untrustedTls, type Backend } from './webhook-servers.js';
 
 const X509_UNKNOWN_AUTHORITY = 'x509: certificate signed by unknown authority';
 const backendNs = 'e2e-svcwh-backend';
 const conversion = { ns: 'e2e-svcwh-conv', group: 'svcconv.e2e.ns-doctor.dev', service: 'converter' };
 const admission = { ns: 'e2e-svcwh-hang', service: 'guard' };
 const b64 = (text: string) => Buffer.from(text).toString('base64');
-
-/** A CONNECT proxy on 127.0.0.1 that tunnels `<host>:<port>` to the local port `routes` gives the host; refuses others. */
-async function connectProxy(routes: Map<string, number>): Promise<{ port: number; asked: string[]; stop(): Promise<void> }> {
-  const asked: string[] = [];
-  const sockets = new Set<Socket>();
-  const server = net.createServer((client) => {
-    sockets.add(client);
-    client.on('close', () => sockets.delete(client));
-    client.on('error', () => undefined);
-    let head = '';
-    const onData = (chunk: Buffer) => {
-      head += chunk.toString('latin1');
-      const end = head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      client.off('data', onData);
-      const target = /^CONNECT (\S+) HTTP\/1\.[01]\r\n/.exec(head)?.[1] ?? '';
-      asked.push(target);
-      const port = routes.get(target.replace(/:\d+$/, ''));
-      if (!port) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
-      const upstream = net.connect(port, '127.0.0.1', () => {
-        client.write('HTTP/1.1 200 Connection established\r\n\r\n');
-        const rest = Buffer.from(head.slice(end + 4), 'latin1');
-        if (rest.length) upstream.write(rest);
-        client.pipe(upstream).pipe(client);
-      });
-      sockets.add(upstream);
-      upstream.on('close', () => sockets.delete(upstream));
-      upstream.on('error', () => client.destroy());
-    };
-    client.on('data', onData);
-  });
-  await new Promise<void>((ready, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ready());
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    asked,
-    stop: () =>
-      new Promise<void>((done) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => done());
-      }),
-  };
-}
-
-function serviceWithReadyEndpoint(name: string, address: string): string {
-  return `apiVersion: v1
-kind: Service
-metadata: {name: ${name}, namespace: ${backendNs}}
-spec:
-  ports: [{name: https, port: 443, targetPort: 9443}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: ${name}-1
-  namespace: ${backendNs}
-  labels: {kubernetes.io/service-name: ${name}}
-addressType: IPv4
-ports: [{name: https, port: 9443, protocol: TCP}]
-endpoints:
-- addresses: [${address}]
-  conditions: {ready: true}
-`;
-}
 
 function admissionWebhook(trustedCa: string): string {
   const { ns, service } = admission;
@@ -159,7 +92,7 @@ describe('webhooks through a Service with a ready endpoint: the class comes from
     on = { kubeconfig: join(state, 'kubeconfig'), env: { NS_DOCTOR_STATE_DIR: state } };
 
     await kubectlOk(['create', 'namespace', backendNs], on);
-    await kubectlOk(['apply', '-f', '-'], { ...on, input: serviceWithReadyEndpoint(conversion.service, address) + '---\n' + serviceWithReadyEndpoint(admission.service, address) });
+    await kubectlOk(['apply', '-f', '-'], { ...on, input: serviceWithReadyEndpoint(backendNs, conversion.service, address) + '---\n' + serviceWithReadyEndpoint(backendNs, admission.service, address) });
 
     await kubectlOk(['apply', '-f', '-'], { ...on, input: conversionCrd(conversion.group, `service: {namespace: ${backendNs}, name: ${conversion.service}, port: 443, path: /convert}`, certs.trustedCa) });
     await kubectlOk(['wait', '--for=condition=Established', `crd/widgets.${conversion.group}`, '--timeout=60s'], on);

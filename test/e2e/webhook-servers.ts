@@ -5,6 +5,7 @@
  *   silent()         accepts TCP connections and never answers (not even a TLS handshake): a timeout
  *   closedPort()     a port that was bound and released, so nothing listens: connection refused
  * certificates(dir) makes the two CAs with openssl (the project already needs it for the control plane).
+ * connectProxy()    the HTTPS_PROXY a test's own kube-apiserver is given, to reach these servers through Services.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -47,7 +48,7 @@ export interface Backend {
   stop(): Promise<void>;
 }
 
-function backend(server: net.Server, sockets: Set<Socket>): Backend {
+export function backend(server: net.Server, sockets: Set<Socket>): Backend {
   const port = (server.address() as AddressInfo).port;
   return {
     port,
@@ -60,7 +61,7 @@ function backend(server: net.Server, sockets: Set<Socket>): Backend {
   };
 }
 
-function listen(server: net.Server): Promise<void> {
+export function listen(server: net.Server): Promise<void> {
   return new Promise((ready, fail) => {
     server.once('error', fail);
     server.listen(0, '127.0.0.1', () => ready());
@@ -98,6 +99,76 @@ export async function closedPort(): Promise<Backend> {
   const port = (server.address() as AddressInfo).port;
   await new Promise<void>((done) => server.close(() => done()));
   return { port, url: (path) => `https://127.0.0.1:${port}${path}`, stop: async () => undefined };
+}
+
+/** A CONNECT proxy on 127.0.0.1 that tunnels `<host>:<port>` to the local port `routes` gives the host; refuses others. */
+export async function connectProxy(routes: Map<string, number>): Promise<{ port: number; asked: string[]; stop(): Promise<void> }> {
+  const asked: string[] = [];
+  const sockets = new Set<Socket>();
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.on('close', () => sockets.delete(client));
+    client.on('error', () => undefined);
+    let head = '';
+    const onData = (chunk: Buffer) => {
+      head += chunk.toString('latin1');
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      client.off('data', onData);
+      const target = /^CONNECT (\S+) HTTP\/1\.[01]\r\n/.exec(head)?.[1] ?? '';
+      asked.push(target);
+      const port = routes.get(target.replace(/:\d+$/, ''));
+      if (!port) return void client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+      const upstream = net.connect(port, '127.0.0.1', () => {
+        client.write('HTTP/1.1 200 Connection established\r\n\r\n');
+        const rest = Buffer.from(head.slice(end + 4), 'latin1');
+        if (rest.length) upstream.write(rest);
+        client.pipe(upstream).pipe(client);
+      });
+      sockets.add(upstream);
+      upstream.on('close', () => sockets.delete(upstream));
+      upstream.on('error', () => client.destroy());
+    };
+    client.on('data', onData);
+  });
+  await new Promise<void>((ready, fail) => {
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => ready());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    asked,
+    stop: () =>
+      new Promise<void>((done) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => done());
+      }),
+  };
+}
+
+/**
+ * A Service (port 443 → `targetPort`) and an EndpointSlice that names `address` as its ready endpoint, as the
+ * endpointslice controller would write it for a pod there.
+ */
+export function serviceWithReadyEndpoint(namespace: string, name: string, address: string, targetPort = 9443): string {
+  return `apiVersion: v1
+kind: Service
+metadata: {name: ${name}, namespace: ${namespace}}
+spec:
+  ports: [{name: https, port: 443, targetPort: ${targetPort}}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: ${name}-1
+  namespace: ${namespace}
+  labels: {kubernetes.io/service-name: ${name}}
+addressType: IPv4
+ports: [{name: https, port: ${targetPort}, protocol: TCP}]
+endpoints:
+- addresses: [${address}]
+  conditions: {ready: true}
+`;
 }
 
 /**

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { selectorMatches } from '../../src/rules/kubernetes.js';
 import {
   parseConditions,
+  parseContentNotRemoved,
   parseContentRemaining,
   parseDiscoveryFailures,
   parseFinalizersRemaining,
@@ -57,6 +58,25 @@ describe('parseContentRemaining', () => {
       { resource: 'pods', group: '', count: 2 },
       { resource: 'widgets', group: 'example.com', count: 1 },
     ]);
+  });
+});
+
+describe('parseContentNotRemoved', () => {
+  it('reads every "unexpected items" entry, core group included, among other errors, each type once', () => {
+    const message =
+      'Failed to delete all resource types, 4 remaining: unexpected items still remain in namespace: ns1 for gvr: /v1, Resource=pods, ' +
+      'etcdserver: request timed out, unexpected items still remain in namespace: ns1 for gvr: tenancy.example.com/v1alpha1, Resource=projectbindings, ' +
+      'unexpected items still remain in namespace: ns1 for gvr: tenancy.example.com/v1alpha1, Resource=projectbindings';
+    expect(parseContentNotRemoved(message)).toEqual([
+      { group: '', version: 'v1', resource: 'pods' },
+      { group: 'tenancy.example.com', version: 'v1alpha1', resource: 'projectbindings' },
+    ]);
+  });
+
+  it('only while the content failure is True (parseConditions)', () => {
+    const condition = { type: 'NamespaceDeletionContentFailure', reason: 'ContentDeletionFailed', message: 'Failed to delete all resource types, 1 remaining: unexpected items still remain in namespace: a for gvr: x.io/v1, Resource=ys' };
+    expect(parseConditions([{ ...condition, status: 'True' }]).contentNotRemoved).toEqual([{ group: 'x.io', version: 'v1', resource: 'ys' }]);
+    expect(parseConditions([{ ...condition, status: 'False' }]).contentNotRemoved).toEqual([]);
   });
 });
 

@@ -143,10 +143,19 @@ describe('pods in grace while the controller already reports "unexpected items" 
     expect(diagnoseAt(recorded('pod-terminating')).blockers.map((b) => b.id)).toEqual(['PodsStuckTerminating']);
   });
 
-  it('still reports ContentDeletionFailed when the failure names anything but those pods', () => {
+  it('still reports the failure when it names anything but those pods: ContentNotRemoved, about that type', () => {
     const s = recorded('pod-terminating');
     const failure = s.namespace!.conditions.find((c) => c.type === 'NamespaceDeletionContentFailure')!;
     failure.message = failure.message!.replace('/v1, Resource=pods', '/v1, Resource=configmaps');
+    const r = diagnoseAt(s, undefined, inGrace);
+    expect(r.verdict).toBe('Blocked');
+    expect(r.blockers.map((b) => [b.id, b.subject])).toEqual([['ContentNotRemoved', { kind: 'ResourceType', group: '', version: 'v1', resource: 'configmaps' }]]);
+  });
+
+  it('reports ContentDeletionFailed when the failure is one no check explains', () => {
+    const s = recorded('pod-terminating');
+    const failure = s.namespace!.conditions.find((c) => c.type === 'NamespaceDeletionContentFailure')!;
+    failure.message = 'Failed to delete all resource types, 1 remaining: etcdserver: request timed out';
     expect(diagnoseAt(s, undefined, inGrace).blockers.map((b) => b.id)).toEqual(['ContentDeletionFailed']);
   });
 });

@@ -26,6 +26,7 @@ import { CHECKS } from '../../../src/checks/registry.js';
 import { webhookBlocksDeletion } from '../../../src/checks/webhook-blocks-deletion.js';
 import type { Check } from '../../../src/checks/types.js';
 import { contentDeletionFailed } from '../../../src/checks/content-deletion-failed.js';
+import { contentNotRemoved } from '../../../src/checks/content-not-removed.js';
 import { groupVersionParseFailure } from '../../../src/checks/group-version-parse-failure.js';
 import { namespaceControllerForbidden } from '../../../src/checks/namespace-controller-forbidden.js';
 import { namespaceControllerNotRunning } from '../../../src/checks/namespace-controller-not-running.js';
@@ -169,6 +170,106 @@ table(contentDeletionFailed, {
   ],
 });
 
+
+/** As the namespace controller words it (deleteAllContentForGroupVersionResource, 1.34), for one or more types. */
+const notRemoved = (ns: string, ...gvrs: string[]) =>
+  `Failed to delete all resource types, ${gvrs.length} remaining: ${gvrs.map((gvr) => `unexpected items still remain in namespace: ${ns} for gvr: ${gvr}`).join(', ')}`;
+const BINDINGS = 'tenancy.example.com/v1alpha1, Resource=projectbindings';
+
+/**
+ * webhook-delete (recorded) with 2 ProjectBindings left, deleted and with no finalizer, that the controller reports
+ * as still there. `served`: by an aggregated API (a Service), by kube-apiserver itself (a CRD's local APIService),
+ * or unknown (no APIService read).
+ */
+function bindingsNotRemoved(served: 'aggregated' | 'local' | 'unknown', edit: (s: Snapshot) => void = () => {}): () => Snapshot {
+  return () => {
+    const snapshot = withContentFailure(notRemoved('wh1', BINDINGS));
+    const deletedAt = '2026-11-28T17:41:00Z';
+    snapshot.content!.types.push({ group: 'tenancy.example.com', version: 'v1alpha1', resource: 'projectbindings', kind: 'ProjectBinding', count: 2, withFinalizers: 0, withDeletionTimestamp: 2, finalizers: {}, oldestDeletionTimestamp: deletedAt });
+    for (const name of ['admins', 'viewers']) {
+      snapshot.content!.stuck.push({ group: 'tenancy.example.com', version: 'v1alpha1', resource: 'projectbindings', kind: 'ProjectBinding', meta: { name, namespace: 'wh1', uid: `uid-${name}`, deletionTimestamp: deletedAt } });
+    }
+    const available = { type: 'Available', status: 'True', reason: served === 'local' ? 'Local' : 'Passed', lastTransitionTime: '2026-11-28T17:40:23Z' };
+    if (served === 'unknown') delete snapshot.apiServices;
+    else {
+      snapshot.apiServices!.push({
+        name: 'v1alpha1.tenancy.example.com',
+        group: 'tenancy.example.com',
+        version: 'v1alpha1',
+        ...(served === 'aggregated' ? { service: { namespace: 'tenancy-system', name: 'tenancy-api', port: 443 } } : {}),
+        available,
+      });
+    }
+    edit(snapshot);
+    return snapshot;
+  };
+}
+
+const BINDINGS_SUBJECT = { kind: 'ResourceType', group: 'tenancy.example.com', version: 'v1alpha1', resource: 'projectbindings' } as const;
+
+table(contentNotRemoved, {
+  valid: [
+    { name: 'another content failure (no "unexpected items")', snapshot: () => withContentFailure(ETCD) },
+    { name: 'pods: their grace period and node are PodsStuckTerminating\'s (recorded: pod-terminating)', snapshot: () => recorded('pod-terminating') },
+    {
+      name: 'the type now has objects with a finalizer: the finalizer checks say who holds them',
+      snapshot: bindingsNotRemoved('aggregated', (s) => {
+        const type = s.content!.types.find((t) => t.resource === 'projectbindings')!;
+        type.withFinalizers = 1;
+        type.finalizers = { 'tenancy.example.com/cleanup': 1 };
+      }),
+    },
+    { name: 'stale: the survey no longer finds the type', snapshot: bindingsNotRemoved('aggregated', (s) => void (s.content!.types = s.content!.types.filter((t) => t.resource !== 'projectbindings'))) },
+    { name: 'the condition is False (the controller got past it)', snapshot: bindingsNotRemoved('aggregated', (s) => void (s.namespace!.conditions[0].status = 'False')) },
+  ],
+  invalid: [
+    {
+      name: 'served by an aggregated API: named with its Service, and its APIService as the last resort',
+      snapshot: bindingsNotRemoved('aggregated'),
+      blockers: [
+        {
+          id: 'ContentNotRemoved',
+          subject: BINDINGS_SUBJECT,
+          summary: '2 projectbindings.tenancy.example.com objects are still listed after the namespace controller deleted them, with no finalizer: the aggregated API v1alpha1.tenancy.example.com (Service tenancy-system/tenancy-api) does not remove them',
+          facts: [/^NamespaceDeletionContentFailure: unexpected items still remain for gvr tenancy.example.com\/v1alpha1, Resource=projectbindings$/m, 'still listed, none with a finalizer; all with a deletionTimestamp', /^deleted .* ago, no finalizer$/m, /^serves tenancy.example.com\/v1alpha1 from Service tenancy-system\/tenancy-api/m],
+          safeties: ['safe', 'safe', 'safe', 'last-resort'],
+          lastResort: { command: 'kubectl delete apiservice v1alpha1.tenancy.example.com', cost: /disappears cluster-wide .* stays there, orphaned$/ },
+        },
+      ],
+    },
+    {
+      name: 'served by kube-apiserver itself: it may be a stale store, and there is no APIService to delete',
+      snapshot: bindingsNotRemoved('local'),
+      blockers: [{ id: 'ContentNotRemoved', subject: BINDINGS_SUBJECT, summary: /with no finalizer: kube-apiserver serves this type itself .* may be stale$/, facts: ['served by kube-apiserver itself (no Service)'], safeties: ['safe', 'safe', 'safe'] }],
+    },
+    {
+      name: 'the condition\'s time, when it is a time: "since … ago", and nothing for a malformed one',
+      snapshot: bindingsNotRemoved('aggregated', (s) => void (s.namespace!.conditions[0].lastTransitionTime = '2026-11-28T17:41:30Z')),
+      blockers: [{ id: 'ContentNotRemoved', subject: BINDINGS_SUBJECT, facts: [/^NamespaceDeletionContentFailure \(since \S+ ago\): unexpected items/m] }],
+    },
+    {
+      name: 'a malformed condition time is left out, never "NaN"',
+      snapshot: bindingsNotRemoved('aggregated', (s) => void (s.namespace!.conditions[0].lastTransitionTime = 'yesterday')),
+      blockers: [{ id: 'ContentNotRemoved', subject: BINDINGS_SUBJECT, facts: [/^NamespaceDeletionContentFailure: unexpected items/m] }],
+    },
+    {
+      name: 'APIServices not read: the API serving them, unnamed',
+      snapshot: bindingsNotRemoved('unknown'),
+      blockers: [{ id: 'ContentNotRemoved', subject: BINDINGS_SUBJECT, summary: /with no finalizer: the API serving them does not remove them$/ }],
+    },
+    {
+      name: 'two types in one message, the pods among them left to PodsStuckTerminating',
+      snapshot: bindingsNotRemoved('aggregated', (s) => {
+        s.namespace!.conditions[0].message = notRemoved('wh1', '/v1, Resource=pods', BINDINGS, '/v1, Resource=configmaps');
+        s.content!.types.find((t) => t.resource === 'configmaps')!.withDeletionTimestamp = 1;
+      }),
+      blockers: [
+        { id: 'ContentNotRemoved', subject: BINDINGS_SUBJECT },
+        { id: 'ContentNotRemoved', subject: { kind: 'ResourceType', group: '', version: 'v1', resource: 'configmaps' }, summary: /^2 configmaps objects are still listed .*: the API serving them does not remove them$/, facts: ['still listed, none with a finalizer; 1 of 2 with a deletionTimestamp'] },
+      ],
+    },
+  ],
+});
 
 function withFinalizers(spec: string[], metadata: string[]): () => Snapshot {
   return () => {
