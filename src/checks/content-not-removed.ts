@@ -3,6 +3,7 @@ import { typeName } from '../model/subject.js';
 import type { APIServiceState, ContentType, Snapshot } from '../snapshot/types.js';
 import { deletedWhen, since } from '../util/time.js';
 import { sh } from '../util/shell.js';
+import { refOf } from './finalizer-facts.js';
 import { manualOnly } from './plan-steps.js';
 import { link, type Check } from './types.js';
 
@@ -96,13 +97,7 @@ function samples(snapshot: Snapshot, gvr: { group: string; resource: string }, n
   return (snapshot.content?.stuck ?? [])
     .filter((s) => s.group === gvr.group && s.resource === gvr.resource && !s.meta.finalizers?.length)
     .slice(0, MAX_SAMPLES)
-    .map((s) =>
-      link(
-        { kind: s.kind, namespace: s.meta.namespace, name: s.meta.name, apiVersion: s.group ? `${s.group}/${s.version}` : s.version },
-        `${deletedWhen(s.meta.deletionTimestamp, now)}, no finalizer`,
-        1,
-      ),
-    );
+    .map((s) => link(refOf(s), `${deletedWhen(s.meta.deletionTimestamp, now)}, no finalizer`, 1));
 }
 
 function servedBy(apiService: APIServiceState | undefined, gvr: { group: string; version: string }): EvidenceLink[] {
